@@ -1,0 +1,38 @@
+# Two commands for a newcomer: `make run` (set up, build the demo database if none, start the app)
+# and `make test` (set up, run the whole suite). Everything lives in .venv; nothing global.
+SHELL := /bin/bash
+PYTHON_BIN ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell md5sum requirements.txt | cut -c1-12)
+DB ?= $(or $(RETENTION_DB),data/retention.duckdb)
+DEMO_CASES ?= 3000
+PORT ?= 8501
+
+.PHONY: setup run test demo-db bench clean
+
+$(STAMP): requirements.txt
+	@test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+setup: $(STAMP)
+
+demo-db: setup
+	@if [ ! -f "$(DB)" ]; then \
+		echo "Criando o banco de demonstração ($(DEMO_CASES) casos) em $(DB)…"; \
+		$(PY) -m retention_analytics --db "$(DB)" demo --cases $(DEMO_CASES) --seed 42; \
+	fi
+
+run: demo-db
+	RETENTION_DB="$(DB)" $(VENV)/bin/streamlit run app.py --server.port $(PORT)
+
+test: setup
+	$(PY) -m pytest
+
+bench: setup
+	$(PY) -m retention_analytics bench-ingest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

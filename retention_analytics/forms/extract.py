@@ -1,0 +1,863 @@
+"""Label-anchored extraction: from a Grid (any format) to the case record of form-schema.md.
+
+The form has two halves. The header is a grid of labels with their values beside them (same row,
+after the label) or below them (the next row with values, at about the same column, sometimes a
+cell to the side). The lower half is a sequence of sections (status, five contacts, actions,
+reasons, protocol, general note, sectors, signatures) made of checkboxes and free text.
+
+Header values are read in two steps: labels are found wherever they are (any case, accents,
+punctuation, misspellings, wrapped lines), then each row of values is aligned with the labels
+waiting for one by a small dynamic program that scores how well each value fits each field's type
+("16/03/2024" fits a date, "MG" a UF, "11.222.333/0001-81" a CNPJ) and how well their columns line
+up. That is what makes values shifted a cell, blank fields and text without columns
+(pdftotext) come out right.
+
+This module must not read files or touch the database; validate.py owns the consistency warnings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import text as T
+from ..brazil import UFS, document_chars, is_uf
+from ..record import FormReadError, empty_record
+from ..vocab import ACTIONS, OUTCOMES, REASONS, SECTORS, Term, match_term
+from .grid import CHECKED, UNCHECKED, Cell, Grid, Row
+
+# --------------------------------------------------------------------------- header label catalog
+
+# field -> (value kind, label variants as `fold`ed text). Longest variants win; a field's label is
+# used once (UF twice: the CRO's and the city's), so a later "Operadora" is the value of
+# "Demandado por?", not a second label.
+HEADER_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "analyst": ("name", ("colaborador", "colaboradora", "colaborador a", "analista")),
+    "cro_count": ("int", ("qtd cro s", "qtd cros", "qtd cro", "qtde cro s", "quantidade de cros", "quantidade cro s", "qtd de cros")),
+    "form_date": ("date", ("data", "data do formulario", "data formulario")),
+    "operator": ("text", ("operadora",)),
+    "cro": ("cro", ("cro", "no cro", "n cro", "numero cro")),
+    "uf": ("uf", ("uf",)),
+    "dentist_name": ("name", ("nome dentista", "nome do dentista", "nome da dentista", "nome do a dentista", "nome prestador")),
+    "cnpj": ("cnpj", ("cnpj",)),
+    "cpf": ("cpf", ("cpf",)),
+    "inclusion_date": ("date", ("data inclusao", "dt inclusao", "data de inclusao", "dt de inclusao")),
+    "person_type": ("person_type", ("tipo", "tipo pessoa", "tipo de pessoa")),
+    "requested_by": ("requested", ("demandado por", "demandada por", "demandado pelo a")),
+    "protocol_number": ("protocol", ("no do protocolo", "n do protocolo", "numero do protocolo", "no protocolo", "n protocolo", "nro do protocolo")),
+    "protocol_opened_on": ("date", ("dt abertura protocolo", "data abertura protocolo", "dt abertura do protocolo", "data de abertura do protocolo", "data abertura do protocolo", "dt de abertura protocolo")),
+    "city": ("text", ("cidade", "municipio")),
+    "lives": ("int", ("no de vidas", "n de vidas", "numero de vidas", "no vidas", "qtd vidas", "no de vistas")),
+    "unique_cros_listed": ("int", ("no cro s unicos divulgados", "n cro s unicos divulgados", "no cros unicos divulgados", "n cros unicos divulgados", "cro s unicos divulgados", "no de cro s unicos divulgados")),
+    "accepts_other_plans": ("check", ("atende outros convenios", "atende outro convenio", "atende outros convenio")),
+    "other_plans": ("text", ("quais",)),
+    "coin_value": ("decimal", ("moeda", "valor moeda", "valor da moeda")),
+    "last_production": ("production", ("ultima produc", "ultima producao", "ultima prod", "ultima produca")),
+    "last_production_value": ("money", ("valor ultima prod", "valor ultima producao", "valor da ultima producao", "valor ultima produc", "valor ultima")),
+    "started_on": ("date", ("data inicio", "dt inicio", "data de inicio")),
+    "finished_on": ("date", ("data final", "dt final", "data fim", "data de finalizacao", "data finalizacao")),
+    "days_to_close": ("days", ("tempo finalizacao", "tempo de finalizacao", "tempo finaliz", "tempo para finalizacao")),
+}
+
+_VARIANTS: list[tuple[tuple[str, ...], str]] = sorted(
+    ((tuple(v.split()), f) for f, (_, vs) in HEADER_FIELDS.items() for v in vs),
+    key=lambda item: -len(" ".join(item[0])),
+)
+_CITY_ROW_FIELDS = {"city", "lives", "unique_cros_listed"}
+_CRO_ROW_FIELDS = {"cro", "operator", "dentist_name"}
+
+SECTION_HEADINGS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("status", ("status retencao", "status da retencao", "status de retencao")),
+    ("actions", ("acao retencao", "acoes retencao", "acao de retencao", "acoes de retencao")),
+    ("reasons", ("motivo desligamento", "motivos desligamento", "motivo de desligamento", "motivos de desligamento", "motivo do desligamento")),
+    ("protocol", ("necessario abertura de protocolo", "necessario abertura protocolo", "necessaria abertura de protocolo")),
+    ("general_note", ("obs geral", "observacao geral", "observacoes gerais", "obs gerais")),
+    ("sectors", ("setor responsavel", "setores responsaveis", "setor responsaveis")),
+)
+_CONTACT = re.compile(r"^([1-5])\s*(?:o|a)?\s*contato\b")
+_OUTROS_SENTENCE = re.compile(r"obrigat[óo]rio\s+justificativa\s+caso\s+selecione\s*\W*outros\W*\.?", re.I)
+_DATE_IN_TEXT = re.compile(r"\b(\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{2,4}|\d{4}-\d{2}-\d{2})\b")
+YES_NO: tuple[Term, ...] = (Term("sim", "SIM"), Term("nao", "NÃO"))
+
+
+# ------------------------------------------------------------------------------------ row items
+
+
+@dataclass
+class Label:
+    field: str
+    x0: float
+    x1: float
+
+
+@dataclass
+class Value:
+    text: str
+    x0: float
+    x1: float
+    item: int  # values of one cell share an item id: a span may not cross cells
+    tabular: bool
+
+
+@dataclass
+class Check:
+    text: str
+    checked: bool
+
+
+@dataclass
+class HeaderState:
+    seen: set[str] = field(default_factory=set)
+    pending: list[Label] = field(default_factory=list)
+    pending_tabular: bool = False
+    values: dict[str, str] = field(default_factory=dict)
+    checks: list[Check] = field(default_factory=list)
+    next_item: int = 0
+
+
+def _words(text: str) -> list[tuple[str, int, int]]:
+    return [(m.group(), m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+
+
+def _token_equal(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    # A typo, not another word: same first letter, about the same length, mostly the same letters.
+    if len(a) >= 5 and len(b) >= 5 and a[0] == b[0] and abs(len(a) - len(b)) <= 2:
+        return T.similarity(a, b) >= 0.8
+    return False
+
+
+def _find_labels(tokens: list[str], state: HeaderState, row_fields: set[str]) -> list[tuple[int, int, str]]:
+    """(start, end, field) of labels among folded tokens, longest first, each field used once."""
+    found: list[tuple[int, int, str]] = []
+    taken = [False] * len(tokens)
+    claimed: set[str] = set()
+    for variant, fld in _VARIANTS:
+        n = len(variant)
+        for start in range(0, len(tokens) - n + 1):
+            if any(taken[start : start + n]):
+                continue
+            window = tokens[start : start + n]
+            if not all(_token_equal(w, v) for w, v in zip(window, variant)):
+                continue
+            resolved = _resolve_field(fld, state, claimed, row_fields)
+            if resolved is None:
+                continue
+            claimed.add(resolved)
+            for i in range(start, start + n):
+                taken[i] = True
+            found.append((start, start + n, resolved))
+            break
+    return sorted(found)
+
+
+def _resolve_field(fld: str, state: HeaderState, claimed: set[str], row_fields: set[str]) -> str | None:
+    used = state.seen | claimed
+    if fld != "uf":
+        return None if fld in used else fld
+    if row_fields & _CITY_ROW_FIELDS and "uf" not in used:
+        return "uf"
+    if row_fields & _CRO_ROW_FIELDS and "cro_uf" not in used:
+        return "cro_uf"
+    for candidate in ("cro_uf", "uf"):
+        if candidate not in used:
+            return candidate
+    return None
+
+
+def _split_checks(text: str, one_word: bool) -> tuple[list[Check], str]:
+    """Checkbox segments of a cell, and the text left without them."""
+    if CHECKED not in text and UNCHECKED not in text:
+        return [], text
+    parts = re.split(f"([{CHECKED}{UNCHECKED}])", text)
+    rest = [parts[0]]
+    checks: list[Check] = []
+    for mark, segment in zip(parts[1::2], parts[2::2]):
+        segment = segment.strip()
+        if one_word:
+            option, _, remainder = segment.partition(" ")
+            checks.append(Check(option, mark == CHECKED))
+            rest.append(remainder)
+        else:
+            checks.append(Check(segment, mark == CHECKED))
+    return checks, " ".join(p for p in rest if p.strip())
+
+
+def _row_items(row: Row, state: HeaderState) -> list[Label | Value]:
+    """A header row as labels and values in reading order; checkboxes go to state.checks."""
+    # First pass: which fields does this row label (decides the two "UF"s).
+    prepared: list[tuple[Cell, str, list[tuple[str, int, int]], list[str], list[int]]] = []
+    row_fields: set[str] = set()
+    for cell in row.cells:
+        checks, rest = _split_checks(cell.text, one_word=True)
+        state.checks += checks
+        rest = re.sub(r":(?=\S)", ": ", rest)
+        words = _words(rest)
+        tokens: list[str] = []
+        owners: list[int] = []
+        for index, (word, _, _) in enumerate(words):
+            for token in T.fold(word).split():
+                tokens.append(token)
+                owners.append(index)
+        prepared.append((cell, rest, words, tokens, owners))
+        for _, _, fld in _find_labels(tokens, HeaderState(seen=set(state.seen)), set()):
+            row_fields.add(fld)
+    items: list[Label | Value] = []
+    for cell, rest, words, tokens, owners in prepared:
+        if not words:
+            continue
+        labels = _find_labels(tokens, state, row_fields)
+        state.seen.update(f for _, _, f in labels)
+        word_label: dict[int, str] = {}
+        for start, end, fld in labels:
+            for t in range(start, end):
+                word_label[owners[t]] = fld
+        width = max(len(rest), 1)
+
+        def xpos(offset: int) -> float:
+            return cell.x0 + (cell.x1 - cell.x0) * offset / width
+
+        index = 0
+        while index < len(words):
+            if index in word_label:
+                fld = word_label[index]
+                start_offset = words[index][1]
+                while index + 1 < len(words) and word_label.get(index + 1) == fld:
+                    index += 1
+                end_offset = words[index][2]
+                if row.tabular:
+                    items.append(Label(fld, cell.x0, cell.x1))
+                else:
+                    items.append(Label(fld, xpos(start_offset), xpos(end_offset)))
+                index += 1
+                continue
+            start = index
+            while index + 1 < len(words) and index + 1 not in word_label:
+                index += 1
+            text = rest[words[start][1] : words[index][2]].strip(" :")
+            if text:
+                item = state.next_item
+                state.next_item += 1
+                if row.tabular:
+                    items.append(Value(text, cell.x0, cell.x1, item, True))
+                else:
+                    items.append(Value(text, xpos(words[start][1]), xpos(words[index][2]), item, False))
+            index += 1
+    return items
+
+
+# ---------------------------------------------------------------------------------- value types
+
+
+def _fit(fld: str, text: str) -> float | None:
+    """How well `text` fits field `fld` (higher is better), None when it cannot be that field."""
+    kind = HEADER_FIELDS.get(fld, ("uf", ()))[0] if fld != "cro_uf" else "uf"
+    raw = text.strip()
+    if not raw:
+        return None
+    folded = T.fold(raw)
+    has_letters = bool(re.search(r"[A-Za-zÀ-ÿ]", raw))
+    numberish = bool(re.fullmatch(r"[-R$\s\d.,/()%]+", raw))
+    if kind == "date":
+        try:
+            return 3.0 if T.parse_date(raw) is not None else None
+        except T.InvalidDate:
+            return 2.0
+    if kind == "int":
+        value = T.parse_int(raw)
+        return 3.0 if value is not None else None
+    if kind == "decimal":
+        value = T.parse_decimal(raw)
+        if value is None:
+            return None
+        return 3.0 if "," in raw or "." in raw else 1.5
+    if kind == "money":
+        value = T.parse_money(raw)
+        if value is None:
+            return None
+        return 3.5 if "R" in raw.upper() and "$" in raw else 1.5
+    if kind == "days":
+        value = T.parse_days(raw)
+        if value is None:
+            return None
+        return 3.5 if "dia" in raw.lower() else 1.5
+    if kind == "uf":
+        if is_uf(raw) or _uf_from_name(raw):
+            return 3.0
+        # Two letters where a UF goes: kept (and warned about) rather than lost.
+        return 0.3 if re.fullmatch(r"[A-Za-z]{2}", raw) else None
+    if kind == "cro":
+        if re.fullmatch(r"(?:CRO\s*[-/]?\s*(?:[A-Z]{2})?\s*[-:/]?\s*)?\d{1,8}(?:\s*[-/]\s*[A-Z]{2})?", raw, re.I):
+            return 3.0
+        return None
+    if kind == "cpf":
+        chars = document_chars(raw)
+        if re.fullmatch(r"[\d.\-\s/]+", raw) and 9 <= len(chars) <= 11:
+            return 4.0 if len(chars) == 11 else 1.0
+        return None
+    if kind == "cnpj":
+        chars = document_chars(raw)
+        if re.fullmatch(r"[0-9A-Za-z.\-\s/]+", raw) and 12 <= len(chars) <= 14 and sum(c.isdigit() for c in chars) >= 4:
+            return 4.0 if len(chars) == 14 else 1.0
+        return None
+    if kind == "person_type":
+        return 3.0 if _person_type(raw) else None
+    if kind == "protocol":
+        if " " not in raw and re.search(r"\d", raw) and len(raw) >= 4:
+            return 3.0
+        if re.fullmatch(r"[\w./-]+(?: [\w./-]+){0,2}", raw) and re.search(r"\d{4}", raw):
+            return 1.0
+        return None
+    if kind == "production":
+        if folded.startswith("sem prod") or folded in {"nao ha", "sem producao", "nenhuma"}:
+            return 3.0
+        if re.fullmatch(r"\d{1,2}\s*/\s*\d{2,4}", raw):
+            return 3.0
+        if T.looks_like_date(raw):
+            return 2.0
+        if numberish:
+            return None
+        return 0.8
+    if kind == "requested":
+        if folded in {"operadora", "prestador", "beneficiario", "dentista", "clinica"}:
+            return 3.0
+        return 1.0 if has_letters and not numberish else None
+    if kind == "name":
+        if not has_letters or re.search(r"\d", raw):
+            return None
+        return 1.5
+    if kind == "text":
+        if not has_letters or numberish or T.looks_like_date(raw):
+            return None
+        return 1.2
+    return None
+
+
+def _uf_from_name(text: str) -> str | None:
+    folded = T.fold(text)
+    for uf in UFS.values():
+        if T.fold(uf.name) == folded:
+            return uf.code
+    return None
+
+
+def _person_type(text: str) -> str | None:
+    folded = T.fold(text)
+    if folded in {"j", "pj", "juridica", "pessoa juridica", "p j"}:
+        return "J"
+    if folded in {"f", "pf", "fisica", "pessoa fisica", "p f"}:
+        return "F"
+    return None
+
+
+# ------------------------------------------------------------------------------- value alignment
+
+
+def _position_bonus(label: Label, value: Value, tabular: bool) -> float:
+    if not tabular:
+        return 0.0
+    if label.x0 < value.x1 and value.x0 < label.x1:
+        return 1.5
+    width = max(label.x1 - label.x0, value.x1 - value.x0, 1e-9)
+    gap = max(value.x0 - label.x1, label.x0 - value.x1)
+    if gap <= 0.5 * width:
+        return 0.0
+    return -0.6 * min(gap / width, 4.0)
+
+
+def _align(labels: list[Label], values: list[Value], tabular: bool) -> dict[str, str]:
+    """Best order-preserving assignment of value spans to labels (a small dynamic program).
+
+    Values are split into words; a span joins consecutive words of one cell. Scores: the type fit,
+    column alignment, a penalty for each word left unassigned and for splitting a table cell.
+    """
+    tokens: list[tuple[str, Value]] = []
+    for value in values:
+        words = value.text.split()
+        if not words:
+            continue
+        n = len(words)
+        span = value.x1 - value.x0
+        for i, word in enumerate(words):
+            piece = Value(word, value.x0 + span * i / n, value.x0 + span * (i + 1) / n, value.item, value.tabular)
+            tokens.append((word, piece))
+    n_labels, n_tokens = len(labels), len(tokens)
+    if not n_labels or not n_tokens:
+        return {}
+    item_sizes: dict[int, int] = {}
+    for _, piece in tokens:
+        item_sizes[piece.item] = item_sizes.get(piece.item, 0) + 1
+    skip_token = -0.6
+    neg = float("-inf")
+    best = [[neg] * (n_tokens + 1) for _ in range(n_labels + 1)]
+    back: list[list[tuple[int, int, int] | None]] = [[None] * (n_tokens + 1) for _ in range(n_labels + 1)]
+    best[0][0] = 0.0
+    for i in range(n_labels + 1):
+        for j in range(n_tokens + 1):
+            here = best[i][j]
+            if here == neg:
+                continue
+            if i < n_labels and here > best[i + 1][j]:  # label left blank
+                best[i + 1][j], back[i + 1][j] = here, (i, j, -1)
+            if j < n_tokens and here + skip_token > best[i][j + 1]:  # word not used
+                best[i][j + 1], back[i][j + 1] = here + skip_token, (i, j, -2)
+            if i < n_labels:
+                first_item = tokens[j][1].item if j < n_tokens else None
+                for k in range(j + 1, n_tokens + 1):
+                    if tokens[k - 1][1].item != first_item:
+                        break
+                    text = " ".join(w for w, _ in tokens[j:k])
+                    fit = _fit(labels[i].field, text)
+                    if fit is None:
+                        continue
+                    whole = k - j == item_sizes[first_item]
+                    piece = tokens[j][1]
+                    merged = Value(text, piece.x0, tokens[k - 1][1].x1, piece.item, piece.tabular)
+                    score = here + fit + _position_bonus(labels[i], merged, tabular and piece.tabular)
+                    if not whole and piece.tabular:
+                        score -= 1.0
+                    if score > best[i + 1][k]:
+                        best[i + 1][k], back[i + 1][k] = score, (i, j, k)
+    assigned: dict[str, str] = {}
+    i, j = n_labels, n_tokens
+    while (i, j) != (0, 0):
+        step = back[i][j]
+        if step is None:
+            break
+        pi, pj, k = step
+        if k >= 0:
+            assigned[labels[pi].field] = " ".join(w for w, _ in tokens[pj:k])
+        i, j = pi, pj
+    return assigned
+
+
+def _read_header(rows: list[Row], record: dict[str, Any]) -> HeaderState:
+    state = HeaderState()
+    for row in rows:
+        checks_before = len(state.checks)
+        items = _row_items(row, state)
+        if not items:
+            if (row.tabular and row.blank) or len(state.checks) > checks_before:
+                state.pending = []  # a blank value row (or only checkboxes): the waiting labels are blank
+            continue
+        waiting_from_above = len(state.pending)
+        # Values before the row's first label answer the labels waiting from rows above.
+        leading: list[Value] = []
+        index = 0
+        while index < len(items) and isinstance(items[index], Value):
+            leading.append(items[index])  # type: ignore[arg-type]
+            index += 1
+        if leading and state.pending:
+            tabular = state.pending_tabular and row.tabular
+            assigned = _align(state.pending, leading, tabular)
+            for fld, value in assigned.items():
+                state.values.setdefault(fld, value)
+            state.pending = []
+        # Each label takes the values that follow it in the same row, when they fit.
+        while index < len(items):
+            label = items[index]
+            index += 1
+            assert isinstance(label, Label)
+            inline: list[Value] = []
+            while index < len(items) and isinstance(items[index], Value):
+                inline.append(items[index])  # type: ignore[arg-type]
+                index += 1
+            if label.field == "accepts_other_plans":
+                continue  # its value is the SIM/NÃO checkboxes
+            if inline:
+                assigned = _align([label], inline, False)
+                if label.field in assigned:
+                    state.values.setdefault(label.field, assigned[label.field])
+                    continue
+            if label.field not in state.values:
+                if not state.pending:
+                    state.pending_tabular = row.tabular
+                state.pending_tabular = state.pending_tabular and row.tabular
+                state.pending.append(label)
+        # Labels waiting from rows above get their values in the row right below them or not at
+        # all, once a row with values has passed; only label-only rows (text converters that put
+        # each label on its own line) let them keep waiting.
+        if waiting_from_above and any(isinstance(item, Value) for item in items):
+            state.pending = state.pending[waiting_from_above:] if not leading else state.pending
+    return state
+
+
+# ------------------------------------------------------------------------- lower half (sections)
+
+
+def _heading(row_text: str) -> tuple[str, str] | None:
+    """(section, rest of the row) when the row starts with a section heading."""
+    folded = T.fold(row_text)
+    if not folded:
+        return None
+    tokens = folded.split()
+    for section, variants in SECTION_HEADINGS:
+        for variant in variants:
+            n = len(variant.split())
+            head = " ".join(tokens[:n])
+            if head == variant or (len(variant) >= 8 and T.similarity(head, variant) >= 0.86):
+                return section, _drop_words(row_text, n)
+    return None
+
+
+def _drop_words(text: str, n_folded_tokens: int) -> str:
+    """`text` without its first words covering `n_folded_tokens` folded tokens."""
+    count = 0
+    for match in re.finditer(r"\S+", text):
+        count += len(T.fold(match.group()).split())
+        if count >= n_folded_tokens:
+            return text[match.end() :].strip(" :-")
+    return ""
+
+
+def _is_outcome_row(row: Row) -> bool:
+    for cell in row.cells:
+        checks, _ = _split_checks(cell.text, one_word=False)
+        if any(_match_option(c.text, OUTCOMES) for c in checks):
+            return True
+    return False
+
+
+def _match_option(text: str, terms: tuple[Term, ...]) -> Term | None:
+    """The option a checkbox's text names; tolerates trailing words ("Outros (especificar)")."""
+    term = match_term(text, terms)
+    if term:
+        return term
+    words = text.split()
+    for n in range(len(words) - 1, 0, -1):
+        term = match_term(" ".join(words[:n]), terms)
+        if term:
+            return term
+    return None
+
+
+_SECTION_TERMS: dict[str | None, tuple[Term, ...]] = {
+    "status": OUTCOMES,
+    "actions": ACTIONS,
+    "reasons": REASONS,
+    "protocol": YES_NO,
+    "sectors": SECTORS,
+}
+
+
+def _x_cells_to_marks(row: Row) -> Row:
+    """Tables that mark a box by typing "X" (or TRUE/FALSE) in the cell beside its label."""
+    if not row.tabular or len(row.cells) < 2:
+        return row
+    marks = {"x": CHECKED, "✓": CHECKED, "true": CHECKED, "verdadeiro": CHECKED, "false": UNCHECKED, "falso": UNCHECKED}
+    texts = [c.text for c in row.cells]
+    converted = False
+    for i, text in enumerate(texts):
+        mark = marks.get(text.strip().lower())
+        if not mark:
+            continue
+        for j in (i + 1, i - 1):
+            if 0 <= j < len(texts) and texts[j] and texts[j].strip().lower() not in marks and not texts[j].startswith((CHECKED, UNCHECKED)):
+                if _any_option(texts[j]):
+                    texts[j] = f"{mark} {texts[j]}"
+                    texts[i] = ""
+                    converted = True
+                    break
+    if not converted:
+        return row
+    for i, text in enumerate(texts):
+        if text and not text.startswith((CHECKED, UNCHECKED)) and _any_option(text):
+            texts[i] = f"{UNCHECKED} {text}"
+    return Row([Cell(t, c.x0, c.x1) for t, c in zip(texts, row.cells)], row.tabular)
+
+
+def _any_option(text: str) -> Term | None:
+    for terms in (OUTCOMES, ACTIONS, REASONS, SECTORS, YES_NO):
+        term = match_term(text, terms)
+        if term:
+            return term
+    return None
+
+
+@dataclass
+class LowerState:
+    section: str | None = None
+    contact: int | None = None
+    in_note: bool = False
+    contacts: dict[int, dict[str, Any]] = field(default_factory=dict)
+    outcomes: list[str] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    sectors: list[str] = field(default_factory=list)
+    protocol: list[str] = field(default_factory=list)
+    note_lines: list[str] = field(default_factory=list)
+    signatories: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _add_unique(target: list[str], code: str) -> None:
+    if code not in target:
+        target.append(code)
+
+
+def _record_check(state: LowerState, check: Check) -> bool:
+    """Files a checkbox under its section's vocabulary (or any, when the heading is missing)."""
+    order = [_SECTION_TERMS.get(state.section)] if state.section in _SECTION_TERMS else []
+    order += [OUTCOMES, ACTIONS, REASONS, SECTORS, YES_NO]
+    for terms in order:
+        if terms is None:
+            continue
+        term = _match_option(check.text, terms)
+        if term is None:
+            continue
+        if terms is YES_NO and state.section not in ("protocol", None):
+            return False
+        if check.checked:
+            target = {
+                id(OUTCOMES): state.outcomes,
+                id(ACTIONS): state.actions,
+                id(REASONS): state.reasons,
+                id(SECTORS): state.sectors,
+                id(YES_NO): state.protocol,
+            }[id(terms)]
+            _add_unique(target, term.code)
+        if terms is SECTORS:
+            state.section = "sectors"
+        return True
+    return False
+
+
+def _name_like(text: str) -> bool:
+    words = text.split()
+    if not 1 <= len(words) <= 8 or re.search(r"\d|@|:", text):
+        return False
+    if re.fullmatch(r"[_\-.=\s]+", text):
+        return False
+    folded = T.fold(text)
+    return not folded.startswith(("assinatura", "responsavel", "carimbo", "gestor", "visto"))
+
+
+def _read_lower(rows: list[Row]) -> LowerState:
+    state = LowerState()
+    for raw_row in rows:
+        row = _x_cells_to_marks(raw_row)
+        text = row.text.strip()
+        if not text:
+            continue
+        contact = _CONTACT.match(T.fold(text))
+        if contact:
+            number = int(contact.group(1))
+            state.section, state.contact, state.in_note = "contact", number, False
+            entry = state.contacts.setdefault(number, {"number": number, "date": None, "note": []})
+            date_match = _DATE_IN_TEXT.search(text)
+            if date_match:
+                try:
+                    entry["date"] = T.parse_date(re.sub(r"\s", "", date_match.group(1)))
+                except T.InvalidDate:
+                    state.warnings.append(f"{number}º contato: a data {date_match.group(1)} não existe no calendário")
+            continue
+        heading = _heading(text)
+        if heading:
+            state.section, state.contact, state.in_note = heading[0], None, False
+            rest = heading[1]
+            if heading[0] == "general_note":
+                if rest:
+                    state.note_lines.append(rest)
+                continue
+            if not rest:
+                continue
+            row = Row([Cell(rest, 0.0, float(len(rest)))], False)
+        folded = T.fold(text)
+        if state.section == "contact" and state.contact is not None:
+            entry = state.contacts[state.contact]
+            if folded.startswith("obs") and not state.in_note:
+                state.in_note = True
+                inline = re.sub(r"^\W*obs\w*\W*", "", text, flags=re.I).strip()
+                if inline:
+                    entry["note"].append(inline)
+                continue
+            if entry["date"] is None and not state.in_note and not entry["note"]:
+                only_date = re.fullmatch(r"(?:data\W*)?(\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2})", text.strip(), re.I)
+                if only_date:
+                    try:
+                        entry["date"] = T.parse_date(only_date.group(1))
+                    except T.InvalidDate:
+                        state.warnings.append(f"{state.contact}º contato: a data {only_date.group(1)} não existe no calendário")
+                    continue
+            if CHECKED not in text and UNCHECKED not in text:
+                entry["note"].append(text)
+                continue
+        if state.section == "general_note" and CHECKED not in text and UNCHECKED not in text:
+            state.note_lines.append(text)
+            continue
+        if state.section == "actions" and folded.startswith("obs"):
+            continue  # the template's "OBRIGATÓRIO JUSTIFICATIVA…" line
+        checks: list[Check] = []
+        for cell in row.cells:
+            found, _ = _split_checks(cell.text, one_word=False)
+            checks += found
+        if checks:
+            for check in checks:
+                _record_check(state, check)
+            continue
+        if state.section == "sectors" or state.section == "signatures":
+            state.section = "signatures"
+            for cell in row.cells:
+                name = T.collapse(cell.text)
+                if name and _name_like(name):
+                    state.signatories.append(name)
+    return state
+
+
+# ---------------------------------------------------------------------------------------- record
+
+
+def _split_header(grid: Grid) -> tuple[list[Row], list[Row]]:
+    for index, row in enumerate(grid):
+        text = row.text
+        folded = T.fold(text)
+        if not folded:
+            continue
+        if _CONTACT.match(folded) or (_heading(text) or ("", ""))[0] in ("status", "actions", "reasons"):
+            return grid[:index], grid[index:]
+        if _is_outcome_row(row):
+            return grid[:index], grid[index:]
+    return grid, []
+
+
+def _clean_note(lines: list[str]) -> str | None:
+    text = T.collapse(" ".join(lines))
+    if not text:
+        return None
+    text = _OUTROS_SENTENCE.sub("", text)
+    text = re.sub(r"^\W*obs\.?\s*:?\s*$", "", text, flags=re.I)
+    return T.collapse(text)
+
+
+def _convert(record: dict[str, Any], values: dict[str, str]) -> None:
+    warnings: list[str] = record["warnings"]
+    for fld, raw in values.items():
+        raw = T.collapse(raw) or ""
+        if not raw:
+            continue
+        kind = HEADER_FIELDS["uf"][0] if fld == "cro_uf" else HEADER_FIELDS[fld][0]
+        label = _LABELS_PT.get(fld, fld)
+        try:
+            if kind == "date":
+                value = T.parse_date(raw)
+                record[fld] = value.isoformat() if value else None
+            elif kind == "int":
+                record[fld] = T.parse_int(raw)
+            elif kind == "decimal":
+                record[fld] = T.parse_decimal(raw)
+            elif kind == "money":
+                record[fld] = T.parse_money(raw)
+            elif kind == "days":
+                record[fld] = T.parse_days(raw)
+            elif kind == "uf":
+                record[fld] = raw.upper() if is_uf(raw) else _uf_from_name(raw) or raw.upper()[:2]
+            elif kind == "cro":
+                record[fld] = re.sub(r"\D", "", re.sub(r"(?i)cro\s*[-/]?\s*[a-z]{2}", "", raw)) or None
+            elif kind == "cpf":
+                chars = document_chars(raw)
+                record[fld] = chars.zfill(11) if chars.isdigit() and len(chars) < 11 else chars
+            elif kind == "cnpj":
+                chars = document_chars(raw)
+                record[fld] = chars.zfill(14) if chars.isdigit() and len(chars) < 14 else chars
+            elif kind == "person_type":
+                record[fld] = _person_type(raw)
+            elif kind == "requested":
+                record[fld] = T.slug(raw) or None
+            elif kind == "protocol":
+                record[fld] = re.sub(r"\s+", "", raw)
+            else:
+                record[fld] = raw
+        except T.InvalidDate:
+            warnings.append(f"{label}: a data {raw} não existe no calendário; campo deixado em branco")
+
+
+_LABELS_PT = {
+    "analyst": "Colaborador",
+    "cro_count": "Qtd CRO(s)",
+    "form_date": "Data",
+    "operator": "Operadora",
+    "cro": "CRO",
+    "cro_uf": "UF do CRO",
+    "dentist_name": "Nome dentista",
+    "cnpj": "CNPJ",
+    "cpf": "CPF",
+    "inclusion_date": "Data inclusão",
+    "person_type": "Tipo",
+    "requested_by": "Demandado por?",
+    "protocol_number": "Nº do protocolo",
+    "protocol_opened_on": "Dt. abertura protocolo",
+    "uf": "UF",
+    "city": "Cidade",
+    "lives": "nº de vidas",
+    "unique_cros_listed": "nº CRO(S) únicos divulgados",
+    "other_plans": "Quais?",
+    "coin_value": "Moeda",
+    "last_production": "Última produç.",
+    "last_production_value": "Valor última prod.",
+    "started_on": "Data início",
+    "finished_on": "Data final",
+    "days_to_close": "Tempo finalização",
+}
+
+
+def _yes_no(codes: list[str], what: str, warnings: list[str]) -> bool | None:
+    if "sim" in codes and "nao" in codes:
+        warnings.append(f"{what}: SIM e NÃO marcados; resposta deixada em branco")
+        return None
+    if "sim" in codes:
+        return True
+    if "nao" in codes:
+        return False
+    return None
+
+
+def extract_record(grid: Grid, source: str) -> dict[str, Any]:
+    """The case record of a form's Grid. Raises FormReadError when the grid is not a form at all."""
+    record = empty_record(source)
+    header_rows, lower_rows = _split_header(grid)
+    header = _read_header(header_rows, record)
+    lower = _read_lower(lower_rows)
+    anchors = len(header.seen) + len(lower.contacts) + (1 if lower_rows else 0)
+    if anchors < 3:
+        raise FormReadError(
+            f"{source}: não parece um Formulário - Processo de Retenção (nenhum rótulo do formulário, como "
+            "Colaborador, Operadora ou Motivo desligamento, foi encontrado). Confira se enviou o arquivo certo."
+        )
+    warnings: list[str] = record["warnings"]
+    _convert(record, header.values)
+
+    yes_no = []
+    for check in header.checks:
+        term = match_term(check.text, YES_NO)
+        if term and check.checked:
+            yes_no.append(term.code)
+    record["accepts_other_plans"] = _yes_no(yes_no, "Atende outros convênios", warnings)
+    if record["other_plans"] is not None:
+        record["other_plans"] = T.collapse(record["other_plans"])
+
+    if len(lower.outcomes) > 1:
+        names = ", ".join(t.label for t in OUTCOMES if t.code in lower.outcomes)
+        warnings.append(f"Status da retenção: mais de uma opção marcada ({names}); status deixado em branco")
+    elif lower.outcomes:
+        record["outcome"] = lower.outcomes[0]
+    record["retention_actions"] = [t.code for t in ACTIONS if t.code in lower.actions]
+    record["termination_reasons"] = [t.code for t in REASONS if t.code in lower.reasons]
+    record["responsible_sectors"] = [t.code for t in SECTORS if t.code in lower.sectors]
+    record["protocol_required"] = _yes_no(lower.protocol, "Necessário abertura de protocolo", warnings)
+    record["general_note"] = _clean_note(lower.note_lines)
+    contacts = []
+    for number in sorted(lower.contacts):
+        entry = lower.contacts[number]
+        note = _clean_note(entry["note"])
+        date = entry["date"].isoformat() if entry["date"] else None
+        if date or note:
+            contacts.append({"number": number, "date": date, "note": note})
+    record["contacts"] = contacts
+    record["signatories"] = lower.signatories
+    warnings += lower.warnings
+    for fld in ("analyst", "operator", "dentist_name", "city", "last_production"):
+        if record[fld] is not None:
+            record[fld] = T.collapse(record[fld])
+    return record

@@ -1,0 +1,79 @@
+"""The one intermediate representation of a form: rows of positioned text cells.
+
+Every reader (spreadsheet, CSV, Word, PDF, text) produces a `Grid`; the extraction only ever sees
+this. A cell knows its horizontal extent (`x0`, `x1`) in whatever unit its format has (column
+index, character offset, PDF points) because only overlaps and order are compared, never
+distances across rows of different units. Checkboxes of every notation are already normalized to
+a leading "☒ " (checked) or "☐ " (unchecked) in the cell text.
+
+It must not know any label of the form.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+CHECKED = "☒"
+UNCHECKED = "☐"
+
+
+@dataclass
+class Cell:
+    text: str
+    x0: float
+    x1: float
+
+    def overlaps(self, other: "Cell") -> bool:
+        return self.x0 < other.x1 and other.x0 < self.x1
+
+
+@dataclass
+class Row:
+    cells: list[Cell] = field(default_factory=list)
+    # True when the cells come from a real table structure (spreadsheet, CSV, Word table,
+    # markdown table, tab-separated line): then an all-blank row is a blank value row, and a cell
+    # is atomic (its words never belong to two fields).
+    tabular: bool = False
+
+    @property
+    def text(self) -> str:
+        return " ".join(c.text for c in self.cells if c.text)
+
+    @property
+    def blank(self) -> bool:
+        return not any(c.text.strip() for c in self.cells)
+
+
+Grid = list[Row]
+
+# Every checkbox notation seen in forms and their conversions, mapped to ☒/☐.
+_CHECK_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"<input\b[^>]*\bchecked\b[^>]*>", re.I), CHECKED),
+    (re.compile(r"<input\b[^>]*type=\"?checkbox\"?[^>]*>", re.I), UNCHECKED),
+    (re.compile(r"\[\s*[xX✓✔✗]\s*\]"), CHECKED),
+    (re.compile(r"\[\s*\]"), UNCHECKED),
+    (re.compile(r"\(\s*[xX✓✔]\s*\)"), CHECKED),
+    (re.compile(r"\(\s{0,2}\)"), UNCHECKED),
+    (re.compile(r"[☑☒✅⊠■▣✓✔]"), CHECKED),
+    (re.compile(r"[□❑❒☐◻▢]"), UNCHECKED),
+)
+
+
+def normalize_checkboxes(text: str) -> str:
+    for pattern, mark in _CHECK_PATTERNS:
+        text = pattern.sub(f" {mark} ", text)
+    return text
+
+
+_SPACES = re.compile(r"[ \t\u00a0\u2007\u202f]+")
+
+
+def clean_cell(text: str) -> str:
+    """Checkboxes normalized, whitespace collapsed (inside a cell, line breaks become spaces)."""
+    return _SPACES.sub(" ", normalize_checkboxes(text).replace("\r", " ").replace("\n", " ")).strip()
+
+
+def row_from_texts(texts: list[str], tabular: bool) -> Row:
+    """A row of cells at column positions 0, 1, 2… (spreadsheets, CSV, tables)."""
+    return Row([Cell(clean_cell(t), float(i), float(i + 1)) for i, t in enumerate(texts)], tabular)

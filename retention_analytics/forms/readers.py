@@ -1,0 +1,480 @@
+"""Readers: one per file format, each turning a form's bytes into a Grid (grid.py).
+
+- .xlsx: typed cells (real dates, numbers) rendered the pt-BR way, merged cells keep their span.
+- .csv: delimiter sniffed (`;` as Brazilian Excel saves, `,`, tab), encoding detected.
+- .docx: paragraphs and tables in document order; Word checkbox controls and legacy form fields.
+- .pdf: words of the text layer grouped into lines and cells by their positions; form-field
+  checkboxes placed where they are drawn.
+- .txt/.md: whatever converters produce: tab-separated grids, `pdftotext -layout` columns, markdown
+  pipe and grid tables, HTML tables and `<input type="checkbox">`.
+
+Each reader raises FormReadError with a Portuguese message (what, where, what to do) for files it
+cannot read. Readers must not interpret labels: that is extract.py's job.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import zipfile
+from html.parser import HTMLParser
+from xml.etree import ElementTree as ET
+
+from ..record import FormReadError
+from .grid import CHECKED, UNCHECKED, Cell, Grid, Row, clean_cell, row_from_texts
+from .sources import extension
+
+MAX_ROWS = 5_000  # a form has ~90 rows; more means this is not a form (or a hostile file)
+
+
+def read_grid(name: str, data: bytes) -> Grid:
+    """The Grid of a form file, by its extension (sniffing the content when it has none)."""
+    if not data or not data.strip():
+        raise FormReadError(f"{name}: o arquivo está vazio. Confira se salvou o formulário antes de enviar.")
+    ext = extension(name)
+    if ext not in {".xlsx", ".docx", ".pdf", ".csv", ".txt", ".md"}:
+        ext = _sniff(data)
+    reader = {
+        ".xlsx": read_xlsx,
+        ".docx": read_docx,
+        ".pdf": read_pdf,
+        ".csv": read_csv,
+    }.get(ext, read_text)
+    try:
+        grid = reader(data)
+    except FormReadError as exc:
+        raise FormReadError(f"{name}: {exc}") from None
+    except (zipfile.BadZipFile, KeyError, ET.ParseError, EOFError) as exc:
+        kind = ext.lstrip(".").upper()
+        raise FormReadError(
+            f"{name}: o arquivo {kind} está corrompido ou incompleto ({type(exc).__name__}). "
+            "Abra-o no programa original, salve de novo e reenvie."
+        ) from None
+    except Exception as exc:  # a third-party reader choking on a hostile file must not crash ingest
+        kind = ext.lstrip(".").upper()
+        raise FormReadError(
+            f"{name}: não foi possível ler o arquivo como {kind} ({type(exc).__name__}). "
+            "Confira se o arquivo abre normalmente e se a extensão corresponde ao conteúdo."
+        ) from None
+    if len(grid) > MAX_ROWS:
+        raise FormReadError(f"{name}: o arquivo tem {len(grid)} linhas; um formulário tem menos de 200. Envie um formulário por arquivo.")
+    return grid
+
+
+def _sniff(data: bytes) -> str:
+    if data.startswith(b"%PDF"):
+        return ".pdf"
+    if data.startswith(b"PK"):
+        try:
+            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except zipfile.BadZipFile:
+            return ".txt"
+        if any(n.startswith("xl/") for n in names):
+            return ".xlsx"
+        if any(n.startswith("word/") for n in names):
+            return ".docx"
+    return ".txt"
+
+
+# ---------------------------------------------------------------------------------------- text
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252 (what Brazilian Excel writes)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    if len(data) > 3 and data[1::2].count(0) > len(data) // 4:  # UTF-16 without a BOM
+        try:
+            return data.decode("utf-16-le")
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!$|>~\"'])")
+_MD_TABLE_RULE = re.compile(r"^\s*[-+|:= ]+$")
+_MD_EMPHASIS = re.compile(r"(\*\*|__)(.*?)\1")
+_LEAD_LIST = re.compile(r"^\s*(?:[-*+]\s+(?=\|)|>\s*)")
+
+
+def _unmarkdown(text: str) -> str:
+    text = _MD_EMPHASIS.sub(r"\2", text)
+    text = text.replace("**", "")
+    text = _MD_ESCAPE.sub(r"\1", text)
+    text = re.sub(r"^#{1,6}\s+", "", text)
+    text = re.sub(r"<br\s*/?>", " ", text, flags=re.I)
+    return text
+
+
+def _looks_like_html_table(text: str) -> bool:
+    return bool(re.search(r"<t[dh]\b", text, re.I))
+
+
+class _HTMLTable(HTMLParser):
+    """Rows of HTML tables and the paragraphs between them, checkboxes kept as markers."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.rows: list[tuple[list[str], bool]] = []
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+        self._loose: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "tr":
+            self._flush_loose()
+            self._row = []
+        elif tag in ("td", "th"):
+            self._cell = []
+        elif tag == "input" and dict(attrs).get("type") == "checkbox":
+            mark = CHECKED if "checked" in dict(attrs) else UNCHECKED
+            self._write(f" {mark} ")
+        elif tag in ("br", "p", "div", "li") and self._cell is None:
+            self._flush_loose()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._row is not None and self._cell is not None:
+            self._row.append("".join(self._cell))
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            self.rows.append((self._row, True))
+            self._row = None
+        elif tag in ("p", "div", "li", "h1", "h2", "h3"):
+            self._flush_loose()
+
+    def handle_data(self, data: str) -> None:
+        self._write(data)
+
+    def _write(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+        else:
+            self._loose.append(data)
+
+    def _flush_loose(self) -> None:
+        text = "".join(self._loose)
+        for line in text.splitlines():
+            if line.strip():
+                self.rows.append(([line], False))
+        self._loose = []
+
+    def close(self) -> None:
+        super().close()
+        self._flush_loose()
+
+
+def read_text(data: bytes) -> Grid:
+    text = decode_text(data).replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        raise FormReadError("o arquivo não é texto (tem bytes binários). Envie o .xlsx, .docx ou .pdf original.")
+    if _looks_like_html_table(text):
+        parser = _HTMLTable()
+        parser.feed(text)
+        parser.close()
+        grid: Grid = []
+        for cells, tabular in parser.rows:
+            if tabular:
+                grid.append(row_from_texts([_unmarkdown(c) for c in cells], True))
+            else:
+                grid += _text_line_rows(_unmarkdown(cells[0]))
+        return grid
+    grid = []
+    for line in text.split("\n"):
+        grid += _text_line_rows(line)
+    return grid
+
+
+def _text_line_rows(raw: str) -> Grid:
+    line = raw.rstrip()
+    if not line.strip():
+        return []
+    stripped = _LEAD_LIST.sub("", line).strip()
+    if stripped.startswith("|") or stripped.startswith("+") and "|" in stripped or stripped.count("|") >= 2:
+        if _MD_TABLE_RULE.match(stripped):
+            return []  # |---|---| and +----+ rules
+        inner = stripped.strip()
+        if inner.startswith("|"):
+            inner = inner[1:]
+        if inner.endswith("|"):
+            inner = inner[:-1]
+        cells = re.split(r"(?<!\\)\|", inner)
+        return [row_from_texts([_unmarkdown(c) for c in cells], True)]
+    line = _unmarkdown(line)
+    if "\t" in line:
+        return [row_from_texts(line.split("\t"), True)]
+    if re.search(r"\S {2,}\S", line):
+        # pdftotext -layout: columns separated by runs of spaces; keep character offsets.
+        cells = [
+            Cell(clean_cell(m.group()), float(m.start()), float(m.end()))
+            for m in re.finditer(r"\S+(?: \S+)*", line)
+        ]
+        return [Row(cells, True)]
+    text = clean_cell(line)
+    return [Row([Cell(text, 0.0, float(len(text)))], False)] if text else []
+
+
+# ----------------------------------------------------------------------------------------- csv
+
+
+def read_csv(data: bytes) -> Grid:
+    text = decode_text(data)
+    if "\x00" in text:
+        raise FormReadError("o arquivo .csv tem bytes binários; salve-o de novo como CSV.")
+    sample = text[:20_000]
+    counts = {d: sample.count(d) for d in (";", ",", "\t")}
+    delimiter = max(counts, key=counts.get) if any(counts.values()) else ";"
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    grid: Grid = []
+    for cells in reader:
+        if len(grid) > MAX_ROWS:
+            break
+        if not any(c.strip() for c in cells):
+            continue
+        grid.append(row_from_texts(cells, True))
+    return grid
+
+
+# ---------------------------------------------------------------------------------------- xlsx
+
+
+def _xlsx_text(value: object, number_format: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return CHECKED if value else UNCHECKED
+    if isinstance(value, dt.datetime):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, (int, float)):
+        if "R$" in number_format or "[$R$" in number_format:
+            return "R$ " + f"{value:.2f}".replace(".", ",")
+        if float(value).is_integer():
+            return str(int(value))
+        # A comma decimal: "1.234" must never be read back as one thousand two hundred.
+        return repr(float(value)).replace(".", ",")
+    return str(value)
+
+
+def read_xlsx(data: bytes) -> Grid:
+    import openpyxl  # imported here: the text path must not pay for it
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=False)
+    except zipfile.BadZipFile:
+        raise
+    except Exception as exc:
+        raise FormReadError(f"a planilha não pôde ser aberta ({type(exc).__name__}); salve-a de novo como .xlsx.") from None
+    sheet = _form_sheet(workbook)
+    spans: dict[tuple[int, int], int] = {}
+    covered: set[tuple[int, int]] = set()
+    for merged in sheet.merged_cells.ranges:
+        spans[(merged.min_row, merged.min_col)] = merged.max_col
+        for r in range(merged.min_row, merged.max_row + 1):
+            for c in range(merged.min_col, merged.max_col + 1):
+                if (r, c) != (merged.min_row, merged.min_col):
+                    covered.add((r, c))
+    grid: Grid = []
+    max_row = min(sheet.max_row or 0, MAX_ROWS + 1)
+    for row in sheet.iter_rows(min_row=1, max_row=max_row):
+        cells: list[Cell] = []
+        for cell in row:
+            if (cell.row, cell.column) in covered:
+                continue
+            text = clean_cell(_xlsx_text(cell.value, cell.number_format or ""))
+            end = spans.get((cell.row, cell.column), cell.column)
+            cells.append(Cell(text, float(cell.column - 1), float(end)))
+        if any(c.text for c in cells):
+            grid.append(Row(cells, True))
+    return grid
+
+
+def _form_sheet(workbook):  # type: ignore[no-untyped-def]
+    """The sheet holding the form: the first one that mentions "Colaborador" or "Operadora"."""
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows(min_row=1, max_row=min(sheet.max_row or 0, 40), values_only=True):
+            if any(isinstance(v, str) and re.search(r"colaborador|operadora", v, re.I) for v in row):
+                return sheet
+    return workbook.worksheets[0]
+
+
+# ---------------------------------------------------------------------------------------- docx
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_W14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"
+# Wingdings glyphs Word uses for boxes (w:sym).
+_SYM_CHECKS = {"F0FE": CHECKED, "F078": CHECKED, "F0FD": CHECKED, "F0A8": UNCHECKED, "F06F": UNCHECKED, "F071": UNCHECKED}
+
+
+def _docx_text(element: ET.Element) -> str:
+    """Text of a paragraph or cell, with tabs, line breaks and checkbox fields as markers."""
+    out: list[str] = []
+    for node in element.iter():
+        tag = node.tag
+        if tag == f"{_W}t" and node.text:
+            out.append(node.text)
+        elif tag == f"{_W}tab":
+            out.append("\t")
+        elif tag in (f"{_W}br", f"{_W}cr"):
+            out.append("\n")
+        elif tag == f"{_W}sym":
+            char = (node.get(f"{_W}char") or "").upper()
+            out.append(_SYM_CHECKS.get(char, ""))
+        elif tag == f"{_W}checkBox":  # legacy form field: <w:checked/> or <w:default w:val="1"/>
+            checked = node.find(f"{_W}checked")
+            default = node.find(f"{_W}default")
+            state = checked if checked is not None else default
+            is_on = state is not None and state.get(f"{_W}val", "1") not in ("0", "false")
+            out.append(f" {CHECKED if is_on else UNCHECKED} ")
+    return "".join(out)
+
+
+def read_docx(data: bytes) -> Grid:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        if "word/document.xml" not in archive.namelist():
+            raise FormReadError("não é um documento Word (.docx) válido. Salve-o de novo como .docx.")
+        info = archive.getinfo("word/document.xml")
+        if info.file_size > 50 * 1024 * 1024:
+            raise FormReadError("o documento Word é grande demais para um formulário.")
+        root = ET.fromstring(archive.read("word/document.xml"))
+    body = root.find(f"{_W}body")
+    if body is None:
+        raise FormReadError("o documento Word não tem conteúdo.")
+    grid: Grid = []
+    for block in body:
+        if block.tag == f"{_W}p":
+            grid += _docx_paragraph_rows(block)
+        elif block.tag == f"{_W}tbl":
+            grid += _docx_table_rows(block)
+        elif block.tag == f"{_W}sdt":  # content controls wrapping paragraphs or tables
+            content = block.find(f"{_W}sdtContent")
+            for inner in content if content is not None else []:
+                if inner.tag == f"{_W}p":
+                    grid += _docx_paragraph_rows(inner)
+                elif inner.tag == f"{_W}tbl":
+                    grid += _docx_table_rows(inner)
+    return grid
+
+
+def _docx_paragraph_rows(paragraph: ET.Element) -> Grid:
+    text = _docx_text(paragraph)
+    rows: Grid = []
+    for line in text.split("\n"):
+        if not line.strip():
+            continue
+        if "\t" in line.strip():
+            rows.append(row_from_texts(line.split("\t"), True))
+        else:
+            cleaned = clean_cell(line)
+            rows.append(Row([Cell(cleaned, 0.0, float(len(cleaned)))], False))
+    return rows
+
+
+def _docx_table_rows(table: ET.Element) -> Grid:
+    rows: Grid = []
+    for tr in table.findall(f"{_W}tr"):
+        cells: list[Cell] = []
+        column = 0
+        for tc in tr.findall(f"{_W}tc"):
+            props = tc.find(f"{_W}tcPr")
+            span = 1
+            if props is not None:
+                grid_span = props.find(f"{_W}gridSpan")
+                if grid_span is not None:
+                    span = int(grid_span.get(f"{_W}val", "1") or 1)
+            paragraphs = [_docx_text(p) for p in tc.iter(f"{_W}p")]
+            text = clean_cell(" ".join(p for p in paragraphs if p.strip()))
+            cells.append(Cell(text, float(column), float(column + span)))
+            column += span
+        if any(c.text for c in cells):
+            rows.append(Row(cells, True))
+    return rows
+
+
+# ----------------------------------------------------------------------------------------- pdf
+
+
+def read_pdf(data: bytes) -> Grid:
+    import pdfplumber  # imported here: only PDFs pay for it
+
+    grid: Grid = []
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+    except Exception as exc:
+        raise FormReadError(f"o PDF está corrompido ou protegido ({type(exc).__name__}). Gere o PDF novamente.") from None
+    with pdf:
+        if len(pdf.pages) > 50:
+            raise FormReadError("o PDF tem mais de 50 páginas; um formulário tem uma ou duas.")
+        any_text = False
+        for page in pdf.pages:
+            words = page.extract_words(x_tolerance=1.5, y_tolerance=2.5, keep_blank_chars=False, use_text_flow=False)
+            words = [dict(w) for w in words]
+            any_text = any_text or bool(words)
+            words += _pdf_checkbox_words(page)
+            grid += _pdf_rows(words)
+    if not any_text:
+        raise FormReadError(
+            "o PDF não tem camada de texto (é uma imagem escaneada). Envie o .xlsx/.docx original ou um PDF gerado pelo programa."
+        )
+    return grid
+
+
+def _pdf_checkbox_words(page) -> list[dict]:  # type: ignore[no-untyped-def]
+    """AcroForm checkboxes drawn on the page, as marker words at their positions."""
+    words = []
+    try:
+        annots = page.annots or []
+    except Exception:
+        return words
+    for annot in annots:
+        data = annot.get("data") or {}
+        if str(data.get("FT", "")).strip("/'\"") not in ("Btn", "/Btn") and "AS" not in data:
+            continue
+        state = str(data.get("AS", data.get("V", "Off")))
+        checked = "Off" not in state
+        words.append(
+            {
+                "text": CHECKED if checked else UNCHECKED,
+                "x0": float(annot["x0"]),
+                "x1": float(annot["x1"]),
+                "top": float(annot["top"]),
+                "bottom": float(annot["bottom"]),
+            }
+        )
+    return words
+
+
+def _pdf_rows(words: list[dict]) -> Grid:
+    words.sort(key=lambda w: (round(float(w["top"]), 1), float(w["x0"])))
+    lines: list[list[dict]] = []
+    for word in words:
+        middle = (float(word["top"]) + float(word["bottom"])) / 2
+        if lines:
+            last = lines[-1]
+            height = max(float(last[0]["bottom"]) - float(last[0]["top"]), 4.0)
+            last_middle = (float(last[0]["top"]) + float(last[0]["bottom"])) / 2
+            if abs(middle - last_middle) <= height * 0.5:
+                last.append(word)
+                continue
+        lines.append([word])
+    grid: Grid = []
+    for line in lines:
+        line.sort(key=lambda w: float(w["x0"]))
+        height = max(float(line[0]["bottom"]) - float(line[0]["top"]), 4.0)
+        cells: list[Cell] = []
+        for word in line:
+            gap_limit = height * 0.9  # a space is ~0.28 em; a column gap is wider
+            if cells and float(word["x0"]) - cells[-1].x1 <= gap_limit:
+                cells[-1] = Cell(f"{cells[-1].text} {word['text']}", cells[-1].x0, float(word["x1"]))
+            else:
+                cells.append(Cell(str(word["text"]), float(word["x0"]), float(word["x1"])))
+        cells = [Cell(clean_cell(c.text), c.x0, c.x1) for c in cells]
+        grid.append(Row(cells, len(cells) > 1))
+    return grid

@@ -1,0 +1,182 @@
+"""Text normalization and pt-BR value parsing shared by every layer.
+
+`fold` is the one definition of "equal regardless of case, accents, punctuation and spacing" used
+for label matching and for grouping keys. The `parse_*` functions turn what people type on a form
+("26/03/2024", "R$ 1.234,56", "341 dia(s)", "12.345") into Python values, returning None when the
+text is not such a value, never raising: deciding what a bad value means is the caller's job.
+
+It must not import anything from the rest of the package.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from difflib import SequenceMatcher
+
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_SPACES = re.compile(r"\s+")
+
+
+def strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def fold(text: str | None) -> str:
+    """Lower case, no accents, punctuation as single spaces: "Régras  Técnicas!" → "regras tecnicas"."""
+    if not text:
+        return ""
+    folded = strip_accents(text).lower().replace("º", "o").replace("ª", "a")
+    return _NON_ALNUM.sub(" ", folded).strip()
+
+
+def key(text: str | None) -> str:
+    """Grouping key: `fold` without spaces, so "Odonto Life" = "ODONTOLIFE" = "OdontoLife"."""
+    return fold(text).replace(" ", "")
+
+
+def slug(text: str | None) -> str:
+    """Lower-case slug with underscores: "Operadora" → "operadora", "Prestador X" → "prestador_x"."""
+    return fold(text).replace(" ", "_")
+
+
+def collapse(text: str | None) -> str | None:
+    """Whitespace collapsed to single spaces; None for None or blank."""
+    if text is None:
+        return None
+    collapsed = _SPACES.sub(" ", str(text)).strip()
+    return collapsed or None
+
+
+def similarity(a: str, b: str) -> float:
+    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+_MONTHS = {
+    "jan": 1, "fev": 2, "mar": 3, "abr": 4, "mai": 5, "jun": 6,
+    "jul": 7, "ago": 8, "set": 9, "out": 10, "nov": 11, "dez": 12,
+}
+_DMY = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2,4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
+_YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_LONG = re.compile(r"^(\d{1,2})\s+de\s+([a-zç]+)\.?\s+de\s+(\d{4})$")
+# Excel stores dates as days since 1899-12-30; a CSV saved without formats shows that number.
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+class InvalidDate(ValueError):
+    """Looks like a date but is not one (31/02/2024)."""
+
+
+def parse_date(text: str | None) -> dt.date | None:
+    """A date as Brazilians write it; None if `text` is not a date at all.
+
+    Raises InvalidDate when the text has a date's shape but no such day exists, so the caller can
+    warn "31/02/2024 não é uma data válida" instead of silently dropping it.
+    """
+    if text is None:
+        return None
+    if isinstance(text, dt.datetime):
+        return text.date()
+    if isinstance(text, dt.date):
+        return text
+    raw = str(text).strip()
+    if not raw:
+        return None
+    match = _DMY.match(raw)
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+        if year < 100:
+            year += 2000 if year < 70 else 1900
+        return _make_date(year, month, day, raw)
+    match = _YMD.match(raw)
+    if match:
+        year, month, day = (int(g) for g in match.groups())
+        return _make_date(year, month, day, raw)
+    match = _LONG.match(strip_accents(raw.lower()))
+    if match and match.group(2)[:3] in _MONTHS:
+        return _make_date(int(match.group(3)), _MONTHS[match.group(2)[:3]], int(match.group(1)), raw)
+    if re.fullmatch(r"\d{5}(?:[.,]0+)?", raw):
+        serial = int(float(raw.replace(",", ".")))
+        if 30000 <= serial <= 60000:  # 1982..2064: only then is a bare number plausibly a date
+            return _EXCEL_EPOCH + dt.timedelta(days=serial)
+    return None
+
+
+def _make_date(year: int, month: int, day: int, raw: str) -> dt.date:
+    try:
+        return dt.date(year, month, day)
+    except ValueError as exc:
+        raise InvalidDate(raw) from exc
+
+
+def looks_like_date(text: str | None) -> bool:
+    try:
+        return parse_date(text) is not None
+    except InvalidDate:
+        return True
+
+
+def parse_decimal(text: str | None) -> float | None:
+    """pt-BR number: "0,40" → 0.4, "1.234,5" → 1234.5, "12.345" → 12345; None if not a number."""
+    if text is None:
+        return None
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        return float(text)
+    raw = str(text).strip().replace("\u00a0", " ").replace(" ", "")
+    if not raw:
+        return None
+    negative = raw.startswith("-") or (raw.startswith("(") and raw.endswith(")"))
+    raw = raw.strip("-()+")
+    if not re.fullmatch(r"[\d.,]+", raw) or not re.search(r"\d", raw):
+        return None
+    if "," in raw:
+        # Comma is the decimal separator; dots are thousands separators.
+        integer, _, fraction = raw.rpartition(",")
+        integer = integer.replace(".", "")
+        if "," in integer or not integer.isdigit() and integer != "":
+            return None
+        value = float(f"{integer or 0}.{fraction}") if fraction.isdigit() else None
+    elif raw.count(".") == 1 and not re.fullmatch(r"\d{1,3}\.\d{3}", raw):
+        value = float(raw)  # "0.4" from a spreadsheet saved with a dot decimal
+    else:
+        if not re.fullmatch(r"\d{1,3}(\.\d{3})*|\d+", raw):
+            return None
+        value = float(raw.replace(".", ""))
+    if value is None:
+        return None
+    return -value if negative else value
+
+
+def parse_int(text: str | None) -> int | None:
+    """Integer as written: "12.345" → 12345, "16" → 16, "4.0" (from a spreadsheet) → 4."""
+    value = parse_decimal(text)
+    if value is None or value != int(value):
+        return None
+    return int(value)
+
+
+def parse_money(text: str | None) -> float | None:
+    """Reais: "R$ 1.234,56" → 1234.56, "R$ -" → 0.0 (accounting format's zero), "R$" alone → None."""
+    if text is None:
+        return None
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        return float(text)
+    raw = str(text).strip()
+    had_currency = bool(re.match(r"^-?\s*R\s*\$", raw, re.I))
+    body = re.sub(r"^(-?)\s*R\s*\$\s*", r"\1", raw, flags=re.I).strip()
+    if had_currency and body in {"-", "–", "—"}:
+        return 0.0
+    return parse_decimal(body)
+
+
+def parse_days(text: str | None) -> int | None:
+    """"341 dia(s)" → 341, "341 dias" → 341, "341" → 341."""
+    if text is None:
+        return None
+    raw = str(text).strip()
+    match = re.fullmatch(r"(-?\d[\d.]*)\s*(?:dia\(s\)|dias?|d)?\.?", raw, re.I)
+    if not match:
+        return None
+    return parse_int(match.group(1))

@@ -1,0 +1,247 @@
+"""Reading forms: the anonymized look-alikes of the two real examples, every checkbox notation,
+the layouts converters produce, and the warnings for what is missing, ambiguous or inconsistent."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from retention_analytics.forms import FormReadError, parse_document, parse_path
+from retention_analytics.forms.template import cell_text, form_grid
+from retention_analytics.record import RECORD_KEYS
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+# A complete, consistent record in the contract's normal form (invented person, valid check digits).
+BASE: dict = {
+    "source": None,
+    "analyst": "Joana Ribeiro Lopes",
+    "cro_count": 2,
+    "form_date": "2024-05-10",
+    "operator": "ODONTOLIFE",
+    "cro": "12345",
+    "cro_uf": "SP",
+    "dentist_name": "Carlos Eduardo Tavares",
+    "cnpj": None,
+    "cpf": "52998224725",
+    "inclusion_date": "2018-03-01",
+    "person_type": "F",
+    "requested_by": "prestador",
+    "protocol_number": "SAD202400001234",
+    "protocol_opened_on": "2024-04-02",
+    "uf": "SP",
+    "city": "Campinas",
+    "lives": 12345,
+    "unique_cros_listed": 3,
+    "accepts_other_plans": False,
+    "other_plans": None,
+    "coin_value": 0.45,
+    "last_production": "03/2024",
+    "last_production_value": 1234.56,
+    "started_on": "2024-04-02",
+    "finished_on": "2024-05-10",
+    "days_to_close": 38,
+    "outcome": "retencao_efetiva",
+    "contacts": [
+        {"number": 1, "date": "2024-04-03", "note": "Prestador pediu reajuste da moeda."},
+        {"number": 2, "date": "2024-04-20", "note": "Ofertado novo valor de moeda; aceitou."},
+    ],
+    "retention_actions": ["novos_valores", "suporte"],
+    "termination_reasons": [],
+    "protocol_required": True,
+    "general_note": "Retido com novos valores.",
+    "responsible_sectors": ["comercial"],
+    "signatories": ["Joana Ribeiro Lopes"],
+    "warnings": [],
+}
+
+
+def tab_text(record: dict, checked: str = "☒", unchecked: str = "☐") -> bytes:
+    """The record as a converter writes the workbook: one line per row, cells separated by tabs."""
+    lines = ["\t".join(cell_text(c, checked, unchecked) for c in row) for row in form_grid(record)]
+    return "\n".join(lines).encode("utf-8")
+
+
+def without_source(record: dict) -> dict:
+    out = dict(record)
+    out.pop("source")
+    return out
+
+
+@pytest.mark.parametrize("name", ["look_alike_000.md", "look_alike_001.txt"])
+def test_look_alikes_of_the_real_examples_parse_to_their_full_records(name):
+    expected = json.loads((FIXTURES / "expected" / f"{name}.json").read_text(encoding="utf-8"))
+    record = parse_path(FIXTURES / "forms" / name)
+    assert list(record) == list(RECORD_KEYS)
+    assert without_source(record) == expected
+
+
+def test_first_example_has_what_the_contract_says():
+    r = parse_path(FIXTURES / "forms" / "look_alike_000.md")
+    assert (r["cro_count"], r["form_date"], r["operator"], r["person_type"], r["requested_by"]) == (
+        4, "2024-03-26", "ODONTOLIFE", "J", "operadora")
+    assert (r["lives"], r["unique_cros_listed"], r["accepts_other_plans"], r["other_plans"]) == (16, 1, True, "Postal Saúde Odonto")
+    assert (r["coin_value"], r["last_production_value"], r["days_to_close"], r["outcome"]) == (0.4, 0.0, 341, "desligamento")
+    assert len(r["contacts"]) == 5 and all(c["date"] and c["note"] for c in r["contacts"])
+    assert r["termination_reasons"] == ["encerramento_de_atividades", "carteira_de_clientes_particular"]
+    assert r["retention_actions"] == [] and r["responsible_sectors"] == [] and r["protocol_required"] is None
+    assert len(r["signatories"]) == 2
+
+
+def test_second_example_names_every_missing_header_value():
+    r = parse_path(FIXTURES / "forms" / "look_alike_001.txt")
+    assert all(r[k] is None for k in ("analyst", "operator", "cro", "uf", "city", "started_on", "finished_on"))
+    assert r["accepts_other_plans"] is False and r["outcome"] == "desligamento"
+    assert [c["date"] for c in r["contacts"]] == [None, None, None] and all(c["note"] for c in r["contacts"])
+    assert r["termination_reasons"] == ["perda_de_contato"] and r["responsible_sectors"] == ["ti"]
+    for label in ("Colaborador", "Operadora", "Cidade", "Data início", "Nº do protocolo"):
+        assert f"Campo não preenchido: {label}" in r["warnings"]
+
+
+@pytest.mark.parametrize(
+    "checked,unchecked",
+    [
+        ("☒", "☐"),
+        ("☑", "☐"),
+        ("[x]", "[ ]"),
+        ("[X]", "[ ]"),
+        ("(X)", "( )"),
+        ('<input checked="" type="checkbox"/>', '<input type="checkbox"/>'),
+        ("■", "□"),
+    ],
+)
+def test_every_checkbox_notation_reads_the_same_record(checked, unchecked):
+    record = parse_document("form.txt", tab_text(BASE, checked, unchecked))
+    assert without_source(record) == without_source(BASE)
+
+
+def test_x_in_the_cell_beside_the_label_is_a_checked_box():
+    text = tab_text(BASE, "☒", "☐").decode()
+    # Spreadsheet style: an "X" typed in the cell before the option, nothing before unchecked ones.
+    text = text.replace("☒ Retenção Efetiva", "X\tRetenção Efetiva").replace("☐ Desligamento", "\tDesligamento")
+    text = text.replace("☐ Não se trata de Retenção", "\tNão se trata de Retenção")
+    record = parse_document("form.csv", text.replace("\t", ";").encode())
+    assert record["outcome"] == "retencao_efetiva"
+
+
+@pytest.mark.parametrize(
+    "label,variant",
+    [
+        ("Colaborador", "COLABORADOR"),
+        ("Operadora", "operadora:"),
+        ("Nome dentista", "Nome do Dentista"),
+        ("Data inclusão", "Data inclusao"),
+        ("nº de vidas", "Nº DE VIDAS"),
+        ("nº de vidas", "nº de vistas"),
+        ("Dt. abertura protocolo", "Data abertura protocolo"),
+        ("Tempo finalização", "Tempo de Finalizaçao"),
+        ("Última produç.", "ULTIMA PRODUÇÃO"),
+        ("Data início", "Data inicio"),
+        ("nº CRO(S) únicos divulgados", "Nº CROS UNICOS DIVULGADOS"),
+    ],
+)
+def test_labels_in_any_case_accents_or_spelling(label, variant):
+    text = tab_text(BASE).decode().replace(label, variant, 1)
+    assert without_source(parse_document("form.txt", text.encode())) == without_source(BASE)
+
+
+def test_values_shifted_a_cell_and_blank_fields():
+    record = copy.deepcopy(BASE)
+    record.update(city=None, lives=None, cro_count=None)
+    text = tab_text(record).decode()
+    # The CPF sits two cells right of its label already (as in the real workbook); shift the
+    # protocol number one cell right too.
+    text = text.replace("prestador\tSAD202400001234", "Prestador\t\tSAD202400001234").replace("Prestador\tSAD", "Prestador\t\tSAD")
+    parsed = parse_document("form.txt", text.encode())
+    assert parsed["protocol_number"] == "SAD202400001234"
+    assert parsed["city"] is None and parsed["lives"] is None and parsed["cro_count"] is None
+    assert "Campo não preenchido: Cidade" in parsed["warnings"]
+
+
+def test_layout_text_without_tabs_as_pdftotext_layout_writes_it():
+    lines = []
+    for row in form_grid(BASE):
+        cells = [cell_text(c) for c in row]
+        lines.append("".join(f"{c:<34}" for c in cells).rstrip())
+    parsed = parse_document("form.txt", "\n".join(lines).encode())
+    assert without_source(parsed) == without_source(BASE)
+
+
+def test_plain_text_with_single_spaces_as_pdftotext_raw_writes_it():
+    lines = [" ".join(t for t in (cell_text(c) for c in row) if t) for row in form_grid(BASE)]
+    parsed = parse_document("form.txt", "\n\n".join(lines).encode())
+    assert without_source(parsed) == without_source(BASE)
+
+
+def test_two_outcomes_checked_is_ambiguous():
+    text = tab_text(BASE).decode().replace("☐ Desligamento", "☒ Desligamento")
+    parsed = parse_document("form.txt", text.encode())
+    assert parsed["outcome"] is None
+    assert any("mais de uma opção marcada" in w for w in parsed["warnings"])
+
+
+def test_sim_and_nao_both_checked_is_ambiguous():
+    text = tab_text(BASE).decode().replace("☐ SIM", "☒ SIM", 1)
+    parsed = parse_document("form.txt", text.encode())
+    assert parsed["accepts_other_plans"] is None
+    assert any("SIM e NÃO marcados" in w for w in parsed["warnings"])
+
+
+@pytest.mark.parametrize(
+    "change,expected_warning",
+    [
+        (("02/04/2024\t10/05/2024", "31/02/2024\t10/05/2024"), "não existe no calendário"),
+        (("02/04/2024\t10/05/2024", "10/05/2024\t02/04/2024"), "anterior à Data início"),
+        (("38 dia(s)", "40 dia(s)"), "difere das datas"),
+        (("52998224725", "52998224700"), "CPF: dígitos verificadores"),
+        (("SP\tCampinas", "XX\tCampinas"), "não é uma UF brasileira"),
+        (("Joana Ribeiro Lopes\t", "\t"), "Campo não preenchido: Colaborador"),
+    ],
+)
+def test_inconsistencies_become_warnings(change, expected_warning):
+    old, new = change
+    text = tab_text(BASE).decode()
+    assert old in text
+    parsed = parse_document("form.txt", text.replace(old, new, 1).encode())
+    assert any(expected_warning in w for w in parsed["warnings"]), parsed["warnings"]
+
+
+def test_alphanumeric_cnpj_is_valid():
+    record = copy.deepcopy(BASE)
+    record.update(person_type="J", cpf=None, cnpj="12ABC34501DE35")
+    parsed = parse_document("form.txt", tab_text(record))
+    assert parsed["cnpj"] == "12ABC34501DE35"
+    assert not any("CNPJ" in w for w in parsed["warnings"])
+
+
+def test_masked_documents_and_pt_br_numbers_are_normalized():
+    text = tab_text(BASE).decode().replace("52998224725", "529.982.247-25").replace("12345\t3", "12.345\t3")
+    parsed = parse_document("form.txt", text.encode())
+    assert parsed["cpf"] == "52998224725" and parsed["lives"] == 12345
+
+
+@pytest.mark.parametrize(
+    "name,data",
+    [
+        ("vazio.txt", b""),
+        ("espacos.txt", b"   \n\n  "),
+        ("lixo.xlsx", b"PK\x03\x04 not really a zip"),
+        ("lixo.docx", bytes(range(256)) * 4),
+        ("lixo.pdf", b"%PDF-1.4 truncated"),
+        ("aleatorio.txt", "Lista de compras: arroz, feijão, café".encode()),
+    ],
+)
+def test_files_that_are_not_forms_get_a_portuguese_error(name, data):
+    with pytest.raises(FormReadError) as info:
+        parse_document(name, data)
+    message = str(info.value)
+    assert name in message and "Traceback" not in message
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252", "utf-16"])
+def test_text_encodings(encoding):
+    data = tab_text(BASE).decode().replace("☒", "[x]").replace("☐", "[ ]").encode(encoding)
+    assert without_source(parse_document("form.txt", data)) == without_source(BASE)
