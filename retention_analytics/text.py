@@ -10,9 +10,12 @@ It must not import anything from the rest of the package.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Iterator
 from difflib import SequenceMatcher
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
@@ -65,6 +68,32 @@ _LONG = re.compile(r"^(\d{1,2})\s+de\s+([a-zç]+)\.?\s+de\s+(\d{4})$")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
+# A form converted on a machine set to US English (LibreOffice's default) writes "05/10/24" for
+# 10 May and "R$ 1,234.56": the extraction detects that per document and parses in that locale.
+_US_LOCALE: contextvars.ContextVar[bool] = contextvars.ContextVar("us_locale", default=False)
+
+
+@contextlib.contextmanager
+def us_locale(enabled: bool) -> Iterator[None]:
+    token = _US_LOCALE.set(enabled)
+    try:
+        yield
+    finally:
+        _US_LOCALE.reset(token)
+
+
+def guess_us_locale(texts: list[str]) -> bool:
+    """True when the dates in `texts` are month-first (some second field > 12, no first field > 12)."""
+    day_first = month_first = 0
+    for text in texts:
+        for a, b in re.findall(r"\b(\d{1,2})/(\d{1,2})/\d{2,4}\b", text):
+            if int(a) > 12 >= int(b):
+                day_first += 1
+            elif int(b) > 12 >= int(a):
+                month_first += 1
+    return month_first > 0 and day_first == 0
+
+
 class InvalidDate(ValueError):
     """Looks like a date but is not one (31/02/2024)."""
 
@@ -87,6 +116,8 @@ def parse_date(text: str | None) -> dt.date | None:
     match = _DMY.match(raw)
     if match:
         day, month, year = (int(g) for g in match.groups())
+        if _US_LOCALE.get():
+            day, month = month, day
         if year < 100:
             year += 2000 if year < 70 else 1900
         return _make_date(year, month, day, raw)
@@ -131,7 +162,16 @@ def parse_decimal(text: str | None) -> float | None:
     raw = raw.strip("-()+")
     if not re.fullmatch(r"[\d.,]+", raw) or not re.search(r"\d", raw):
         return None
-    if "," in raw:
+    if "," in raw and "." in raw and raw.rfind(".") > raw.rfind(","):
+        # "1,234.56": US separators (a form saved on an English-language machine).
+        if not re.fullmatch(r"\d{1,3}(,\d{3})*\.\d+", raw):
+            return None
+        value = float(raw.replace(",", ""))
+    elif "," in raw and _US_LOCALE.get():
+        if not re.fullmatch(r"\d{1,3}(,\d{3})+", raw):
+            return None
+        value = float(raw.replace(",", ""))
+    elif "," in raw:
         # Comma is the decimal separator; dots are thousands separators.
         integer, _, fraction = raw.rpartition(",")
         integer = integer.replace(".", "")

@@ -25,7 +25,7 @@ from .. import text as T
 from ..brazil import UFS, document_chars, is_uf
 from ..record import FormReadError, empty_record
 from ..vocab import ACTIONS, OUTCOMES, REASONS, SECTORS, Term, match_term
-from .grid import CHECKED, UNCHECKED, Cell, Grid, Row
+from .grid import CHECKED, UNCHECKED, UNKNOWN, Cell, Grid, Row
 
 # --------------------------------------------------------------------------- header label catalog
 
@@ -103,7 +103,7 @@ class Value:
 @dataclass
 class Check:
     text: str
-    checked: bool
+    checked: bool | None  # None: the box's state was lost (see grid.UNKNOWN)
 
 
 @dataclass
@@ -169,19 +169,19 @@ def _resolve_field(fld: str, state: HeaderState, claimed: set[str], row_fields: 
 
 def _split_checks(text: str, one_word: bool) -> tuple[list[Check], str]:
     """Checkbox segments of a cell, and the text left without them."""
-    if CHECKED not in text and UNCHECKED not in text:
+    if CHECKED not in text and UNCHECKED not in text and UNKNOWN not in text:
         return [], text
-    parts = re.split(f"([{CHECKED}{UNCHECKED}])", text)
+    parts = re.split(f"([{CHECKED}{UNCHECKED}{UNKNOWN}])", text)
     rest = [parts[0]]
     checks: list[Check] = []
     for mark, segment in zip(parts[1::2], parts[2::2]):
         segment = segment.strip()
         if one_word:
             option, _, remainder = segment.partition(" ")
-            checks.append(Check(option, mark == CHECKED))
+            checks.append(Check(option, None if mark == UNKNOWN else mark == CHECKED))
             rest.append(remainder)
         else:
-            checks.append(Check(segment, mark == CHECKED))
+            checks.append(Check(segment, None if mark == UNKNOWN else mark == CHECKED))
     return checks, " ".join(p for p in rest if p.strip())
 
 
@@ -307,6 +307,8 @@ def _fit(fld: str, text: str) -> float | None:
     if kind == "protocol":
         if " " not in raw and re.search(r"\d", raw) and len(raw) >= 4:
             return 3.0
+        if re.fullmatch(r"[A-Za-z0-9]+(?: [A-Za-z0-9]+){1,2}", raw) and re.search(r"\d{4}", raw):
+            return 2.5  # a protocol number wrapped over two lines of a narrow column
         if re.fullmatch(r"[\w./-]+(?: [\w./-]+){0,2}", raw) and re.search(r"\d{4}", raw):
             return 1.0
         return None
@@ -421,6 +423,7 @@ def _align(labels: list[Label], values: list[Value], tabular: bool) -> dict[str,
                     if score > best[i + 1][k]:
                         best[i + 1][k], back[i + 1][k] = score, (i, j, k)
     assigned: dict[str, str] = {}
+    used_tokens: set[int] = set()
     i, j = n_labels, n_tokens
     while (i, j) != (0, 0):
         step = back[i][j]
@@ -429,32 +432,72 @@ def _align(labels: list[Label], values: list[Value], tabular: bool) -> dict[str,
         pi, pj, k = step
         if k >= 0:
             assigned[labels[pi].field] = " ".join(w for w, _ in tokens[pj:k])
+            used_tokens.update(range(pj, k))
         i, j = pi, pj
+    # Converters that read a table column by column put some values before the label they answer
+    # would follow in reading order; a whole unused cell that clearly fits a label still left
+    # blank is matched by type, best fits first.
+    unused_items: dict[int, list[int]] = {}
+    for index, (_, piece) in enumerate(tokens):
+        unused_items.setdefault(piece.item, []).append(index)
+    leftovers = [ids for ids in unused_items.values() if not used_tokens.intersection(ids)]
+    candidates = []
+    for ids in leftovers:
+        text = " ".join(tokens[t][0] for t in ids)
+        for label in labels:
+            if label.field in assigned:
+                continue
+            fit = _fit(label.field, text)
+            if fit is not None and fit >= 1.5:
+                candidates.append((fit, label.field, text, ids[0]))
+    taken: set[int] = set()
+    for fit, fld, text, first in sorted(candidates, key=lambda c: (-c[0], c[3])):
+        if fld in assigned or first in taken:
+            continue
+        assigned[fld] = text
+        taken.add(first)
     return assigned
 
 
-def _read_header(rows: list[Row], record: dict[str, Any]) -> HeaderState:
+def _read_header(rows: list[Row]) -> HeaderState:
     state = HeaderState()
+    # Values of consecutive value-only lines wait here until a line with labels (or the end)
+    # arrives: text converters often put each cell of a table row on a line of its own.
+    run: list[Value] = []
+    run_tabular = True
+
+    def align_run() -> None:
+        nonlocal run, run_tabular
+        if run and state.pending:
+            assigned = _align(state.pending, run, state.pending_tabular and run_tabular)
+            for fld, value in assigned.items():
+                state.values.setdefault(fld, value)
+            state.pending = []
+        run, run_tabular = [], True
+
     for row in rows:
         checks_before = len(state.checks)
         items = _row_items(row, state)
         if not items:
             if (row.tabular and row.blank) or len(state.checks) > checks_before:
+                align_run()
                 state.pending = []  # a blank value row (or only checkboxes): the waiting labels are blank
             continue
-        waiting_from_above = len(state.pending)
         # Values before the row's first label answer the labels waiting from rows above.
         leading: list[Value] = []
         index = 0
         while index < len(items) and isinstance(items[index], Value):
             leading.append(items[index])  # type: ignore[arg-type]
             index += 1
-        if leading and state.pending:
-            tabular = state.pending_tabular and row.tabular
-            assigned = _align(state.pending, leading, tabular)
-            for fld, value in assigned.items():
-                state.values.setdefault(fld, value)
-            state.pending = []
+        run += leading
+        run_tabular = run_tabular and row.tabular
+        if index == len(items):
+            if row.tabular:
+                align_run()  # a table row is complete in itself
+            continue
+        had_values = bool(run)
+        align_run()
+        waiting_from_above = len(state.pending)
         # Each label takes the values that follow it in the same row, when they fit.
         while index < len(items):
             label = items[index]
@@ -479,8 +522,9 @@ def _read_header(rows: list[Row], record: dict[str, Any]) -> HeaderState:
         # Labels waiting from rows above get their values in the row right below them or not at
         # all, once a row with values has passed; only label-only rows (text converters that put
         # each label on its own line) let them keep waiting.
-        if waiting_from_above and any(isinstance(item, Value) for item in items):
-            state.pending = state.pending[waiting_from_above:] if not leading else state.pending
+        if waiting_from_above and (had_values or any(isinstance(item, Value) for item in items)):
+            state.pending = state.pending[waiting_from_above:]
+    align_run()
     return state
 
 
@@ -590,6 +634,11 @@ class LowerState:
     note_lines: list[str] = field(default_factory=list)
     signatories: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    unknown_boxes: int = 0
+
+
+def _has_box(text: str) -> bool:
+    return CHECKED in text or UNCHECKED in text or UNKNOWN in text
 
 
 def _add_unique(target: list[str], code: str) -> None:
@@ -609,7 +658,9 @@ def _record_check(state: LowerState, check: Check) -> bool:
             continue
         if terms is YES_NO and state.section not in ("protocol", None):
             return False
-        if check.checked:
+        if check.checked is None:
+            state.unknown_boxes += 1
+        elif check.checked:
             target = {
                 id(OUTCOMES): state.outcomes,
                 id(ACTIONS): state.actions,
@@ -681,10 +732,10 @@ def _read_lower(rows: list[Row]) -> LowerState:
                     except T.InvalidDate:
                         state.warnings.append(f"{state.contact}º contato: a data {only_date.group(1)} não existe no calendário")
                     continue
-            if CHECKED not in text and UNCHECKED not in text:
+            if not _has_box(text):
                 entry["note"].append(text)
                 continue
-        if state.section == "general_note" and CHECKED not in text and UNCHECKED not in text:
+        if state.section == "general_note" and not _has_box(text):
             state.note_lines.append(text)
             continue
         if state.section == "actions" and folded.startswith("obs"):
@@ -816,8 +867,14 @@ def _yes_no(codes: list[str], what: str, warnings: list[str]) -> bool | None:
 def extract_record(grid: Grid, source: str) -> dict[str, Any]:
     """The case record of a form's Grid. Raises FormReadError when the grid is not a form at all."""
     record = empty_record(source)
+    with T.us_locale(T.guess_us_locale([row.text for row in grid])):
+        return _extract(grid, record)
+
+
+def _extract(grid: Grid, record: dict[str, Any]) -> dict[str, Any]:
+    source = record["source"]
     header_rows, lower_rows = _split_header(grid)
-    header = _read_header(header_rows, record)
+    header = _read_header(header_rows)
     lower = _read_lower(lower_rows)
     anchors = len(header.seen) + len(lower.contacts) + (1 if lower_rows else 0)
     if anchors < 3:
@@ -831,7 +888,7 @@ def extract_record(grid: Grid, source: str) -> dict[str, Any]:
     yes_no = []
     for check in header.checks:
         term = match_term(check.text, YES_NO)
-        if term and check.checked:
+        if term and check.checked is True:
             yes_no.append(term.code)
     record["accepts_other_plans"] = _yes_no(yes_no, "Atende outros convênios", warnings)
     if record["other_plans"] is not None:
@@ -857,6 +914,12 @@ def extract_record(grid: Grid, source: str) -> dict[str, Any]:
     record["contacts"] = contacts
     record["signatories"] = lower.signatories
     warnings += lower.warnings
+    unknown = lower.unknown_boxes + sum(1 for c in header.checks if c.checked is None)
+    if unknown:
+        warnings.append(
+            f"{unknown} caixa(s) de seleção ilegível(is): o arquivo foi salvo numa codificação que perdeu os símbolos ☐/☒. "
+            "Salve o CSV como UTF-8 e reenvie para ler status, motivos e ações."
+        )
     for fld in ("analyst", "operator", "dentist_name", "city", "last_production"):
         if record[fld] is not None:
             record[fld] = T.collapse(record[fld])

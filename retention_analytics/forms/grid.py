@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 CHECKED = "☒"
 UNCHECKED = "☐"
+UNKNOWN = "⍰"  # a box whose glyph was lost to an encoding: state unknowable
 
 
 @dataclass
@@ -60,10 +61,15 @@ _CHECK_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+# A box glyph lost to a legacy encoding ("? SIM" from a CSV saved as Windows-1252): its state is
+# unknowable, so the option is dropped rather than read as text.
+_LOST_BOX = re.compile(r"(?:(?<=\s)|^)\?\s+(?=[A-ZÀ-Ý])")
+
+
 def normalize_checkboxes(text: str) -> str:
     for pattern, mark in _CHECK_PATTERNS:
         text = pattern.sub(f" {mark} ", text)
-    return text
+    return _LOST_BOX.sub(f"{UNKNOWN} ", text)
 
 
 _SPACES = re.compile(r"[ \t\u00a0\u2007\u202f]+")

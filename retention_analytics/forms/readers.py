@@ -185,10 +185,138 @@ def read_text(data: bytes) -> Grid:
             else:
                 grid += _text_line_rows(_unmarkdown(cells[0]))
         return grid
+    lines = text.split("\n")
     grid = []
-    for line in text.split("\n"):
-        grid += _text_line_rows(line)
+    index = 0
+    while index < len(lines):
+        consumed, rows = _pandoc_table(lines, index)
+        if consumed:
+            grid += rows
+            index += consumed
+            continue
+        grid += _text_line_rows(lines[index])
+        index += 1
     return grid
+
+
+_FULL_RULE = re.compile(r"^\s*-{10,}\s*$")
+_COLUMN_RULE = re.compile(r"^\s*-{2,}(?:\s+-{2,})+\s*$")
+_GRID_BORDER = re.compile(r"^\s*\+(?:[-=:]+\+)+\s*$")
+
+
+def _pandoc_table(lines: list[str], start: int) -> tuple[int, Grid]:
+    """Pandoc's grid, multiline and simple tables starting at `start`: (lines consumed, rows).
+
+    Their cells wrap over several lines ("Joana Ribeiro / Lopes"), so a line is not a row: a
+    row is the lines between two borders (grid) or two blank lines (multiline), cut into cells at
+    the column positions the dashes give.
+    """
+    line = lines[start]
+    if _GRID_BORDER.match(line):
+        return _grid_table(lines, start)
+    multiline = bool(_FULL_RULE.match(line))
+    header_start = start + 1 if multiline else start
+    # The column rule sits after the header (one or more lines) or right after the top rule.
+    rule = None
+    for probe in range(header_start, min(header_start + 6, len(lines))):
+        if _COLUMN_RULE.match(lines[probe]):
+            rule = probe
+            break
+        if not lines[probe].strip() and not multiline:
+            break
+    if rule is None or (not multiline and rule != start + 1):
+        return 0, []
+    columns = [m.start() for m in re.finditer(r"-+", lines[rule])]
+
+    def cut(block: list[str]) -> Row:
+        cells = [""] * len(columns)
+        for text in block:
+            for k, col in enumerate(columns):
+                end = columns[k + 1] if k + 1 < len(columns) else None
+                piece = text[col:end] if end is not None else text[col:]
+                if piece.strip():
+                    cells[k] = f"{cells[k]} {piece.strip()}".strip()
+        return row_from_texts([_unmarkdown(c) for c in cells], True)
+
+    rows: Grid = []
+    header = [lines[i] for i in range(header_start, rule) if lines[i].strip()]
+    if header:
+        rows.append(cut(header))
+    index = rule + 1
+    block: list[str] = []
+    while index < len(lines):
+        text = lines[index]
+        if multiline and (_FULL_RULE.match(text) or _COLUMN_RULE.match(text)):
+            index += 1
+            break
+        if not text.strip():
+            if block:
+                rows.append(cut(block))
+                block = []
+            if not multiline:
+                break
+            index += 1
+            continue
+        if multiline:
+            block.append(text)
+        else:
+            rows.append(cut([text]))
+        index += 1
+    if block:
+        rows.append(cut(block))
+    return index - start, rows
+
+
+# Portuguese words short enough to look like the head of a broken word, but whole words.
+_SHORT_WORDS = frozenset("a o e é as os da de do das dos em no na nos nas um uma por com se ou nº n°".split())
+
+
+def _join_wrapped(pieces: list[str]) -> str:
+    """A grid-table cell's lines joined. Pandoc breaks a word longer than the column and puts its
+    rest on the next line, filling it: such a full line continues the previous word."""
+    text = ""
+    for raw in pieces:
+        piece = raw.strip()
+        if not piece:
+            continue
+        width = len(raw) - 2
+        fills = len(piece) >= width > 0
+        last_word = text.split(" ")[-1] if text else ""
+        # The broken word's head is what did not fit: short (a genuine wrap leaves a longer word).
+        if (
+            text
+            and fills
+            and last_word[-1:].isalnum()
+            and len(last_word) <= width // 2
+            and last_word not in _SHORT_WORDS
+            and (piece[0].isalnum() or piece[0] == "/")
+        ):
+            text += piece
+        else:
+            text = f"{text} {piece}".strip()
+    return text
+
+
+def _grid_table(lines: list[str], start: int) -> tuple[int, Grid]:
+    rows: Grid = []
+    block: list[list[str]] = []
+    index = start + 1
+    while index < len(lines):
+        text = lines[index].strip()
+        if _GRID_BORDER.match(text) or re.match(r"^\+[-=+:| ]*\+$", text):
+            if block:
+                width = max(len(b) for b in block)
+                cells = [_join_wrapped([b[k] for b in block if k < len(b)]) for k in range(width)]
+                rows.append(row_from_texts([_unmarkdown(c) for c in cells], True))
+                block = []
+            index += 1
+            continue
+        if not text.startswith("|"):
+            break
+        inner = text[1:-1] if text.endswith("|") else text[1:]
+        block.append(re.split(r"(?<!\\)\|", inner))
+        index += 1
+    return index - start, rows
 
 
 def _text_line_rows(raw: str) -> Grid:
@@ -414,7 +542,7 @@ def read_pdf(data: bytes) -> Grid:
             raise FormReadError("o PDF tem mais de 50 páginas; um formulário tem uma ou duas.")
         any_text = False
         for page in pdf.pages:
-            words = page.extract_words(x_tolerance=1.5, y_tolerance=2.5, keep_blank_chars=False, use_text_flow=False)
+            words = page.extract_words(x_tolerance=0.8, y_tolerance=2.5, keep_blank_chars=False, use_text_flow=False)
             words = [dict(w) for w in words]
             any_text = any_text or bool(words)
             words += _pdf_checkbox_words(page)
