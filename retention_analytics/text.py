@@ -16,7 +16,9 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Iterator
-from difflib import SequenceMatcher
+from functools import lru_cache
+
+from rapidfuzz.distance import Indel
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _SPACES = re.compile(r"\s+")
@@ -27,12 +29,17 @@ def strip_accents(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+@lru_cache(maxsize=65536)
+def _fold(text: str) -> str:
+    folded = strip_accents(text).lower().replace("º", "o").replace("ª", "a")
+    return _NON_ALNUM.sub(" ", folded).strip()
+
+
 def fold(text: str | None) -> str:
     """Lower case, no accents, punctuation as single spaces: "Régras  Técnicas!" → "regras tecnicas"."""
     if not text:
         return ""
-    folded = strip_accents(text).lower().replace("º", "o").replace("ª", "a")
-    return _NON_ALNUM.sub(" ", folded).strip()
+    return _fold(text)
 
 
 def key(text: str | None) -> str:
@@ -53,8 +60,11 @@ def collapse(text: str | None) -> str | None:
     return collapsed or None
 
 
+@lru_cache(maxsize=65536)
 def similarity(a: str, b: str) -> float:
-    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+    """2·matches / total length (difflib's ratio), computed by rapidfuzz: label matching runs
+    it thousands of times per form, and forms repeat the same strings, hence the cache."""
+    return Indel.normalized_similarity(a, b)
 
 
 _MONTHS = {
@@ -80,6 +90,10 @@ def us_locale(enabled: bool) -> Iterator[None]:
         yield
     finally:
         _US_LOCALE.reset(token)
+
+
+def is_us_locale() -> bool:
+    return _US_LOCALE.get()
 
 
 def guess_us_locale(texts: list[str]) -> bool:

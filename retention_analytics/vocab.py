@@ -10,6 +10,7 @@ It must not know about any file format or the database: it is plain data plus la
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .text import fold, similarity
 
@@ -145,6 +146,7 @@ def label(vocabulary: str, code: str | None) -> str:
     return LABEL_OF.get(vocabulary, {}).get(code, code)
 
 
+@lru_cache(maxsize=16384)
 def match_term(text: str, terms: tuple[Term, ...], threshold: float = 0.84) -> Term | None:
     """The term whose printed label `text` is, ignoring case, accents, punctuation and small typos.
 

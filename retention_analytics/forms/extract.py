@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from .. import text as T
@@ -120,6 +121,7 @@ def _words(text: str) -> list[tuple[str, int, int]]:
     return [(m.group(), m.start(), m.end()) for m in re.finditer(r"\S+", text)]
 
 
+@lru_cache(maxsize=65536)
 def _token_equal(a: str, b: str) -> bool:
     if a == b:
         return True
@@ -129,27 +131,38 @@ def _token_equal(a: str, b: str) -> bool:
     return False
 
 
+@lru_cache(maxsize=16384)
+def _variants_starting_with(token: str) -> tuple[tuple[int, tuple[str, ...], str], ...]:
+    """(rank, variant, field) of the label variants whose first word `token` may be."""
+    return tuple(
+        (rank, variant, fld) for rank, (variant, fld) in enumerate(_VARIANTS) if _token_equal(token, variant[0])
+    )
+
+
 def _find_labels(tokens: list[str], state: HeaderState, row_fields: set[str]) -> list[tuple[int, int, str]]:
     """(start, end, field) of labels among folded tokens, longest first, each field used once."""
+    candidates: list[tuple[int, int, tuple[str, ...], str]] = []
+    for start, token in enumerate(tokens):
+        for rank, variant, fld in _variants_starting_with(token):
+            n = len(variant)
+            if start + n <= len(tokens) and all(_token_equal(w, v) for w, v in zip(tokens[start + 1 : start + n], variant[1:])):
+                candidates.append((rank, start, variant, fld))
     found: list[tuple[int, int, str]] = []
     taken = [False] * len(tokens)
     claimed: set[str] = set()
-    for variant, fld in _VARIANTS:
+    used_variants: set[int] = set()
+    for rank, start, variant, fld in sorted(candidates):
         n = len(variant)
-        for start in range(0, len(tokens) - n + 1):
-            if any(taken[start : start + n]):
-                continue
-            window = tokens[start : start + n]
-            if not all(_token_equal(w, v) for w, v in zip(window, variant)):
-                continue
-            resolved = _resolve_field(fld, state, claimed, row_fields)
-            if resolved is None:
-                continue
-            claimed.add(resolved)
-            for i in range(start, start + n):
-                taken[i] = True
-            found.append((start, start + n, resolved))
-            break
+        if rank in used_variants or any(taken[start : start + n]):
+            continue
+        resolved = _resolve_field(fld, state, claimed, row_fields)
+        if resolved is None:
+            continue
+        used_variants.add(rank)
+        claimed.add(resolved)
+        for i in range(start, start + n):
+            taken[i] = True
+        found.append((start, start + n, resolved))
     return sorted(found)
 
 
@@ -253,6 +266,12 @@ def _row_items(row: Row, state: HeaderState) -> list[Label | Value]:
 
 def _fit(fld: str, text: str) -> float | None:
     """How well `text` fits field `fld` (higher is better), None when it cannot be that field."""
+    return _fit_cached(fld, text, T.is_us_locale())
+
+
+@lru_cache(maxsize=65536)
+def _fit_cached(fld: str, text: str, us_locale: bool) -> float | None:
+    # us_locale is part of the key: "05/10/24" fits a date either way, "1,234" does not.
     kind = HEADER_FIELDS.get(fld, ("uf", ()))[0] if fld != "cro_uf" else "uf"
     raw = text.strip()
     if not raw:
@@ -531,6 +550,7 @@ def _read_header(rows: list[Row]) -> HeaderState:
 # ------------------------------------------------------------------------- lower half (sections)
 
 
+@lru_cache(maxsize=8192)
 def _heading(row_text: str) -> tuple[str, str] | None:
     """(section, rest of the row) when the row starts with a section heading."""
     folded = T.fold(row_text)

@@ -66,7 +66,12 @@ _CHECK_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 _LOST_BOX = re.compile(r"(?:(?<=\s)|^)\?\s+(?=[A-ZÀ-Ý])")
 
 
+_MAYBE_BOX = re.compile(r"[<\[(☑☒✅⊠■▣✓✔□❑❒☐◻▢?]")
+
+
 def normalize_checkboxes(text: str) -> str:
+    if not _MAYBE_BOX.search(text):
+        return text  # most cells: no box of any notation, skip the eight patterns
     for pattern, mark in _CHECK_PATTERNS:
         text = pattern.sub(f" {mark} ", text)
     return _LOST_BOX.sub(f"{UNKNOWN} ", text)

@@ -391,8 +391,133 @@ def _xlsx_text(value: object, number_format: str) -> str:
     return str(value)
 
 
+_S = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_DATE_FORMAT_IDS = frozenset({14, 15, 16, 17, 18, 19, 20, 21, 22, 45, 46, 47})
+_CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
+_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for char in letters:
+        index = index * 26 + ord(char) - 64
+    return index
+
+
+def _is_date_format(code: str) -> bool:
+    plain = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", code).lower()
+    return bool(re.search(r"[dmy]", plain)) and not re.search(r"[#0]", plain.replace("0d", ""))
+
+
 def read_xlsx(data: bytes) -> Grid:
-    import openpyxl  # imported here: the text path must not pay for it
+    """The form sheet of a workbook, read straight from its XML (fast: a form is one small sheet);
+    unusual workbooks (strict OOXML, odd packaging) fall back to openpyxl."""
+    try:
+        return _read_xlsx_xml(data)
+    except (KeyError, ET.ParseError, ValueError, IndexError):
+        return _read_xlsx_openpyxl(data)
+
+
+def _read_xlsx_xml(data: bytes) -> Grid:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = set(archive.namelist())
+        for name in names:
+            if archive.getinfo(name).file_size > 50 * 1024 * 1024:
+                raise FormReadError("a planilha é grande demais para um formulário (mais de 50 MB descompactados).")
+        shared: list[str] = []
+        if "xl/sharedStrings.xml" in names:
+            for item in ET.fromstring(archive.read("xl/sharedStrings.xml")).iter(f"{_S}si"):
+                shared.append("".join(t.text or "" for t in item.iter(f"{_S}t")))
+        formats: list[str] = []  # per cellXfs index: 'date', 'money' or ''
+        if "xl/styles.xml" in names:
+            styles = ET.fromstring(archive.read("xl/styles.xml"))
+            custom = {int(n.get("numFmtId", "0")): n.get("formatCode", "") for n in styles.iter(f"{_S}numFmt")}
+            xfs = styles.find(f"{_S}cellXfs")
+            for xf in xfs if xfs is not None else []:
+                fmt_id = int(xf.get("numFmtId", "0"))
+                code = custom.get(fmt_id, "")
+                if fmt_id in _DATE_FORMAT_IDS or (code and _is_date_format(code)):
+                    formats.append("date")
+                elif "R$" in code or fmt_id in (5, 6, 7, 8):
+                    formats.append("money")
+                else:
+                    formats.append("")
+        workbook = ET.fromstring(archive.read("xl/workbook.xml"))
+        rels = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+        targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_PKG_REL}Relationship")}
+        sheet_paths = []
+        for sheet in workbook.iter(f"{_S}sheet"):
+            target = targets[sheet.get(f"{_R}id")]
+            target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            sheet_paths.append(target)
+        grids = [_xlsx_sheet_grid(ET.fromstring(archive.read(path)), shared, formats) for path in sheet_paths]
+    for grid in grids:  # the sheet that holds the form
+        if any(re.search(r"colaborador|operadora", row.text, re.I) for row in grid[:40]):
+            return grid
+    return grids[0] if grids else []
+
+
+def _xlsx_sheet_grid(sheet: ET.Element, shared: list[str], formats: list[str]) -> Grid:
+    spans: dict[tuple[int, int], int] = {}
+    covered: set[tuple[int, int]] = set()
+    for merged in sheet.iter(f"{_S}mergeCell"):
+        first, _, last = (merged.get("ref") or "").partition(":")
+        a, b = _CELL_REF.match(first), _CELL_REF.match(last or first)
+        if not a or not b:
+            continue
+        r1, c1, r2, c2 = int(a.group(2)), _column_index(a.group(1)), int(b.group(2)), _column_index(b.group(1))
+        spans[(r1, c1)] = c2
+        for r in range(r1, r2 + 1):
+            for c in range(c1, c2 + 1):
+                if (r, c) != (r1, c1):
+                    covered.add((r, c))
+    grid: Grid = []
+    for row in sheet.iter(f"{_S}row"):
+        cells: list[Cell] = []
+        for cell in row.findall(f"{_S}c"):
+            match = _CELL_REF.match(cell.get("r", ""))
+            if not match:
+                raise ValueError("cell without a reference")
+            r, c = int(match.group(2)), _column_index(match.group(1))
+            if (r, c) in covered:
+                continue
+            kind = cell.get("t", "n")
+            value_node = cell.find(f"{_S}v")
+            raw = value_node.text if value_node is not None and value_node.text is not None else ""
+            style = formats[int(cell.get("s", "0"))] if formats and int(cell.get("s", "0")) < len(formats) else ""
+            if kind == "s":
+                text = shared[int(raw)] if raw else ""
+            elif kind == "inlineStr":
+                text = "".join(t.text or "" for t in cell.iter(f"{_S}t"))
+            elif kind == "b":
+                text = CHECKED if raw == "1" else UNCHECKED
+            elif kind in ("str", "e", "d"):
+                text = raw
+            elif raw:
+                number = float(raw)
+                if style == "date" and 0 < number < 2_958_466:
+                    text = (_EXCEL_EPOCH + dt.timedelta(days=number)).strftime("%d/%m/%Y")
+                elif style == "money":
+                    text = "R$ " + f"{number:.2f}".replace(".", ",")
+                elif number.is_integer():
+                    text = str(int(number))
+                else:
+                    text = repr(number).replace(".", ",")
+            else:
+                text = ""
+            end = spans.get((r, c), c)
+            cells.append(Cell(clean_cell(text), float(c - 1), float(end)))
+        if len(grid) > MAX_ROWS:
+            break
+        if any(cell.text for cell in cells):
+            grid.append(Row(cells, True))
+    return grid
+
+
+def _read_xlsx_openpyxl(data: bytes) -> Grid:
+    import openpyxl  # imported here: only unusual workbooks pay for it
 
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=False)

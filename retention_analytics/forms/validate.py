@@ -55,15 +55,15 @@ def add_warnings(record: dict[str, Any]) -> None:
     for label in missing:
         warnings.append(f"Campo não preenchido: {label}")
     if record.get("accepts_other_plans") is None and not any("Atende outros convênios" in w for w in warnings):
-        warnings.append("Atende outros convênios: nem SIM nem NÃO marcado")
+        warnings.append("Campo não preenchido: Atende outros convênios (nem SIM nem NÃO marcado)")
 
-    closed_fields = record.get("finished_on") is not None
-    if record.get("outcome") is None and not any(w.startswith("Status da retenção") for w in warnings):
-        warnings.append("Status da retenção: nenhuma opção marcada" + (" embora haja Data final" if closed_fields else " (caso em aberto)"))
+    # An open case (no status, no final date) is normal; a final date without a status is not.
+    if record.get("outcome") is None and record.get("finished_on") is not None and not any(
+        w.startswith("Status da retenção") for w in warnings
+    ):
+        warnings.append("Status da retenção: nenhuma opção marcada embora haja Data final")
     if record.get("outcome") == "desligamento" and not record.get("termination_reasons"):
         warnings.append("Desligamento sem nenhum Motivo desligamento marcado")
-    if record.get("outcome") == "retencao_efetiva" and record.get("termination_reasons"):
-        warnings.append("Retenção Efetiva com Motivo desligamento marcado; confira o status")
 
     for field_name in ("cro_uf", "uf"):
         value = record.get(field_name)
