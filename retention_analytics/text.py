@@ -204,7 +204,11 @@ def parse_decimal(text: str | None) -> float | None:
 
 
 def parse_int(text: str | None) -> int | None:
-    """Integer as written: "12.345" → 12345, "16" → 16, "4.0" (from a spreadsheet) → 4."""
+    """Integer as written: "12.345" → 12345, "16" → 16, "4.0" (from a spreadsheet) → 4, and
+    "4,279" → 4279 (a count has no fraction: a comma between groups of three is a thousands
+    separator from an English-language machine)."""
+    if isinstance(text, str) and re.fullmatch(r"\s*\d{1,3}(,\d{3})+\s*", text):
+        return int(text.replace(",", "").strip())
     value = parse_decimal(text)
     if value is None or value != int(value):
         return None

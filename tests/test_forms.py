@@ -245,3 +245,25 @@ def test_files_that_are_not_forms_get_a_portuguese_error(name, data):
 def test_text_encodings(encoding):
     data = tab_text(BASE).decode().replace("☒", "[x]").replace("☐", "[ ]").encode(encoding)
     assert without_source(parse_document("form.txt", data)) == without_source(BASE)
+
+
+CONVERTED = FIXTURES / "converted"
+# Box glyphs lost to Windows-1252: the header is still read, the boxes are unknowable.
+BOX_FIELDS = ("accepts_other_plans", "outcome", "retention_actions", "termination_reasons",
+              "responsible_sectors", "protocol_required")
+
+
+@pytest.mark.parametrize(
+    "path", sorted(p for p in CONVERTED.iterdir() if p.name.startswith("f") and not p.name.endswith(".json")),
+    ids=lambda p: p.name,
+)
+def test_forms_converted_by_libreoffice_pandoc_and_pdftotext(path):
+    expected = json.loads((CONVERTED / f"{path.name.split('.')[0]}.expected.json").read_text(encoding="utf-8"))
+    parsed = parse_path(path)
+    lossy = "cp1252" in path.name
+    for field in RECORD_KEYS:
+        if field in ("source", "warnings") or (lossy and field in BOX_FIELDS):
+            continue
+        assert parsed[field] == expected[field], field
+    if lossy:
+        assert any("ilegível" in w for w in parsed["warnings"])

@@ -258,7 +258,18 @@ def _row_items(row: Row, state: HeaderState) -> list[Label | Value]:
                 else:
                     items.append(Value(text, xpos(words[start][1]), xpos(words[index][2]), item, False))
             index += 1
+    if row.tabular:
+        _widen_labels(items)
     return items
+
+
+def _widen_labels(items: list[Label | Value]) -> None:
+    """A label's column runs until the next label of its row (the last one, to the right edge):
+    spreadsheets right-align dates and numbers, so a value may sit far right of its label's text
+    yet still in its column."""
+    labels = [item for item in items if isinstance(item, Label)]
+    for label, following in zip(labels, labels[1:] + [None]):
+        label.x1 = max(label.x1, following.x0) if following is not None else float("inf")
 
 
 # ---------------------------------------------------------------------------------- value types
@@ -381,7 +392,7 @@ def _position_bonus(label: Label, value: Value, tabular: bool) -> float:
         return 0.0
     if label.x0 < value.x1 and value.x0 < label.x1:
         return 1.5
-    width = max(label.x1 - label.x0, value.x1 - value.x0, 1e-9)
+    width = max(min(label.x1, value.x1 + 1e6) - label.x0, value.x1 - value.x0, 1e-9)
     gap = max(value.x0 - label.x1, label.x0 - value.x1)
     if gap <= 0.5 * width:
         return 0.0
@@ -436,7 +447,9 @@ def _align(labels: list[Label], values: list[Value], tabular: bool) -> dict[str,
                     whole = k - j == item_sizes[first_item]
                     piece = tokens[j][1]
                     merged = Value(text, piece.x0, tokens[k - 1][1].x1, piece.item, piece.tabular)
-                    score = here + fit + _position_bonus(labels[i], merged, tabular and piece.tabular)
+                    # The tiny last term breaks ties toward earlier labels: a lone date under
+                    # "Data início / Data final" with no columns to go by is the start date.
+                    score = here + fit + _position_bonus(labels[i], merged, tabular and piece.tabular) - 0.001 * i
                     if not whole and piece.tabular:
                         score -= 1.0
                     if score > best[i + 1][k]:
@@ -498,7 +511,7 @@ def _read_header(rows: list[Row]) -> HeaderState:
         checks_before = len(state.checks)
         items = _row_items(row, state)
         if not items:
-            if (row.tabular and row.blank) or len(state.checks) > checks_before:
+            if row.tabular and (row.blank or len(state.checks) > checks_before):
                 align_run()
                 state.pending = []  # a blank value row (or only checkboxes): the waiting labels are blank
             continue
@@ -655,6 +668,7 @@ class LowerState:
     signatories: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     unknown_boxes: int = 0
+    unfinished: Check | None = None  # a checkbox whose label matched nothing yet (wrapped line)
 
 
 def _has_box(text: str) -> bool:
@@ -744,6 +758,8 @@ def _read_lower(rows: list[Row]) -> LowerState:
                 if inline:
                     entry["note"].append(inline)
                 continue
+            if not state.in_note and not entry["note"] and re.fullmatch(r"data\W*", text.strip(), re.I):
+                continue  # the contact's "Data" label on a line of its own (pdftotext)
             if entry["date"] is None and not state.in_note and not entry["note"]:
                 only_date = re.fullmatch(r"(?:data\W*)?(\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2})", text.strip(), re.I)
                 if only_date:
@@ -761,12 +777,24 @@ def _read_lower(rows: list[Row]) -> LowerState:
         if state.section == "actions" and folded.startswith("obs"):
             continue  # the template's "OBRIGATÓRIO JUSTIFICATIVA…" line
         checks: list[Check] = []
+        lead = ""
         for cell in row.cells:
-            found, _ = _split_checks(cell.text, one_word=False)
+            found, rest = _split_checks(cell.text, one_word=False)
+            if not checks and not found:
+                lead = f"{lead} {rest}".strip()
             checks += found
+        if state.unfinished is not None and (checks or not _has_box(text)):
+            # An option's label wrapped onto this line ("☒ Falta de" / "Suporte da Operadora").
+            continuation = lead if checks else text
+            joined = Check(f"{state.unfinished.text} {continuation}", state.unfinished.checked)
+            state.unfinished = None
+            if continuation and _record_check(state, joined):
+                if not checks:
+                    continue
         if checks:
             for check in checks:
-                _record_check(state, check)
+                if not _record_check(state, check):
+                    state.unfinished = check
             continue
         if state.section == "sectors" or state.section == "signatures":
             state.section = "signatures"

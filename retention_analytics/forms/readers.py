@@ -105,6 +105,8 @@ _LEAD_LIST = re.compile(r"^\s*(?:[-*+]\s+(?=\|)|>\s*)")
 
 
 def _unmarkdown(text: str) -> str:
+    if text.strip() == "\\":
+        return ""  # pandoc writes an empty table cell as a lone backslash (a hard line break)
     text = _MD_EMPHASIS.sub(r"\2", text)
     text = text.replace("**", "")
     text = _MD_ESCAPE.sub(r"\1", text)
@@ -186,6 +188,10 @@ def read_text(data: bytes) -> Grid:
                 grid += _text_line_rows(_unmarkdown(cells[0]))
         return grid
     lines = text.split("\n")
+    # `pdftotext -layout` output: columns kept by spaces. Then even a line holding one value keeps
+    # its position (a lone date under "Data final" is the final date, not the start date).
+    spaced = sum(1 for line in lines if re.search(r"\S {3,}\S", line))
+    layout = spaced >= 5 and "\t" not in text
     grid = []
     index = 0
     while index < len(lines):
@@ -194,7 +200,7 @@ def read_text(data: bytes) -> Grid:
             grid += rows
             index += consumed
             continue
-        grid += _text_line_rows(lines[index])
+        grid += _text_line_rows(lines[index], layout)
         index += 1
     return grid
 
@@ -214,6 +220,8 @@ def _pandoc_table(lines: list[str], start: int) -> tuple[int, Grid]:
     line = lines[start]
     if _GRID_BORDER.match(line):
         return _grid_table(lines, start)
+    if _COLUMN_RULE.match(line) and (start == 0 or not lines[start - 1].strip()):
+        return _headerless_table(lines, start)
     multiline = bool(_FULL_RULE.match(line))
     header_start = start + 1 if multiline else start
     # The column rule sits after the header (one or more lines) or right after the top rule.
@@ -297,6 +305,41 @@ def _join_wrapped(pieces: list[str]) -> str:
     return text
 
 
+def _cut_columns(block: list[str], columns: list[int]) -> Row:
+    cells = [""] * len(columns)
+    for text in block:
+        for k, col in enumerate(columns):
+            end = columns[k + 1] if k + 1 < len(columns) else None
+            piece = text[col:end] if end is not None else text[col:]
+            if piece.strip():
+                cells[k] = f"{cells[k]} {piece.strip()}".strip()
+    return row_from_texts([_unmarkdown(c) for c in cells], True)
+
+
+def _headerless_table(lines: list[str], start: int) -> tuple[int, Grid]:
+    """Pandoc's headerless multiline table: a column rule, rows separated by blank lines, a
+    closing column rule."""
+    columns = [m.start() for m in re.finditer(r"-+", lines[start])]
+    rows: Grid = []
+    block: list[str] = []
+    index = start + 1
+    while index < len(lines):
+        text = lines[index]
+        if _COLUMN_RULE.match(text) or _FULL_RULE.match(text):
+            index += 1
+            break
+        if not text.strip():
+            if block:
+                rows.append(_cut_columns(block, columns))
+                block = []
+        else:
+            block.append(text)
+        index += 1
+    if block:
+        rows.append(_cut_columns(block, columns))
+    return index - start, rows
+
+
 def _grid_table(lines: list[str], start: int) -> tuple[int, Grid]:
     rows: Grid = []
     block: list[list[str]] = []
@@ -319,8 +362,9 @@ def _grid_table(lines: list[str], start: int) -> tuple[int, Grid]:
     return index - start, rows
 
 
-def _text_line_rows(raw: str) -> Grid:
-    line = raw.rstrip()
+def _text_line_rows(raw: str, layout: bool = False) -> Grid:
+    # Trailing tabs are empty cells (a value row with one value still is a table row).
+    line = raw.rstrip("\r\n ") if "\t" in raw.strip(" ") else raw.rstrip()
     if not line.strip():
         return []
     stripped = _LEAD_LIST.sub("", line).strip()
@@ -337,12 +381,16 @@ def _text_line_rows(raw: str) -> Grid:
     line = _unmarkdown(line)
     if "\t" in line:
         return [row_from_texts(line.split("\t"), True)]
-    if re.search(r"\S {2,}\S", line):
+    if re.search(r"\S {2,}\S", line) or (layout and line.strip() and not line.lstrip().startswith(("☐", "☒", "[", "("))):
         # pdftotext -layout: columns separated by runs of spaces; keep character offsets.
-        cells = [
-            Cell(clean_cell(m.group()), float(m.start()), float(m.end()))
-            for m in re.finditer(r"\S+(?: \S+)*", line)
-        ]
+        cells: list[Cell] = []
+        for m in re.finditer(r"\S+(?: \S+)*", line):
+            text = clean_cell(m.group())
+            if cells and re.fullmatch(r"-?R\$", cells[-1].text):
+                # Accounting format pads "R$" away from its amount ("R$        -"): one cell.
+                cells[-1] = Cell(f"{cells[-1].text} {text}", cells[-1].x0, float(m.end()))
+            else:
+                cells.append(Cell(text, float(m.start()), float(m.end())))
         return [Row(cells, True)]
     text = clean_cell(line)
     return [Row([Cell(text, 0.0, float(len(text)))], False)] if text else []
@@ -728,6 +776,13 @@ def _pdf_rows(words: list[dict]) -> Grid:
                 cells[-1] = Cell(f"{cells[-1].text} {word['text']}", cells[-1].x0, float(word["x1"]))
             else:
                 cells.append(Cell(str(word["text"]), float(word["x0"]), float(word["x1"])))
-        cells = [Cell(clean_cell(c.text), c.x0, c.x1) for c in cells]
-        grid.append(Row(cells, len(cells) > 1))
+        merged: list[Cell] = []
+        for cell in cells:
+            text = clean_cell(cell.text)
+            if merged and re.fullmatch(r"-?R\$", merged[-1].text):
+                # Accounting format pads "R$" away from its amount ("R$        -"): one cell.
+                merged[-1] = Cell(f"{merged[-1].text} {text}", merged[-1].x0, cell.x1)
+            else:
+                merged.append(Cell(text, cell.x0, cell.x1))
+        grid.append(Row(merged, len(merged) > 1))
     return grid
