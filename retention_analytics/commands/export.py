@@ -1,0 +1,172 @@
+"""`export TABELA --format csv|xlsx|json [filtros]`: one summary table of the dashboard, from the store.
+
+The table is computed by the same function as the page and the page's download
+(`metrics.compute`), under the filters given here (operators and analysts by name, matched with
+text.key; UFs; a city by name; status; period). json prints an array of row objects with the
+English column names (numbers as numbers) to stdout; csv goes to stdout or --output; xlsx needs a
+file (--output, or the Portuguese download name in the current folder).
+
+It must not define metrics or formats itself (metrics and export do) nor write to the database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from ._common import CommandError, open_db
+
+TABLE_CHOICES = (
+    "effectiveness_operator",
+    "effectiveness_analyst",
+    "reasons",
+    "reason_categories",
+    "reasons_controllable",
+    "reasons_quarterly",
+    "reasons_operator_category",
+    "closure_times",
+    "closure_distribution",
+    "closure_boxes_operator",
+    "closure_boxes_analyst",
+    "sla",
+    "open_by_age_band",
+    "oldest_open_cases",
+    "coverage_uf",
+    "coverage_city",
+    "coverage_gaps",
+    "actions",
+    "requested_by",
+    "monthly_outcomes",
+    "kpis",
+    "cases",
+    "quality_warnings",
+    "quality_warning_messages",
+    "quality_blank_fields",
+    "quality_unmatched_cities",
+    "quality_superseded",
+    "quality_rejected",
+)
+_STATUS = ("retencao_efetiva", "desligamento", "nao_se_trata_de_retencao", "aberto")
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"data inválida {text!r} (use AAAA-MM-DD)") from None
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "export",
+        help="exporta uma tabela do painel (csv, xlsx ou json)",
+        description=(
+            "Exporta uma tabela do painel com os mesmos números da tela. json: uma lista de objetos "
+            "com os nomes de coluna em inglês, na saída padrão."
+        ),
+    )
+    parser.add_argument("table", choices=TABLE_CHOICES, metavar="TABELA",
+                        help="tabela: " + ", ".join(TABLE_CHOICES))
+    parser.add_argument("--format", choices=("csv", "xlsx", "json"), default="csv",
+                        help="formato (padrão: csv)")
+    parser.add_argument("--output", "-o", metavar="ARQUIVO", default=None,
+                        help="arquivo de saída (padrão: saída padrão para csv/json; nome do download para xlsx)")
+    parser.add_argument("--operator", action="append", default=[], metavar="OPERADORA",
+                        help="operadora (nome como escrito nos formulários; pode repetir)")
+    parser.add_argument("--uf", action="append", default=[], metavar="UF", help="UF (pode repetir)")
+    parser.add_argument("--city", action="append", default=[], metavar="CIDADE",
+                        help='cidade: "Nome", "Nome/UF" ou "Nome (UF)" (pode repetir)')
+    parser.add_argument("--analyst", action="append", default=[], metavar="ANALISTA",
+                        help="analista (pode repetir)")
+    parser.add_argument("--status", action="append", default=[], choices=_STATUS, metavar="STATUS",
+                        help="status: " + ", ".join(_STATUS) + " (pode repetir)")
+    parser.add_argument("--requested-by", action="append", default=[], metavar="DEMANDANTE",
+                        help="demandado por (ex.: operadora, prestador; pode repetir)")
+    parser.add_argument("--from", dest="start", type=_date, default=None, metavar="AAAA-MM-DD",
+                        help="início do período (inclusive)")
+    parser.add_argument("--to", dest="end", type=_date, default=None, metavar="AAAA-MM-DD",
+                        help="fim do período (inclusive)")
+    parser.add_argument("--period-basis", choices=("referencia", "final"), default="referencia",
+                        help="data do período: referencia (início do caso, padrão) ou final (data final)")
+    parser.set_defaults(func=run)
+
+
+def _match_keys(given: list[str], options, what: str) -> tuple[str, ...]:
+    from ..text import key
+
+    known = dict(zip(options["value"], options["label"]))
+    out = []
+    for name in given:
+        wanted = key(name)
+        if wanted not in known:
+            listed = ", ".join(sorted(known.values())[:20]) or "nenhum"
+            raise CommandError(f"{what} {name!r} não encontrado(a) nos casos. Conhecidos: {listed}.")
+        out.append(wanted)
+    return tuple(out)
+
+
+def _match_cities(given: list[str], options) -> tuple[str, ...]:
+    import re
+
+    from ..text import key
+
+    out = []
+    for raw in given:
+        text = raw.strip()
+        if text in set(options["value"]):
+            out.append(text)
+            continue
+        uf = None
+        match = re.fullmatch(r"(.+?)\s*(?:/|-|\()\s*([A-Za-z]{2})\)?", text)
+        if match:
+            text, uf = match.group(1), match.group(2).upper()
+        found = [
+            value
+            for value, label, city_uf in zip(options["value"], options["label"], options["uf"])
+            if key(re.sub(r"\s*\([A-Z]{2}\)$", "", str(label))) == key(text) and (uf is None or city_uf == uf)
+        ]
+        if not found:
+            raise CommandError(f"Cidade {raw!r} não encontrada nos casos. Use \"Nome/UF\", ex.: \"João Monlevade/MG\".")
+        out.extend(found)
+    return tuple(out)
+
+
+def run(args: argparse.Namespace) -> int:
+    from .. import export, metrics
+    from ..brazil import UFS
+    from ..filters import Filters
+
+    bad_ufs = [uf for uf in args.uf if uf.strip().upper() not in UFS]
+    if bad_ufs:
+        raise CommandError(f"UF inválida: {', '.join(bad_ufs)}.")
+    store = open_db(args, must_exist=True)
+    options = metrics.filter_options(store)
+    filters = Filters(
+        operators=_match_keys(args.operator, options["operators"], "Operadora"),
+        analysts=_match_keys(args.analyst, options["analysts"], "Analista"),
+        ufs=tuple(args.uf),
+        cities=_match_cities(args.city, options["cities"]),
+        outcomes=tuple(args.status),
+        requested_by=tuple(args.requested_by),
+        start=args.start,
+        end=args.end,
+        period_basis="finished" if args.period_basis == "final" else "reference",
+    )
+    df = metrics.compute(args.table, store, filters)
+    description = filters.describe(names=options["names"])
+    data = export.export_bytes(df, args.table, args.format, description)
+
+    output = args.output
+    if output is None and args.format == "xlsx":
+        output = export.download_name(args.table, "xlsx")
+    if output is None or output == "-":
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return 0
+    path = Path(output).expanduser()
+    path.write_bytes(data)
+    print(f"{len(df)} linha(s) de “{export.table_title(args.table)}” gravada(s) em {path}", file=sys.stderr)
+    return 0

@@ -1,0 +1,385 @@
+"""The parse half of ingestion: documents in, rows ready for the database out.
+
+`parse_documents(docs)` turns each `Document` into a `ParsedDocument`: its sha256, its status
+('ok', 'ok_with_warnings', 'rejected', or 'duplicate' when the same bytes are already known) and,
+for a readable form, the row of `cases` plus the rows of every child table, already typed
+(dates as `datetime.date`, integers checked against the column range). Nothing here opens the
+database, so this half can run in a process pool: `parse_one` is a plain top-level function of
+picklable arguments returning a picklable result.
+
+It must not write anything, and it must never raise for one bad document: a file the parser
+cannot read, or a record that breaks the form-schema.md contract, becomes a rejected
+ParsedDocument with a Portuguese reason, so one bad file never aborts a batch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from .. import brazil, vocab
+from ..record import HEADER_LABELS, FormReadError
+from ..text import key
+
+if TYPE_CHECKING:
+    from ..forms.sources import Document  # noqa: F401  (the usual implementation of DocumentLike)
+
+
+class DocumentLike(Protocol):
+    """What the store needs of a document: forms.sources.Document has exactly this.
+
+    The store does not import forms.sources at run time: importing anything under `forms` runs the
+    parser package's __init__, and readers of the store must work without the parser.
+    """
+
+    name: str
+    data: bytes
+    error: str | None
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """A document read back from the database (for `reparse`)."""
+
+    name: str
+    data: bytes
+    error: str | None = None
+
+Parser = Callable[[str, bytes], dict[str, Any]]
+Progress = Callable[[int, "int | None", str], None]
+
+GENERIC_PARSE_ERROR = (
+    "Erro inesperado ao ler este formulário ({kind}). O arquivo foi guardado; avise o suporte e, "
+    "depois da correção, rode `reparse` para relê-lo."
+)
+CONTRACT_ERROR = (
+    "O leitor de formulários devolveu um valor inesperado no campo “{field}” ({detail}). O arquivo "
+    "foi guardado; avise o suporte e, depois da correção, rode `reparse` para relê-lo."
+)
+
+# DuckDB `integer` columns are 32-bit: a typo like "1234567890123" in "nº de vidas" must not
+# overflow and abort the whole batch, so such values are dropped with a warning instead.
+INT32_MAX = 2**31 - 1
+
+# cases columns filled from the record, in table order, with how each is typed.
+_STR = "str"
+_INT = "int"
+_FLOAT = "float"
+_BOOL = "bool"
+_DATE = "date"
+RECORD_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("source", _STR),
+    ("analyst", _STR),
+    ("cro_count", _INT),
+    ("form_date", _DATE),
+    ("operator", _STR),
+    ("cro", _STR),
+    ("cro_uf", _STR),
+    ("dentist_name", _STR),
+    ("cnpj", _STR),
+    ("cpf", _STR),
+    ("inclusion_date", _DATE),
+    ("person_type", _STR),
+    ("requested_by", _STR),
+    ("protocol_number", _STR),
+    ("protocol_opened_on", _DATE),
+    ("uf", _STR),
+    ("city", _STR),
+    ("lives", _INT),
+    ("unique_cros_listed", _INT),
+    ("accepts_other_plans", _BOOL),
+    ("other_plans", _STR),
+    ("coin_value", _FLOAT),
+    ("last_production", _STR),
+    ("last_production_value", _FLOAT),
+    ("started_on", _DATE),
+    ("finished_on", _DATE),
+    ("days_to_close", _INT),
+    ("outcome", _STR),
+    ("protocol_required", _BOOL),
+    ("general_note", _STR),
+)
+
+_OUTCOME_CODES = frozenset(t.code for t in vocab.OUTCOMES)
+_ACTION_CODES = frozenset(t.code for t in vocab.ACTIONS)
+_SECTOR_CODES = frozenset(t.code for t in vocab.SECTORS)
+_REASON_CODES = frozenset(t.code for t in vocab.REASONS)
+
+
+class RecordContractError(ValueError):
+    """A parser returned something form-schema.md does not allow (a parser bug, not a user error)."""
+
+    def __init__(self, field_name: str, detail: str):
+        super().__init__(f"{field_name}: {detail}")
+        self.field_name = field_name
+        self.detail = detail
+
+
+@dataclass
+class ParsedDocument:
+    """One document after parsing, ready to be written (or skipped, when a duplicate)."""
+
+    name: str
+    data: bytes
+    sha256: str
+    status: str  # 'ok', 'ok_with_warnings', 'rejected', 'duplicate'
+    parser_version: str
+    reason: str | None = None  # rejection reason, or what a duplicate duplicates (Portuguese)
+    source_error: str | None = None  # Document.error: unreadable before parsing
+    case: dict[str, Any] | None = None  # cases row without case_id / case_key / is_current
+    case_key: str | None = None
+    contacts: list[tuple[int, dt.date | None, str | None]] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)
+    sectors: list[str] = field(default_factory=list)
+    signatories: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def stored(self) -> bool:
+        return self.status != "duplicate"
+
+
+def content_sha256(doc: DocumentLike) -> str:
+    """The dedup key of a document: the sha256 of its bytes.
+
+    A document that could not even be read (Document.error with no bytes: file not found, too
+    big) has no content to hash; all of them would share the hash of b"" and the second would be
+    wrongly reported as a duplicate of the first. They get a random unique hash instead, so each
+    such failure is stored and reported as rejected every time it happens.
+    """
+    if doc.error and not doc.data:
+        return hashlib.sha256(b"sem-conteudo\0" + uuid.uuid4().bytes).hexdigest()
+    return hashlib.sha256(doc.data).hexdigest()
+
+
+def default_parser() -> tuple[Parser, str]:
+    # Imported here, not at module level: the store must open (and the app read it) even when the
+    # parser package cannot be imported, and readers should not pay for importing it.
+    from ..forms import PARSER_VERSION, parse_document
+
+    return parse_document, PARSER_VERSION
+
+
+def parse_one(
+    doc: DocumentLike,
+    sha256: str | None = None,
+    parser: Parser | None = None,
+    parser_version: str | None = None,
+) -> ParsedDocument:
+    """Parse one document; never raises for a bad document (it comes back rejected)."""
+    if parser is None:
+        parser, default_version = default_parser()
+        parser_version = parser_version or default_version
+    version = parser_version or "desconhecida"
+    sha = sha256 or content_sha256(doc)
+    if doc.error:
+        return rejected(doc, sha, version, doc.error, source_error=doc.error)
+    try:
+        record = parser(doc.name, doc.data)
+    except FormReadError as exc:
+        return rejected(doc, sha, version, str(exc) or "Não foi possível ler este formulário.")
+    except Exception as exc:  # noqa: BLE001 - one bad file must never abort a batch
+        return rejected(doc, sha, version, GENERIC_PARSE_ERROR.format(kind=type(exc).__name__))
+    return from_record(doc, record, sha, version)
+
+
+def parse_documents(
+    docs: Iterable[DocumentLike],
+    progress: Progress | None = None,
+    parser: Parser | None = None,
+    parser_version: str | None = None,
+    known: dict[str, str] | None = None,
+    shas: list[str] | None = None,
+) -> list[ParsedDocument]:
+    """Parse documents in order. Same bytes seen earlier in `docs`, or listed in `known`
+    (sha256 → Portuguese description of where it is already stored), come back as 'duplicate'
+    without being parsed again. `shas`, when given, are the documents' content_sha256 already
+    computed (content-less failures get a random one, so it must be computed once per document)."""
+    if parser is None:
+        parser, default_version = default_parser()
+        parser_version = parser_version or default_version
+    items = docs if isinstance(docs, list) else list(docs)
+    if shas is None:
+        shas = [content_sha256(d) for d in items]
+    total = len(items)
+    known = dict(known or {})
+    seen: dict[str, str] = {}
+    out: list[ParsedDocument] = []
+    for index, (doc, sha) in enumerate(zip(items, shas), start=1):
+        if sha in known:
+            out.append(duplicate(doc, sha, parser_version or "", known[sha]))
+        elif sha in seen:
+            out.append(duplicate(doc, sha, parser_version or "", f"conteúdo idêntico a “{seen[sha]}”, neste mesmo lote"))
+        else:
+            seen[sha] = doc.name
+            out.append(parse_one(doc, sha, parser, parser_version))
+        if progress is not None:
+            progress(index, total, doc.name)
+    return out
+
+
+def rejected(doc: DocumentLike, sha: str, version: str, reason: str, source_error: str | None = None) -> ParsedDocument:
+    return ParsedDocument(
+        name=doc.name, data=doc.data, sha256=sha, status="rejected", parser_version=version,
+        reason=reason, source_error=source_error,
+    )
+
+
+def duplicate(doc: DocumentLike, sha: str, version: str, where: str) -> ParsedDocument:
+    # The bytes are not kept: they are stored already, and holding them would only cost memory.
+    return ParsedDocument(
+        name=doc.name, data=b"", sha256=sha, status="duplicate", parser_version=version,
+        reason=f"Duplicado: {where}.",
+    )
+
+
+def from_record(doc: DocumentLike, record: dict[str, Any], sha: str, version: str) -> ParsedDocument:
+    """A parsed record as typed rows; a contract violation becomes a rejected document."""
+    try:
+        return _from_record(doc, record, sha, version)
+    except RecordContractError as exc:
+        return rejected(doc, sha, version, CONTRACT_ERROR.format(field=exc.field_name, detail=exc.detail))
+    except Exception as exc:  # noqa: BLE001 - a malformed record (not a dict, …) is a parser bug
+        return rejected(doc, sha, version, GENERIC_PARSE_ERROR.format(kind=type(exc).__name__))
+
+
+def _from_record(doc: DocumentLike, record: dict[str, Any], sha: str, version: str) -> ParsedDocument:
+    if not isinstance(record, dict):
+        raise RecordContractError("registro", f"esperado um dicionário, veio {type(record).__name__}")
+    warnings = [_str("warnings", w) for w in _list(record, "warnings")]
+    warnings = [w for w in warnings if w]
+    row: dict[str, Any] = {}
+    for column, kind in RECORD_COLUMNS:
+        value = record.get(column)
+        if kind == _STR:
+            row[column] = _str(column, value)
+        elif kind == _INT:
+            number = _int(column, value)
+            if number is not None and abs(number) > INT32_MAX:
+                label = HEADER_LABELS.get(column, column)
+                warnings.append(f"“{label}” com valor fora do intervalo aceito ({number}); valor ignorado.")
+                number = None
+            row[column] = number
+        elif kind == _FLOAT:
+            row[column] = _float(column, value)
+        elif kind == _BOOL:
+            row[column] = _bool(column, value)
+        else:
+            row[column] = _date(column, value)
+    if row["source"] is None:
+        row["source"] = doc.name
+    if row["outcome"] is not None and row["outcome"] not in _OUTCOME_CODES:
+        raise RecordContractError("outcome", f"código desconhecido {row['outcome']!r}")
+    if row["uf"] is not None:
+        row["uf"] = row["uf"].upper()
+
+    # Grouping keys: one spelling-insensitive key per operator, analyst and city (text.key), so
+    # "ODONTOLIFE", "OdontoLife" and "Odonto Life" are one operator on every page.
+    row["operator_key"] = key(row["operator"]) or None
+    row["analyst_key"] = key(row["analyst"]) or None
+    row["city_key"] = key(row["city"]) or None
+    municipality = brazil.match_city(row["uf"], row["city"])
+    row["ibge_code"] = municipality.ibge_code if municipality else None
+    row["city_official"] = municipality.name if municipality else None
+    row["warning_count"] = len(warnings)
+
+    contacts: list[tuple[int, dt.date | None, str | None]] = []
+    for item in _list(record, "contacts"):
+        if not isinstance(item, dict):
+            raise RecordContractError("contacts", f"esperado um dicionário, veio {type(item).__name__}")
+        number = _int("contacts.number", item.get("number"))
+        if number is None or not 1 <= number <= 5:
+            raise RecordContractError("contacts.number", f"número de contato inválido {item.get('number')!r}")
+        contacts.append((number, _date("contacts.date", item.get("date")), _str("contacts.note", item.get("note"))))
+
+    protocol = row["protocol_number"]
+    return ParsedDocument(
+        name=doc.name,
+        data=doc.data,
+        sha256=sha,
+        status="ok_with_warnings" if warnings else "ok",
+        parser_version=version,
+        case=row,
+        # A form without a protocol number is its own case: nothing can supersede it.
+        case_key=protocol if protocol else f"doc:{sha}",
+        contacts=contacts,
+        reasons=_codes(record, "termination_reasons", _REASON_CODES),
+        actions=_codes(record, "retention_actions", _ACTION_CODES),
+        sectors=_codes(record, "responsible_sectors", _SECTOR_CODES),
+        signatories=[s for s in (_str("signatories", v) for v in _list(record, "signatories")) if s],
+        warnings=warnings,
+    )
+
+
+def _list(record: dict[str, Any], name: str) -> list[Any]:
+    value = record.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, (list, tuple)):
+        raise RecordContractError(name, f"esperada uma lista, veio {type(value).__name__}")
+    return list(value)
+
+
+def _codes(record: dict[str, Any], name: str, allowed: frozenset[str]) -> list[str]:
+    out: list[str] = []
+    for code in _list(record, name):
+        if code not in allowed:
+            raise RecordContractError(name, f"código desconhecido {code!r}")
+        if code not in out:  # a code checked twice is still one reason
+            out.append(code)
+    return out
+
+
+def _str(name: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise RecordContractError(name, f"esperado texto, veio {type(value).__name__}")
+    text = str(value).strip()
+    return text or None
+
+
+def _int(name: str, value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise RecordContractError(name, "esperado um número inteiro, veio verdadeiro/falso")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise RecordContractError(name, f"esperado um número inteiro, veio {value!r}")
+
+
+def _float(name: str, value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise RecordContractError(name, f"esperado um número, veio {value!r}")
+    return float(value)
+
+
+def _bool(name: str, value: Any) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    raise RecordContractError(name, f"esperado verdadeiro/falso, veio {value!r}")
+
+
+def _date(name: str, value: Any) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise RecordContractError(name, f"esperada uma data AAAA-MM-DD, veio {value!r}")

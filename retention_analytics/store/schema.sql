@@ -1,0 +1,153 @@
+-- The case store: every document ever ingested, the cases parsed from them, the vocabularies.
+--
+-- documents keeps the bytes of every file (nothing is ever lost; `reparse` rebuilds every case
+-- from them). cases holds one row per parsed form; is_current marks the newest ingested form of
+-- each case_key (protocol_number, or the document itself when the form has none); older forms stay
+-- as history. Derived values of metrics.md live in the view case_facts, so every page, export and
+-- CLI reads one definition.
+
+create sequence if not exists document_id_seq start 1;
+create sequence if not exists batch_id_seq start 1;
+
+create table if not exists meta (
+    key varchar primary key,
+    value varchar
+);
+
+create table if not exists ingest_batches (
+    batch_id bigint primary key,
+    started_at timestamp not null,
+    finished_at timestamp,
+    origin varchar,             -- 'cli', 'upload', 'demo', 'reparse'
+    documents_new integer default 0,
+    duplicates integer default 0,
+    superseded integer default 0,
+    rejected integer default 0
+);
+
+create table if not exists documents (
+    document_id bigint primary key,
+    sha256 varchar not null unique,
+    file_name varchar not null,
+    content blob not null,
+    size_bytes bigint not null,
+    ingested_at timestamp not null,
+    batch_id bigint not null,
+    parser_version varchar not null,
+    status varchar not null,    -- 'ok', 'ok_with_warnings', 'rejected'
+    rejection_reason varchar,   -- Portuguese, for people
+    -- Why the file could not even be read before parsing (Document.error: bad zip, too big, not
+    -- found). Kept apart from rejection_reason so `reparse` keeps these rejected instead of
+    -- handing unreadable bytes to the parser.
+    source_error varchar
+);
+
+create table if not exists cases (
+    case_id bigint primary key,          -- the document_id the record was parsed from
+    case_key varchar not null,
+    is_current boolean not null,
+    superseded_by bigint,
+    source varchar,
+    analyst varchar,
+    analyst_key varchar,
+    cro_count integer,
+    form_date date,
+    operator varchar,
+    operator_key varchar,
+    cro varchar,
+    cro_uf varchar,
+    dentist_name varchar,
+    cnpj varchar,
+    cpf varchar,
+    inclusion_date date,
+    person_type varchar,
+    requested_by varchar,
+    protocol_number varchar,
+    protocol_opened_on date,
+    uf varchar,
+    city varchar,
+    city_key varchar,
+    ibge_code integer,
+    city_official varchar,
+    lives integer,
+    unique_cros_listed integer,
+    accepts_other_plans boolean,
+    other_plans varchar,
+    coin_value double,
+    last_production varchar,
+    last_production_value double,
+    started_on date,
+    finished_on date,
+    days_to_close integer,
+    outcome varchar,
+    protocol_required boolean,
+    general_note varchar,
+    warning_count integer not null default 0
+);
+
+create table if not exists case_contacts (
+    case_id bigint not null,
+    number integer not null,
+    contact_date date,
+    note varchar
+);
+
+create table if not exists case_reasons (
+    case_id bigint not null,
+    reason_code varchar not null
+);
+
+create table if not exists case_actions (
+    case_id bigint not null,
+    action_code varchar not null
+);
+
+create table if not exists case_sectors (
+    case_id bigint not null,
+    sector_code varchar not null
+);
+
+create table if not exists case_signatories (
+    case_id bigint not null,
+    position integer not null,
+    name varchar not null
+);
+
+create table if not exists case_warnings (
+    case_id bigint not null,
+    position integer not null,
+    message varchar not null
+);
+
+-- Vocabularies, filled from retention_analytics.vocab on every open (they are code, not data).
+create table if not exists outcomes (code varchar primary key, label varchar not null);
+create table if not exists actions (code varchar primary key, label varchar not null);
+create table if not exists sectors (code varchar primary key, label varchar not null);
+create table if not exists reason_categories (
+    category varchar primary key,
+    controllable boolean not null,
+    position integer not null
+);
+create table if not exists reasons (
+    code varchar primary key,
+    label varchar not null,
+    category varchar not null,
+    position integer not null
+);
+create table if not exists ufs (
+    uf varchar primary key,
+    name varchar not null,
+    population bigint not null,
+    capital varchar not null,
+    tile_row integer not null,
+    tile_col integer not null
+);
+create table if not exists municipalities (
+    uf varchar not null,
+    ibge_code integer primary key,
+    name varchar not null
+);
+
+-- Columns added after the first release: `create table if not exists` does not touch an existing
+-- table, so files created by an earlier version get them here (no-ops on new files).
+alter table documents add column if not exists source_error varchar;

@@ -1,0 +1,805 @@
+"""The case store: one DuckDB file holding every ingested document and the cases parsed from it.
+
+    store = open_store()                      # data/retention.duckdb, or --db / RETENTION_DB
+    summary = store.ingest(iter_documents(paths), origin="cli")
+    with store.connect() as con:              # read-only, short-lived
+        con.execute("select count(*) from case_facts").fetchone()
+
+Ingestion has two halves kept apart on purpose: parsing (prepare.py: no database, may later run
+in a process pool) and writing (`write_batch`: one transaction per batch, so a batch lands whole
+or not at all). Every document is kept with its bytes, so `reparse` can rebuild every case when the
+parser improves.
+
+DuckDB allows one writing process, or several reading ones, per file. The Streamlit app reads
+while the CLI may write, so connections here are short-lived, readers open read-only, and opening
+retries for a while on a lock conflict before failing with a clear Portuguese message.
+
+This module must not parse forms itself (that is `forms`), compute metrics (that is `metrics`, on
+the views in views.sql) or print anything (the CLI and the UI render `IngestSummary`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from .. import brazil, vocab
+from .prepare import (
+    RECORD_COLUMNS,
+    DocumentLike,
+    ParsedDocument,
+    Parser,
+    Progress,
+    StoredDocument,
+    content_sha256,
+    default_parser,
+    parse_documents,
+    parse_one,
+)
+from .summary import FileResult, IngestSummary, pt_float
+
+# Repository root = parent of the package directory; the default database lives in its data/.
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DB_PATH = REPO_ROOT / "data" / "retention.duckdb"
+
+# Bump when the store's own schema handling changes in a way the SQL text does not show.
+STORE_SCHEMA_VERSION = "1"
+
+# How long opening the database waits for another process (or thread) to let go of it.
+DEFAULT_LOCK_TIMEOUT = float(os.environ.get("RETENTION_DB_LOCK_TIMEOUT", "30"))
+
+
+class StoreError(Exception):
+    """A problem with the case store, worded for users (Portuguese)."""
+
+
+class StoreBusyError(StoreError):
+    """The database stayed locked by another process for longer than the lock timeout."""
+
+
+def default_db_path() -> Path:
+    """RETENTION_DB when set, else data/retention.duckdb under the repository root."""
+    env = os.environ.get("RETENTION_DB")
+    return Path(env).expanduser() if env else DEFAULT_DB_PATH
+
+
+def open_store(path: str | os.PathLike | None = None, lock_timeout: float | None = None) -> "Store":
+    """The store at `path` (default: `default_db_path()`), creating the file and schema if needed."""
+    store = Store(path if path is not None else default_db_path(), lock_timeout=lock_timeout)
+    store.ensure_schema()
+    return store
+
+
+# --- In-process coordination ------------------------------------------------------------------
+# DuckDB refuses, inside one process, a read-only connection while a read-write one is open on the
+# same file (and vice versa), and two read-write connections would race. The Streamlit app reads
+# from several threads and may ingest an upload in another: this readers-writer lock per file
+# serializes writers against everyone in this process. Other processes are handled by retrying.
+
+
+class _ReadWriteLock:
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writer = False
+
+    def acquire(self, write: bool, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._writer or (write and self._readers):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(remaining)
+            if write:
+                self._writer = True
+            else:
+                self._readers += 1
+            return True
+
+    def release(self, write: bool) -> None:
+        with self._cond:
+            if write:
+                self._writer = False
+            else:
+                self._readers -= 1
+            self._cond.notify_all()
+
+
+_LOCKS: dict[str, _ReadWriteLock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _lock_for(path: Path) -> _ReadWriteLock:
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(str(path), _ReadWriteLock())
+
+
+_PID = re.compile(r"\(PID (\d+)\)")
+
+
+def _busy_message(path: Path, detail: str) -> str:
+    match = _PID.search(detail)
+    who = f" (processo {match.group(1)})" if match else ""
+    return (
+        f"O banco de dados {path} está em uso por outro programa{who}. Aguarde a importação em "
+        "andamento terminar e tente de novo, ou aumente a espera com RETENTION_DB_LOCK_TIMEOUT (segundos)."
+    )
+
+
+def _is_lock_conflict(exc: Exception) -> bool:
+    text = str(exc)
+    return (
+        "Could not set lock" in text
+        or "Conflicting lock" in text
+        or "different configuration" in text  # same process, other mode: wait for it to close
+    )
+
+
+# --- Schema -------------------------------------------------------------------------------------
+
+
+def _sql(name: str) -> str:
+    return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def _vocab_tables() -> dict[str, pa.Table]:
+    """The vocabulary tables as they must be in the database (they are code, not data)."""
+    position = {code: i for i, code in enumerate(t.code for t in vocab.REASONS)}
+    return {
+        "outcomes": pa.table({"code": [t.code for t in vocab.OUTCOMES], "label": [t.label for t in vocab.OUTCOMES]}),
+        "actions": pa.table({"code": [t.code for t in vocab.ACTIONS], "label": [t.label for t in vocab.ACTIONS]}),
+        "sectors": pa.table({"code": [t.code for t in vocab.SECTORS], "label": [t.label for t in vocab.SECTORS]}),
+        "reason_categories": pa.table(
+            {
+                "category": list(vocab.REASON_CATEGORIES),
+                "controllable": [c in vocab.CONTROLLABLE_CATEGORIES for c in vocab.REASON_CATEGORIES],
+                "position": pa.array(range(1, len(vocab.REASON_CATEGORIES) + 1), pa.int32()),
+            }
+        ),
+        "reasons": pa.table(
+            {
+                "code": [t.code for t in vocab.REASONS],
+                "label": [t.label for t in vocab.REASONS],
+                "category": [vocab.CATEGORY_OF_REASON[t.code] for t in vocab.REASONS],
+                "position": pa.array([position[t.code] + 1 for t in vocab.REASONS], pa.int32()),
+            }
+        ),
+        "ufs": pa.table(
+            {
+                "uf": [u.code for u in brazil.UFS.values()],
+                "name": [u.name for u in brazil.UFS.values()],
+                "population": pa.array([u.population for u in brazil.UFS.values()], pa.int64()),
+                "capital": [u.capital for u in brazil.UFS.values()],
+                "tile_row": pa.array([u.tile[0] for u in brazil.UFS.values()], pa.int32()),
+                "tile_col": pa.array([u.tile[1] for u in brazil.UFS.values()], pa.int32()),
+            }
+        ),
+        "municipalities": pa.table(
+            {
+                "uf": [m.uf for m in brazil.municipalities()],
+                "ibge_code": pa.array([m.ibge_code for m in brazil.municipalities()], pa.int32()),
+                "name": [m.name for m in brazil.municipalities()],
+            }
+        ),
+    }
+
+
+@lru_cache(maxsize=1)
+def _schema_fingerprint() -> str:
+    """Changes whenever the schema, the views or a vocabulary changes; equal means nothing to do."""
+    digest = hashlib.sha256(STORE_SCHEMA_VERSION.encode())
+    digest.update(_sql("schema.sql").encode())
+    digest.update(_sql("views.sql").encode())
+    tables = _vocab_tables()
+    for name in sorted(tables):
+        digest.update(name.encode())
+        digest.update(repr(tables[name].to_pydict()).encode())
+    return digest.hexdigest()
+
+
+# --- Arrow layouts of the rows written per batch ----------------------------------------------
+
+_ARROW_OF_KIND = {"str": pa.string(), "int": pa.int32(), "float": pa.float64(), "bool": pa.bool_(), "date": pa.date32()}
+
+DOCUMENT_SCHEMA = pa.schema(
+    [
+        ("document_id", pa.int64()),
+        ("sha256", pa.string()),
+        ("file_name", pa.string()),
+        ("content", pa.binary()),
+        ("size_bytes", pa.int64()),
+        ("ingested_at", pa.timestamp("us")),
+        ("batch_id", pa.int64()),
+        ("parser_version", pa.string()),
+        ("status", pa.string()),
+        ("rejection_reason", pa.string()),
+        ("source_error", pa.string()),
+    ]
+)
+CASE_SCHEMA = pa.schema(
+    [("case_id", pa.int64()), ("case_key", pa.string()), ("is_current", pa.bool_()), ("superseded_by", pa.int64())]
+    + [(name, _ARROW_OF_KIND[kind]) for name, kind in RECORD_COLUMNS]
+    + [
+        ("operator_key", pa.string()),
+        ("analyst_key", pa.string()),
+        ("city_key", pa.string()),
+        ("ibge_code", pa.int32()),
+        ("city_official", pa.string()),
+        ("warning_count", pa.int32()),
+    ]
+)
+CHILD_SCHEMAS: dict[str, pa.Schema] = {
+    "case_contacts": pa.schema([("case_id", pa.int64()), ("number", pa.int32()), ("contact_date", pa.date32()), ("note", pa.string())]),
+    "case_reasons": pa.schema([("case_id", pa.int64()), ("reason_code", pa.string())]),
+    "case_actions": pa.schema([("case_id", pa.int64()), ("action_code", pa.string())]),
+    "case_sectors": pa.schema([("case_id", pa.int64()), ("sector_code", pa.string())]),
+    "case_signatories": pa.schema([("case_id", pa.int64()), ("position", pa.int32()), ("name", pa.string())]),
+    "case_warnings": pa.schema([("case_id", pa.int64()), ("position", pa.int32()), ("message", pa.string())]),
+}
+CASE_TABLES: tuple[str, ...] = ("cases", *CHILD_SCHEMAS)
+
+
+def _insert_arrow(con: duckdb.DuckDBPyConnection, table: str, schema: pa.Schema, rows: list[dict[str, Any]]) -> None:
+    """Bulk insert through Arrow: thousands of rows in one statement, values never in SQL text.
+
+    `table` and the column names come from the constants above, never from input.
+    """
+    if not rows:
+        return
+    data = pa.Table.from_pylist(rows, schema=schema)
+    view = f"_batch_{table}"
+    columns = ", ".join(schema.names)
+    con.register(view, data)
+    try:
+        con.execute(f"insert into {table} ({columns}) select {columns} from {view}")
+    finally:
+        con.unregister(view)
+
+
+def _case_rows(case_id: int, parsed: ParsedDocument) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
+    assert parsed.case is not None
+    row = {"case_id": case_id, "case_key": parsed.case_key, "is_current": True, "superseded_by": None, **parsed.case}
+    children = {
+        "case_contacts": [
+            {"case_id": case_id, "number": n, "contact_date": d, "note": note} for n, d, note in parsed.contacts
+        ],
+        "case_reasons": [{"case_id": case_id, "reason_code": c} for c in parsed.reasons],
+        "case_actions": [{"case_id": case_id, "action_code": c} for c in parsed.actions],
+        "case_sectors": [{"case_id": case_id, "sector_code": c} for c in parsed.sectors],
+        "case_signatories": [
+            {"case_id": case_id, "position": i, "name": name} for i, name in enumerate(parsed.signatories, start=1)
+        ],
+        "case_warnings": [
+            {"case_id": case_id, "position": i, "message": m} for i, m in enumerate(parsed.warnings, start=1)
+        ],
+    }
+    return row, children
+
+
+def _insert_cases(con: duckdb.DuckDBPyConnection, cases: list[tuple[int, ParsedDocument]]) -> None:
+    case_rows: list[dict[str, Any]] = []
+    children: dict[str, list[dict[str, Any]]] = {name: [] for name in CHILD_SCHEMAS}
+    for case_id, parsed in cases:
+        row, kids = _case_rows(case_id, parsed)
+        case_rows.append(row)
+        for name, rows in kids.items():
+            children[name] += rows
+    _insert_arrow(con, "cases", CASE_SCHEMA, case_rows)
+    for name, rows in children.items():
+        _insert_arrow(con, name, CHILD_SCHEMAS[name], rows)
+
+
+def _supersede(con: duckdb.DuckDBPyConnection) -> list[tuple[int, int]]:
+    """Make the newest ingested form of each case_key the current one; (old, new) per change.
+
+    Newest = highest case_id (document ids grow in ingestion order). Each older version points to
+    the version that immediately followed it, so the history reads as a chain. Only rows that are
+    current and have a newer version change, so this is cheap and idempotent.
+    """
+    return con.execute(
+        """
+        update cases
+        set is_current = false, superseded_by = newer.next_id
+        from (
+            select case_id, lead(case_id) over (partition by case_key order by case_id) as next_id
+            from cases
+        ) newer
+        where cases.case_id = newer.case_id and newer.next_id is not null and cases.is_current
+        returning cases.case_id, cases.superseded_by
+        """
+    ).fetchall()
+
+
+def _bump_data_version(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        """
+        insert into meta (key, value) values ('data_version', '1')
+        on conflict (key) do update set value = cast(cast(meta.value as bigint) + 1 as varchar)
+        """
+    )
+
+
+def _fmt_when(value: dt.datetime | None) -> str:
+    return value.strftime("%d/%m/%Y %H:%M") if value else "data desconhecida"
+
+
+class Store:
+    """One DuckDB case store. Cheap to create; every method opens and closes its own connection."""
+
+    def __init__(self, path: str | os.PathLike, lock_timeout: float | None = None):
+        self.path = Path(path).expanduser().resolve()
+        self.lock_timeout = DEFAULT_LOCK_TIMEOUT if lock_timeout is None else lock_timeout
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r})"
+
+    # --- connections ---------------------------------------------------------------------------
+
+    @contextmanager
+    def connect(self, read_only: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A short-lived connection; read-only by default so the app never blocks a writer for long.
+
+        Waits up to `lock_timeout` seconds while another process or thread holds the file, then
+        raises StoreBusyError. Close it quickly: while it is open, no other process can write.
+        """
+        if read_only and not self.path.exists():
+            raise StoreError(
+                f"O banco de dados {self.path} ainda não existe. Importe formulários "
+                "(`python -m retention_analytics ingest PASTA`) ou gere a demonstração (`demo`)."
+            )
+        write = not read_only
+        lock = _lock_for(self.path)
+        started = time.monotonic()
+        if not lock.acquire(write, self.lock_timeout):
+            raise StoreBusyError(
+                f"O banco de dados {self.path} está ocupado por outra tarefa deste mesmo programa há mais de "
+                f"{pt_float(self.lock_timeout)} s. Aguarde a importação em andamento terminar e tente de novo."
+            )
+        try:
+            con = self._open(read_only, started)
+            try:
+                yield con
+            finally:
+                con.close()
+        finally:
+            lock.release(write)
+
+    def _open(self, read_only: bool, started: float) -> duckdb.DuckDBPyConnection:
+        delay = 0.05
+        while True:
+            try:
+                return duckdb.connect(str(self.path), read_only=read_only)
+            except (duckdb.IOException, duckdb.ConnectionException) as exc:
+                if "not a valid DuckDB database" in str(exc):
+                    raise StoreError(
+                        f"O arquivo {self.path} não é um banco de dados do Painel (DuckDB). Confira o caminho "
+                        "passado em --db ou em RETENTION_DB."
+                    ) from exc
+                if not _is_lock_conflict(exc):
+                    raise StoreError(f"Não foi possível abrir o banco de dados {self.path}: {exc}") from exc
+                if time.monotonic() - started + delay > self.lock_timeout:
+                    raise StoreBusyError(_busy_message(self.path, str(exc))) from exc
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One write transaction: committed (with data_version bumped) or rolled back entirely."""
+        with self.connect(read_only=False) as con:
+            con.begin()
+            try:
+                yield con
+                _bump_data_version(con)
+                con.commit()
+            except BaseException:
+                try:
+                    con.rollback()
+                except duckdb.Error:
+                    pass  # the transaction is already aborted; closing discards it anyway
+                raise
+
+    # --- schema --------------------------------------------------------------------------------
+
+    def ensure_schema(self) -> None:
+        """Create tables, recreate views and refresh vocabularies; idempotent.
+
+        Takes the write lock only when something changed (checked read-only first), so the app
+        opening the store while the CLI writes just waits for a read, never for a rewrite.
+        """
+        tables = _vocab_tables()
+        fingerprint = _schema_fingerprint()
+        if self.path.exists() and self.get_meta("schema_hash") == fingerprint:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with self._transaction() as con:
+                con.execute(_sql("schema.sql"))
+                con.execute(_sql("views.sql"))
+                for name, table in tables.items():
+                    con.execute(f"delete from {name}")  # name: a constant of _vocab_tables
+                    _insert_arrow(con, name, table.schema, table.to_pylist())
+                con.execute(
+                    "insert into meta (key, value) values ('created_at', ?) on conflict (key) do nothing",
+                    [dt.datetime.now().isoformat(timespec="seconds")],
+                )
+                con.execute("insert into meta (key, value) values ('is_demo', 'false') on conflict (key) do nothing")
+                self._set_meta(con, "schema_hash", fingerprint)
+        except StoreError:
+            raise
+        except duckdb.Error as exc:
+            raise StoreError(f"Não foi possível preparar o banco de dados {self.path}: {exc}") from exc
+
+    # --- meta ----------------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        try:
+            with self.connect(read_only=True) as con:
+                row = con.execute("select value from meta where key = ?", [key]).fetchone()
+        except duckdb.CatalogException:
+            return None  # a file without our schema yet
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._transaction() as con:
+            self._set_meta(con, key, value)
+
+    @staticmethod
+    def _set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+        con.execute(
+            "insert into meta (key, value) values (?, ?) on conflict (key) do update set value = excluded.value",
+            [key, value],
+        )
+
+    def data_version(self) -> int:
+        """Incremented by every committed write: the UI keys its caches on it."""
+        value = self.get_meta("data_version")
+        return int(value) if value else 0
+
+    def is_demo(self) -> bool:
+        return self.get_meta("is_demo") == "true"
+
+    # --- ingest --------------------------------------------------------------------------------
+
+    def known_documents(self, shas: list[str], con: duckdb.DuckDBPyConnection | None = None) -> dict[str, str]:
+        """sha256 → Portuguese description of the stored document with those bytes, for duplicates."""
+        if not shas:
+            return {}
+        if con is None:
+            with self.connect(read_only=True) as own:
+                return self.known_documents(shas, own)
+        con.register("_batch_shas", pa.table({"sha256": pa.array(shas, pa.string())}))
+        try:
+            rows = con.execute(
+                """
+                select d.sha256, d.file_name, d.ingested_at, d.status
+                from documents d join (select distinct sha256 from _batch_shas) b on d.sha256 = b.sha256
+                """
+            ).fetchall()
+        finally:
+            con.unregister("_batch_shas")
+        known: dict[str, str] = {}
+        for sha, file_name, ingested_at, status in rows:
+            rejected = " (e rejeitado)" if status == "rejected" else ""
+            known[sha] = f"conteúdo idêntico a “{file_name}”, já importado em {_fmt_when(ingested_at)}{rejected}"
+        return known
+
+    def parse_documents(
+        self,
+        documents: Iterable[DocumentLike],
+        progress: Progress | None = None,
+        parser: Parser | None = None,
+        parser_version: str | None = None,
+    ) -> list[ParsedDocument]:
+        """Parse a batch without writing; bytes already stored come back as duplicates, unparsed."""
+        docs = list(documents)
+        shas = [content_sha256(d) for d in docs]
+        return parse_documents(
+            docs, progress, parser, parser_version, known=self.known_documents(shas), shas=shas
+        )
+
+    def ingest(
+        self,
+        documents: Iterable[DocumentLike],
+        origin: str = "cli",
+        progress: Progress | None = None,
+        parser: Parser | None = None,
+        parser_version: str | None = None,
+    ) -> IngestSummary:
+        """Parse and store a batch of documents in one transaction; see the module docstring.
+
+        `parser` defaults to forms.parse_document (with forms.PARSER_VERSION); progress is called
+        as progress(done, total, name) after each document is parsed.
+        """
+        started = time.perf_counter()
+        parsed = self.parse_documents(documents, progress, parser, parser_version)
+        parse_seconds = time.perf_counter() - started
+        summary = self.write_batch(parsed, origin)
+        summary.parse_seconds = parse_seconds
+        return summary
+
+    def write_batch(self, parsed: list[ParsedDocument], origin: str = "cli") -> IngestSummary:
+        """Store parsed documents in one transaction: all of them, or (on any error) none."""
+        started = time.perf_counter()
+        summary = IngestSummary(origin=origin)
+        if not any(p.stored for p in parsed):
+            summary.results = [FileResult(p.name, p.status, p.reason) for p in parsed]
+            return summary
+        try:
+            with self._transaction() as con:
+                summary = self._write_batch(con, parsed, origin)
+        except StoreError:
+            raise
+        except Exception as exc:
+            raise StoreError(
+                f"A importação foi cancelada e nada deste lote foi gravado ({type(exc).__name__}: {exc}). "
+                "Os dados já existentes não foram alterados."
+            ) from exc
+        summary.write_seconds = time.perf_counter() - started
+        return summary
+
+    def _write_batch(self, con: duckdb.DuckDBPyConnection, parsed: list[ParsedDocument], origin: str) -> IngestSummary:
+        # Another process may have stored the same bytes since the batch was parsed: those become
+        # duplicates here instead of breaking the unique sha256 and with it the whole batch.
+        known = self.known_documents([p.sha256 for p in parsed if p.stored], con)
+        results: list[FileResult] = []
+        to_store: list[tuple[ParsedDocument, FileResult]] = []
+        for p in parsed:
+            if p.stored and p.sha256 in known:
+                results.append(FileResult(p.name, "duplicate", f"Duplicado: {known[p.sha256]}."))
+            elif p.stored:
+                results.append(FileResult(p.name, p.status, p.reason, warnings=list(p.warnings)))
+                to_store.append((p, results[-1]))
+            else:
+                results.append(FileResult(p.name, p.status, p.reason))
+
+        now = dt.datetime.now().replace(microsecond=0)
+        batch_id = con.execute("select nextval('batch_id_seq')").fetchone()[0]
+        # Sorted: ids must grow in input order, because ingestion order (= id order) decides
+        # which version of a protocol is the current one.
+        ids = sorted(r[0] for r in con.execute("select nextval('document_id_seq') from range(?)", [len(to_store)]).fetchall())
+        con.execute(
+            "insert into ingest_batches (batch_id, started_at, origin) values (?, ?, ?)", [batch_id, now, origin]
+        )
+        _insert_arrow(
+            con,
+            "documents",
+            DOCUMENT_SCHEMA,
+            [
+                {
+                    "document_id": doc_id,
+                    "sha256": p.sha256,
+                    "file_name": p.name,
+                    "content": p.data,
+                    "size_bytes": len(p.data),
+                    "ingested_at": now,
+                    "batch_id": batch_id,
+                    "parser_version": p.parser_version,
+                    "status": p.status,
+                    "rejection_reason": p.reason if p.status == "rejected" else None,
+                    "source_error": p.source_error,
+                }
+                for doc_id, (p, _) in zip(ids, to_store)
+            ],
+        )
+        _insert_cases(con, [(doc_id, p) for doc_id, (p, _) in zip(ids, to_store) if p.case is not None])
+        changes = _supersede(con)
+
+        by_id: dict[int, FileResult] = {}
+        for doc_id, (p, result) in zip(ids, to_store):
+            if p.case is not None:
+                result.case_id = doc_id
+                result.protocol_number = p.case.get("protocol_number")
+                by_id[doc_id] = result
+        for old_id, new_id in changes:
+            if old_id in by_id:
+                by_id[old_id].superseded_by = new_id
+            if new_id in by_id:
+                by_id[new_id].supersedes = old_id
+
+        summary = IngestSummary(origin=origin, batch_id=batch_id, results=results, superseded=len(changes))
+        con.execute(
+            """
+            update ingest_batches
+            set finished_at = ?, documents_new = ?, duplicates = ?, superseded = ?, rejected = ?
+            where batch_id = ?
+            """,
+            [dt.datetime.now().replace(microsecond=0), summary.new, summary.duplicate, summary.superseded,
+             summary.rejected, batch_id],
+        )
+        return summary
+
+    # --- reparse -------------------------------------------------------------------------------
+
+    def reparse(
+        self,
+        progress: Progress | None = None,
+        parser: Parser | None = None,
+        parser_version: str | None = None,
+    ) -> IngestSummary:
+        """Rebuild every case from the stored documents with the current parser, in one transaction.
+
+        Documents are read and parsed without holding the write lock (parsing is the slow part);
+        documents ingested meanwhile are picked up inside the transaction, so none is left out.
+        """
+        if parser is None:
+            parser, version = default_parser()
+            parser_version = parser_version or version
+        started = time.perf_counter()
+        with self.connect(read_only=True) as con:
+            total = con.execute("select count(*) from documents").fetchone()[0]
+        parsed: list[tuple[int, ParsedDocument]] = []
+        last_id = self._reparse_into(parsed, 0, total, progress, parser, parser_version, None)
+        parse_seconds = time.perf_counter() - started
+
+        started = time.perf_counter()
+        try:
+            with self._transaction() as con:
+                self._reparse_into(parsed, last_id, None, None, parser, parser_version, con)
+                summary = self._rewrite_all(con, parsed)
+        except StoreError:
+            raise
+        except Exception as exc:
+            raise StoreError(
+                f"A releitura foi cancelada e nada foi alterado ({type(exc).__name__}: {exc})."
+            ) from exc
+        summary.parse_seconds = parse_seconds
+        summary.write_seconds = time.perf_counter() - started
+        return summary
+
+    def _reparse_into(
+        self,
+        out: list[tuple[int, ParsedDocument]],
+        after_id: int,
+        total: int | None,
+        progress: Progress | None,
+        parser: Parser,
+        parser_version: str | None,
+        con: duckdb.DuckDBPyConnection | None,
+    ) -> int:
+        """Parse stored documents with id > after_id, in ingestion order, in chunks (bounded memory
+        for the bytes in flight). Returns the last document id seen."""
+        chunk = 500
+        while True:
+            query = (
+                "select document_id, file_name, content, sha256, source_error from documents "
+                "where document_id > ? order by document_id limit ?"
+            )
+            if con is None:
+                with self.connect(read_only=True) as own:
+                    rows = own.execute(query, [after_id, chunk]).fetchall()
+            else:
+                rows = con.execute(query, [after_id, chunk]).fetchall()
+            if not rows:
+                return after_id
+            for doc_id, name, content, sha, source_error in rows:
+                doc = StoredDocument(name, bytes(content), source_error)
+                out.append((doc_id, parse_one(doc, sha, parser, parser_version)))
+                if progress is not None:
+                    progress(len(out), total, name)
+            after_id = rows[-1][0]
+
+    def _rewrite_all(self, con: duckdb.DuckDBPyConnection, parsed: list[tuple[int, ParsedDocument]]) -> IngestSummary:
+        for table in reversed(CASE_TABLES):  # constants: children first, then cases
+            con.execute(f"delete from {table}")
+        statuses = pa.Table.from_pylist(
+            [
+                {
+                    "document_id": doc_id,
+                    "status": p.status,
+                    "rejection_reason": p.reason if p.status == "rejected" else None,
+                    "parser_version": p.parser_version,
+                }
+                for doc_id, p in parsed
+            ],
+            schema=pa.schema(
+                [("document_id", pa.int64()), ("status", pa.string()), ("rejection_reason", pa.string()),
+                 ("parser_version", pa.string())]
+            ),
+        )
+        con.register("_reparsed", statuses)
+        try:
+            con.execute(
+                """
+                update documents
+                set status = r.status, rejection_reason = r.rejection_reason, parser_version = r.parser_version
+                from _reparsed r
+                where documents.document_id = r.document_id
+                """
+            )
+        finally:
+            con.unregister("_reparsed")
+        _insert_cases(con, [(doc_id, p) for doc_id, p in parsed if p.case is not None])
+        changes = _supersede(con)
+
+        results: list[FileResult] = []
+        for doc_id, p in parsed:
+            result = FileResult(p.name, p.status, p.reason, warnings=list(p.warnings))
+            if p.case is not None:
+                result.case_id = doc_id
+                result.protocol_number = p.case.get("protocol_number")
+            results.append(result)
+        summary = IngestSummary(origin="reparse", results=results, superseded=len(changes))
+        summary.current_cases = con.execute("select count(*) from cases where is_current").fetchone()[0]
+        batch_id = con.execute("select nextval('batch_id_seq')").fetchone()[0]
+        now = dt.datetime.now().replace(microsecond=0)
+        con.execute(
+            """
+            insert into ingest_batches (batch_id, started_at, finished_at, origin, documents_new, duplicates,
+                                        superseded, rejected)
+            values (?, ?, ?, 'reparse', 0, 0, ?, ?)
+            """,
+            [batch_id, now, now, summary.superseded, summary.rejected],
+        )
+        summary.batch_id = batch_id
+        return summary
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def stats(self) -> dict[str, Any]:
+        """Counts for `stats` and the app's header: documents, cases, outcomes, operators, dates."""
+        with self.connect(read_only=True) as con:
+            by_status = dict(con.execute("select status, count(*) from documents group by status").fetchall())
+            current, superseded = con.execute(
+                "select count(*) filter (where is_current), count(*) filter (where not is_current) from cases"
+            ).fetchone()
+            by_outcome = dict(
+                con.execute("select outcome, count(*) from case_facts group by outcome order by outcome").fetchall()
+            )
+            operators = [
+                {"operator_key": k, "name": n, "cases": c}
+                for k, n, c in con.execute(
+                    "select operator_key, operator_name, cases from operator_names order by cases desc, operator_name"
+                ).fetchall()
+            ]
+            first, last = con.execute("select min(reference_date), max(reference_date) from case_facts").fetchone()
+            batches, last_ingest = con.execute(
+                "select count(*), max(finished_at) from ingest_batches where origin <> 'reparse'"
+            ).fetchone()
+            meta = dict(con.execute("select key, value from meta").fetchall())
+        size = sum(p.stat().st_size for p in (self.path, Path(f"{self.path}.wal")) if p.exists())
+        return {
+            "db_path": str(self.path),
+            "db_size_bytes": size,
+            "documents_by_status": {s: by_status.get(s, 0) for s in ("ok", "ok_with_warnings", "rejected")},
+            "documents_total": sum(by_status.values()),
+            "current_cases": current or 0,
+            "superseded_versions": superseded or 0,
+            "cases_by_outcome": by_outcome,
+            "operators": operators,
+            "date_range": (first, last),
+            "batches": batches,
+            "last_ingest_at": last_ingest,
+            "data_version": int(meta.get("data_version") or 0),
+            "is_demo": meta.get("is_demo") == "true",
+            "created_at": meta.get("created_at"),
+        }
+
+    def document_bytes(self, case_id: int) -> tuple[str, bytes] | None:
+        """(download file name, original bytes) of the form a case was parsed from, or None.
+
+        The name is the file's own name (the part after any folder or "arquivo.zip:"), which is
+        what a browser download needs; the stored file_name keeps the full origin.
+        """
+        with self.connect(read_only=True) as con:
+            row = con.execute(
+                "select file_name, content from documents where document_id = ?", [case_id]
+            ).fetchone()
+        if row is None:
+            return None
+        name = re.split(r"[/\\:]", row[0])[-1] or "formulario"
+        return name, bytes(row[1])

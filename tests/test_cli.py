@@ -1,0 +1,209 @@
+"""`python -m retention_analytics` in a subprocess, as users and scripts run it.
+
+Every run gets RETENTION_DB pointing into tmp_path, so no test can touch data/retention.duckdb.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from forms_factory import form_text, make_record, write_form
+from retention_analytics.record import RECORD_KEYS
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str, db: Path | None, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k not in ("RETENTION_DB", "RETENTION_DEBUG")}
+    environment["PYTHONPATH"] = str(REPO)
+    if db is not None:
+        environment["RETENTION_DB"] = str(db)
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "retention_analytics", *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=cwd or REPO,
+        env=environment,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def forms(tmp_path: Path) -> Path:
+    folder = tmp_path / "formularios"
+    write_form(folder, "a.txt", protocol_number="SAD1001", operator="ODONTOLIFE")
+    write_form(folder, "b.txt", protocol_number="SAD1002", operator="Odonto Life", outcome="retencao_efetiva",
+               termination_reasons=[])
+    return folder
+
+
+def assert_no_traceback(result: subprocess.CompletedProcess) -> None:
+    assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
+
+
+# --- parse --------------------------------------------------------------------------------------
+
+
+def test_parse_jsonl_keys_order_error_line_and_exit_code(tmp_path: Path, forms: Path) -> None:
+    bad = tmp_path / "lista.txt"
+    bad.write_text("Lista de compras\npão\nleite\n", encoding="utf-8")
+    args = [str(forms / "a.txt"), str(bad), "nao/existe.txt", str(forms / "b.txt")]
+    result = run("parse", "--format", "jsonl", *args, db=None)
+    assert result.returncode == 1
+    assert_no_traceback(result)
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["source"] for line in lines] == args  # argument order, path exactly as given
+    good = [lines[0], lines[3]]
+    for record in good:
+        assert list(record) == list(RECORD_KEYS)
+    assert lines[0]["protocol_number"] == "SAD1001" and lines[0]["city"] == "JOAO MONLEVADE"
+    assert lines[3]["outcome"] == "retencao_efetiva" and lines[3]["termination_reasons"] == []
+    for error_line in (lines[1], lines[2]):
+        assert list(error_line) == ["source", "error"] and error_line["error"]
+    assert "não encontrado" in lines[2]["error"]
+    # ensure_ascii=False: accents travel as UTF-8, not \u escapes.
+    assert "Clínica Exemplo Ltda" in result.stdout
+
+
+def test_parse_all_good_exits_zero(forms: Path) -> None:
+    result = run("parse", str(forms / "a.txt"), db=None)  # jsonl is the default
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 1
+
+
+def test_parse_folder_and_zip_give_one_line_per_form(tmp_path: Path, forms: Path) -> None:
+    archive = tmp_path / "lote.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("dentro/c.txt", form_text(make_record(protocol_number="SAD1003")))
+        zf.writestr("leia-me.doc", b"nao e formulario")
+    result = run("parse", str(forms), str(archive), db=None)
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["source"] for line in lines] == [
+        str(forms / "a.txt"),
+        str(forms / "b.txt"),
+        f"{archive}:dentro/c.txt",
+        f"{archive}:leia-me.doc",
+    ]
+    assert lines[2]["protocol_number"] == "SAD1003"
+    assert "Formato não suportado" in lines[3]["error"]
+    assert result.returncode == 1
+
+
+def test_parse_table_is_readable_portuguese(forms: Path) -> None:
+    result = run("parse", "--format", "table", str(forms / "a.txt"), db=None)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for expected in ("== ", "Colaborador:", "Marina Teste Souza", "Data:", "26/03/2024", "Valor última prod.:",
+                     "R$ 1.234,56", "Status:", "Desligamento", "Encerramento de Atividades", "Avisos:"):
+        assert expected in out
+
+
+# --- ingest, stats, reparse -----------------------------------------------------------------------
+
+
+def test_ingest_summary_and_exit_codes(tmp_path: Path, forms: Path) -> None:
+    db = tmp_path / "casos.duckdb"
+    first = run("ingest", str(forms), db=db)
+    assert first.returncode == 0, first.stderr
+    assert "Novos: 2" in first.stdout and "Rejeitados: 0" in first.stdout
+    assert "Lendo formulários" in first.stderr  # the progress line (final form, stderr is a pipe)
+
+    again = run("ingest", str(forms), db=db)
+    assert again.returncode == 0
+    assert "Duplicados (já importados, ignorados): 2" in again.stdout
+
+    write_form(forms, "a_v2.txt", protocol_number="SAD1001", outcome="retencao_efetiva", termination_reasons=[])
+    (forms / "lixo.txt").write_text("nada a ver\n", encoding="utf-8")
+    mixed = run("ingest", "--origin", "lote-teste", str(forms / "a_v2.txt"), str(forms / "lixo.txt"), db=db)
+    assert mixed.returncode == 1
+    assert_no_traceback(mixed)
+    assert "Novos: 1" in mixed.stdout and "Substituídos: 1" in mixed.stdout and "Rejeitados: 1" in mixed.stdout
+    assert f"{forms / 'lixo.txt'}: " in mixed.stdout  # the rejected file, with its reason
+
+    stats = run("stats", db=db)
+    assert stats.returncode == 0, stats.stderr
+    assert "Casos atuais: 2" in stats.stdout
+    assert "Documentos: 4 (3 sem avisos, 0 com avisos, 1 rejeitados)" in stats.stdout
+    assert "Versões anteriores guardadas (mesmo protocolo): 1" in stats.stdout
+    assert "Retenção Efetiva: 2" in stats.stdout
+    assert "ODONTOLIFE: 2" in stats.stdout or "Odonto Life: 2" in stats.stdout  # one operator, two spellings
+    assert "Operadoras: 1" in stats.stdout
+
+    as_json = json.loads(run("stats", "--json", db=db).stdout)
+    assert as_json["current_cases"] == 2 and as_json["documents_by_status"]["rejected"] == 1
+
+    reparse = run("reparse", db=db)
+    assert reparse.returncode == 0, reparse.stderr
+    assert "Releitura concluída: 4 documentos relidos" in reparse.stdout
+    assert "Casos atuais: 2" in reparse.stdout
+
+
+def test_db_option_and_environment(tmp_path: Path, forms: Path) -> None:
+    from_env = tmp_path / "env.duckdb"
+    assert run("ingest", str(forms / "a.txt"), db=from_env).returncode == 0
+    assert from_env.exists()
+
+    before_cmd, after_cmd = tmp_path / "antes.duckdb", tmp_path / "depois.duckdb"
+    assert run("--db", str(before_cmd), "ingest", str(forms / "a.txt"), db=from_env).returncode == 0
+    assert run("ingest", str(forms / "b.txt"), "--db", str(after_cmd), db=from_env).returncode == 0
+    assert before_cmd.exists() and after_cmd.exists()
+    # --db wins over RETENTION_DB: the env database still has only its first form.
+    assert "Casos atuais: 1" in run("stats", db=from_env).stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["stats"], "não existe"),
+        (["reparse"], "não existe"),
+        (["ingest", "pasta/que/nao/existe"], None),
+        (["parse", "--format", "xml", "x.txt"], "opção inválida"),
+        (["nenhum-comando"], "opção inválida"),
+        (["parse"], "faltam argumentos obrigatórios"),
+    ],
+)
+def test_user_errors_are_portuguese_without_traceback(tmp_path: Path, args: list[str], message: str | None) -> None:
+    result = run(*args, db=tmp_path / "ausente.duckdb")
+    assert_no_traceback(result)
+    if message is None:  # a missing path is a rejected document: summary and exit code 1
+        assert result.returncode == 1 and "Rejeitados: 1" in result.stdout
+    else:
+        assert result.returncode == 2
+        assert "erro: " in result.stderr and message in result.stderr
+
+
+def test_help_lists_every_command_and_all_modules_load(tmp_path: Path) -> None:
+    result = run("--help", db=tmp_path / "x.duckdb")
+    assert result.returncode == 0
+    assert result.stderr == ""  # no "aviso: comandos … indisponíveis"
+    for command in ("parse", "ingest", "reparse", "stats", "demo", "bench-ingest"):
+        assert command in result.stdout
+    assert "uso:" in result.stdout and "mostra esta ajuda" in result.stdout
+
+
+def test_demo_builds_a_marked_database_and_never_touches_real_data(tmp_path: Path, forms: Path) -> None:
+    db = tmp_path / "demo.duckdb"
+    out = tmp_path / "demo_forms"
+    result = run("demo", "--cases", "4", "--seed", "1", "--out", str(out), db=db)
+    assert result.returncode == 0, result.stderr
+    assert "Demonstração pronta" in result.stdout
+    stats = json.loads(run("stats", "--json", db=db).stdout)
+    assert stats["is_demo"] is True and stats["current_cases"] == 4
+    # Again: the earlier demonstration is replaced, not added to.
+    assert run("demo", "--cases", "4", "--seed", "1", "--out", str(out), db=db).returncode == 0
+    assert json.loads(run("stats", "--json", db=db).stdout)["current_cases"] == 4
+
+    real = tmp_path / "real.duckdb"
+    assert run("ingest", str(forms), db=real).returncode == 0
+    refused = run("demo", "--cases", "2", "--out", str(tmp_path / "outra"), db=real)
+    assert refused.returncode == 2 and "dados reais" in refused.stderr
+    assert "Casos atuais: 2" in run("stats", db=real).stdout
