@@ -1,0 +1,34 @@
+-- Headline numbers over the filtered cases (metrics.md: cases, retention, closure time).
+-- Lives at risk is not here: it comes from coverage_city.sql, its one definition.
+with filtered as (
+    select *
+    from case_facts c
+    where {where}
+),
+totals as (
+    select
+        count(*) as cases,
+        count(*) filter (where is_closed) as closed_cases,
+        count(*) filter (where not is_closed) as open_cases,
+        count(*) filter (where is_attempt) as attempts,
+        count(*) filter (where is_retained) as retained,
+        count(*) filter (where is_closed and outcome = 'nao_se_trata_de_retencao') as not_retention,
+        count(*) filter (where is_terminated) as terminations,
+        coalesce(sum(cros_at_stake) filter (where is_terminated), 0)::bigint as cros_lost,
+        quantile_cont(closure_days, 0.5) as median_days,
+        count(closure_days) as closure_n
+    from filtered
+)
+select
+    cases,
+    closed_cases,
+    open_cases,
+    attempts,
+    retained,
+    retained / nullif(attempts, 0) as retention_rate,
+    not_retention,
+    terminations,
+    cros_lost,
+    median_days,
+    closure_n
+from totals

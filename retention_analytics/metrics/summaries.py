@@ -1,0 +1,463 @@
+"""Every number of the dashboard, one function per summary (metrics.md is the definition).
+
+Each function takes a DuckDB connection (or a store holding one) and a `Filters`, runs its SQL
+from `sql/<name>.sql` and returns a pandas DataFrame of aggregated rows with English snake_case
+columns (the export contract). Pages, downloads and the CLI all call these functions, so a number
+is computed in exactly one place. Rates are 0–1 shares; days are numbers of days.
+
+It must not import streamlit, format values for display (formatting.py does), pull whole tables
+into Python (aggregate in SQL; lists are limited or paged) or show unmasked personal data
+(privacy.py masks CPF, CNPJ, phones and e-mails of every row it returns).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+import pandas as pd
+
+from .. import privacy
+from ..filters import OPEN_STATUS, STATUS_LABELS, Filters
+from ..record import HEADER_LABELS
+from ..text import strip_accents
+from ..vocab import ACTIONS, REQUESTERS
+from .query import run, run_records
+from .stats import add_rate, rank_rates
+
+NO_OPERATOR = "Não informada"
+NO_ANALYST = "Não informado"
+NO_REQUESTER = "Não informado"
+
+
+def _f(f: Filters | None) -> Filters:
+    return f if f is not None else Filters()
+
+
+def _today(as_of: dt.date | None) -> dt.date:
+    return as_of or dt.date.today()
+
+
+# --------------------------------------------------------------------------- headline numbers
+def kpis(con: Any, f: Filters | None = None) -> pd.DataFrame:
+    """One row: cases, closed_cases, open_cases, attempts, retained, retention_rate, ci_low, ci_high,
+    small_sample, not_retention, terminations, cros_lost, median_days, closure_n, gap_cities,
+    lives_at_risk."""
+    f = _f(f)
+    out = add_rate(run(con, "kpis", f))
+    gaps = coverage_gaps(con, f)
+    out["gap_cities"] = len(gaps)
+    out["lives_at_risk"] = int(pd.to_numeric(gaps["lives"], errors="coerce").fillna(0).sum())
+    return out
+
+
+KPI_COLUMNS: tuple[str, ...] = (
+    "cases",
+    "attempts",
+    "retained",
+    "retention_rate",
+    "terminations",
+    "cros_lost",
+    "median_days",
+    "open_cases",
+    "lives_at_risk",
+)
+
+
+def kpis_with_delta(con: Any, f: Filters | None = None) -> pd.DataFrame:
+    """One row per headline number: metric, value, previous (same-length period just before; NaN
+    when the period is open-ended) and delta (value − previous)."""
+    f = _f(f)
+    now = kpis(con, f).iloc[0]
+    before_filters = f.previous_period()
+    before = kpis(con, before_filters).iloc[0] if before_filters else None
+    rows = []
+    for metric in KPI_COLUMNS:
+        value = _number(now[metric])
+        previous = _number(before[metric]) if before is not None else math.nan
+        delta = value - previous if not (math.isnan(value) or math.isnan(previous)) else math.nan
+        rows.append({"metric": metric, "value": value, "previous": previous, "delta": delta})
+    return pd.DataFrame(rows)
+
+
+def _number(value: Any) -> float:
+    try:
+        return math.nan if pd.isna(value) else float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def monthly_outcomes(con: Any, f: Filters | None = None) -> pd.DataFrame:
+    """month (first day), outcome (code, or 'aberto' for open cases), outcome_label, cases.
+    Months by the filters' period basis (reference date or closing date)."""
+    f = _f(f)
+    out = run(con, "monthly_outcomes", f, basis=f.period_basis)
+    out["outcome_label"] = out["outcome"].map(lambda v: STATUS_LABELS.get(v, v)).astype("object")
+    return out[["month", "outcome", "outcome_label", "cases"]]
+
+
+# --------------------------------------------------------------------------- termination reasons
+def reasons(con: Any, f: Filters | None = None) -> pd.DataFrame:
+    """reason_code, label, category, controllable, cases, terminated, share (cases / terminated
+    cases; may add up to more than 1), cumulative_share (Pareto: running citations / citations)."""
+    return run(con, "reasons", _f(f))
+
+
+def reason_categories(con: Any, f: Filters | None = None) -> pd.DataFrame:
+    """category, controllable, cases (terminated cases citing the category), terminated, share."""
+    return run(con, "reason_categories", _f(f))
+
+
+def reasons_controllable(con: Any, f: Filters | None = None) -> pd.DataFrame:
+    """Terminated cases in three groups that add up to all of them: kind ("controllable": at least
+    one reason the operator controls; "not_controllable": only other reasons; "no_reason"), label,
+    cases, terminated, share (cases / terminated cases)."""
+    return run(con, "reasons_controllable", _f(f))
+
+
+def reasons_quarterly(con: Any, f: Filters | None = None) -> pd.DataFrame:
+    """quarter ("2024-T1"), category, controllable, cases, terminated (of the quarter), share."""
+    f = _f(f)
+    return run(con, "reasons_quarterly", f, basis=f.period_basis)
+
+
+def reasons_operator_category(con: Any, f: Filters | None = None) -> pd.DataFrame:
+    """operator_key, operator, category, controllable, cases, terminated (of the operator), share."""
+    return run(con, "reasons_operator_category", _f(f))
+
+
+# --------------------------------------------------------------------------- closure time
+def closure_times(con: Any, f: Filters | None = None) -> pd.DataFrame:
+    """operator_key, operator, closed (n), median_days, p75_days, p90_days, is_total; the last row
+    (is_total, operator "Total") is over every filtered case."""
+    return run(con, "closure_times", _f(f))
+
+
+def closure_distribution(con: Any, f: Filters | None = None, bin_days: int = 15) -> pd.DataFrame:
+    """Histogram of days to close: bin_start, bin_end (inclusive), cases, share."""
+    bin_days = max(1, int(bin_days))
+    return run(con, "closure_distribution", _f(f), bin_days=bin_days)
+
+
+def closure_boxes(con: Any, f: Filters | None = None, by: str = "operator") -> pd.DataFrame:
+    """Box-plot statistics per operator or analyst: group_key, name, n, min_days, whisker_low,
+    q1, median, q3, whisker_high, max_days, outliers."""
+    if by not in ("operator", "analyst"):
+        raise ValueError("by must be 'operator' or 'analyst'")
+    return run(con, "closure_boxes", _f(f), by=by)
+
+
+def sla(con: Any, f: Filters | None = None) -> pd.DataFrame:
+    """One row: n (closed cases with known days to close), within_30, within_60, within_90 (shares)."""
+    return run(con, "sla", _f(f))
+
+
+def open_by_age_band(con: Any, f: Filters | None = None, as_of: dt.date | None = None) -> pd.DataFrame:
+    """band ("0–30", "31–60", "61–90", "91–180", ">180"; "sem data" only when some open case has
+    no date), band_order, min_days, max_days, cases. Age = as_of (default today) − reference date."""
+    return run(con, "open_by_age_band", _f(f), as_of=_today(as_of))
+
+
+def oldest_open_cases(con: Any, f: Filters | None = None, as_of: dt.date | None = None,
+                      limit: int = 20) -> pd.DataFrame:
+    """The `limit` oldest open cases: case_id, protocol_number, operator_key, operator, analyst, uf,
+    city, dentist_name, cpf and cnpj (masked), reference_date, age_days, outcome,
+    last_contact_on, contacts."""
+    out = run(con, "oldest_open_cases", _f(f), as_of=_today(as_of), limit=max(0, int(limit)))
+    return _mask_frame(out)
+
+
+# --------------------------------------------------------------------------- network coverage
+def coverage_city(con: Any, f: Filters | None = None) -> pd.DataFrame:
+    """uf, city, city_id (the Filters.cities value), ibge_code, lives, listed_cros, cases (in the period), terminations,
+    cros_lost, gap. Lives and listed CROs from the city's most recent case stating them, over the
+    filters without the period; gap when cros_lost > 0 and cros_lost >= listed_cros."""
+    out = run(con, "coverage_city", _f(f))
+    out["gap"] = out["gap"].astype(bool)
+    return out
+
+
+def coverage_gaps(con: Any, f: Filters | None = None) -> pd.DataFrame:
+    """The gap cities of coverage_city, most lives first: uf, city, ibge_code, lives, listed_cros,
+    cros_lost, terminations."""
+    cities = coverage_city(con, f)
+    gaps = cities[cities["gap"]].sort_values(
+        ["lives", "cros_lost", "uf", "city"], ascending=[False, False, True, True], na_position="last"
+    )
+    return gaps[["uf", "city", "ibge_code", "lives", "listed_cros", "cros_lost", "terminations"]].reset_index(
+        drop=True
+    )
+
+
+def coverage_uf(con: Any, f: Filters | None = None) -> pd.DataFrame:
+    """All 27 UFs: uf, uf_name, cases, attempts, retained, retention_rate, terminations, cros_lost,
+    gap_cities, lives_at_risk, population, tile_row, tile_col."""
+    f = _f(f)
+    out = run(con, "coverage_uf", f)
+    gaps = coverage_gaps(con, f)
+    per_uf = (
+        gaps.assign(lives=pd.to_numeric(gaps["lives"], errors="coerce").fillna(0))
+        .groupby("uf")
+        .agg(gap_cities=("city", "size"), lives_at_risk=("lives", "sum"))
+    )
+    out = out.merge(per_uf, how="left", left_on="uf", right_index=True)
+    out["gap_cities"] = out["gap_cities"].fillna(0).astype("int64")
+    out["lives_at_risk"] = out["lives_at_risk"].fillna(0).astype("int64")
+    columns = ["uf", "uf_name", "cases", "attempts", "retained", "retention_rate", "terminations",
+               "cros_lost", "gap_cities", "lives_at_risk", "population", "tile_row", "tile_col"]
+    return out[columns]
+
+
+# --------------------------------------------------------------------------- effectiveness
+def _effectiveness(con: Any, f: Filters | None, by: str) -> pd.DataFrame:
+    out = add_rate(run(con, "effectiveness", _f(f), by=by))
+    out = rank_rates(out)
+    out = out.sort_values(["rank", "attempts", "name"], ascending=[True, False, True], na_position="last")
+    return out.reset_index(drop=True)
+
+
+_EFFECTIVENESS_COLUMNS = ["cases", "open_cases", "closed", "attempts", "retained", "retention_rate",
+                          "ci_low", "ci_high", "small_sample", "rank", "not_retention", "terminations",
+                          "median_days", "closed_within_60", "top_reasons"]
+
+
+def effectiveness_operator(con: Any, f: Filters | None = None) -> pd.DataFrame:
+    """operator_key, operator, cases, open_cases, closed, attempts, retained, retention_rate, ci_low,
+    ci_high (95% Wilson), small_sample (attempts < 10), rank (None for small samples),
+    not_retention, terminations, median_days, closed_within_60, top_reasons."""
+    out = _effectiveness(con, f, "operator").rename(columns={"group_key": "operator_key", "name": "operator"})
+    return out[["operator_key", "operator", *_EFFECTIVENESS_COLUMNS]]
+
+
+def effectiveness_analyst(con: Any, f: Filters | None = None) -> pd.DataFrame:
+    """analyst_key, analyst, then the columns of effectiveness_operator."""
+    out = _effectiveness(con, f, "analyst").rename(columns={"group_key": "analyst_key", "name": "analyst"})
+    return out[["analyst_key", "analyst", *_EFFECTIVENESS_COLUMNS]]
+
+
+def actions(con: Any, f: Filters | None = None) -> pd.DataFrame:
+    """Per action: action_code, label, attempts/retained/rate/ci_low/ci_high/small_sample where it
+    was offered (suffix _offered) and where it was not (_not_offered), difference (rate points)."""
+    out = run(con, "actions", _f(f))
+    for side in ("offered", "not_offered"):
+        out = add_rate(out, successes=f"retained_{side}", n=f"attempts_{side}", rate=f"rate_{side}",
+                       low=f"ci_low_{side}", high=f"ci_high_{side}", small=f"small_sample_{side}")
+    out["difference"] = out["rate_offered"] - out["rate_not_offered"]
+    order = {t.code: i for i, t in enumerate(ACTIONS)}
+    out = out.sort_values("action_code", key=lambda s: s.map(lambda c: order.get(c, len(order))))
+    columns = ["action_code", "label"]
+    for side in ("offered", "not_offered"):
+        columns += [f"attempts_{side}", f"retained_{side}", f"rate_{side}", f"ci_low_{side}",
+                    f"ci_high_{side}", f"small_sample_{side}"]
+    return out[[*columns, "difference"]].reset_index(drop=True)
+
+
+def requested_by(con: Any, f: Filters | None = None) -> pd.DataFrame:
+    """requested_by (slug; None when the form does not say), label, cases, attempts, retained,
+    retention_rate, ci_low, ci_high, small_sample."""
+    out = add_rate(run(con, "requested_by", _f(f)))
+    labels = {t.code: t.label for t in REQUESTERS}
+    out["label"] = out["requested_by"].map(
+        lambda v: NO_REQUESTER if v is None or pd.isna(v) else labels.get(v, str(v).replace("_", " ").capitalize())
+    ).astype("object")
+    return out[["requested_by", "label", "cases", "attempts", "retained", "retention_rate", "ci_low",
+                "ci_high", "small_sample"]]
+
+
+# --------------------------------------------------------------------------- case lists
+def _search_params(search: str | None) -> dict[str, Any]:
+    text = (search or "").strip()
+    if not text:
+        return {"search": None, "search_digits": None}
+    digits = "".join(ch for ch in text.upper() if ch.isalnum())
+    has_digits = sum(ch.isdigit() for ch in digits) >= 3
+    return {"search": strip_accents(text).lower(), "search_digits": digits if has_digits else None}
+
+
+def _mask_frame(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    if "cpf" in out:
+        out["cpf"] = out["cpf"].map(lambda v: None if v is None or pd.isna(v) else privacy.mask_cpf(v)).astype("object")
+    if "cnpj" in out:
+        out["cnpj"] = out["cnpj"].map(lambda v: None if v is None or pd.isna(v) else privacy.mask_cnpj(v)).astype("object")
+    for column in ("general_note", "note", "other_plans"):
+        if column in out:
+            out[column] = out[column].map(
+                lambda v: None if v is None or pd.isna(v) else privacy.mask_text(v)
+            ).astype("object")
+    return out
+
+
+def cases(con: Any, f: Filters | None = None, search: str | None = None, limit: int | None = None,
+          offset: int = 0, reason: str | None = None) -> pd.DataFrame:
+    """One row per current case, newest first, personal data masked: case_id, protocol_number,
+    status, operator_key, operator, analyst, uf, city, ibge_code, dentist_name, cro, cro_uf, cpf,
+    cnpj, person_type, requested_by, reference_date, started_on, finished_on, closure_days, lives,
+    unique_cros_listed, cros_at_stake, reasons, actions, general_note, warning_count, source.
+    `search` matches protocol, dentist, CRO, city, operator, analyst, file name, or CPF/CNPJ digits;
+    `limit`/`offset` page the list (None = every row: for downloads). `reason` (a reason code) keeps
+    only the terminated cases citing it: the cases counted in that reason's share (reasons)."""
+    out = run(con, "cases", _f(f), limit=None if limit is None else max(0, int(limit)),
+              offset=max(0, int(offset)), reason=_reason_param(reason), **_search_params(search))
+    return _mask_frame(out)
+
+
+def cases_count(con: Any, f: Filters | None = None, search: str | None = None, reason: str | None = None) -> int:
+    """How many rows `cases` has without a limit."""
+    return int(run(con, "cases_count", _f(f), reason=_reason_param(reason), **_search_params(search))["cases"].iloc[0])
+
+
+def _reason_param(reason: str | None) -> str | None:
+    text = (reason or "").strip()
+    return text or None
+
+
+def case_detail(con: Any, f: Filters | int | None = None, case_id: int | None = None) -> dict[str, Any] | None:
+    """One stored form (current or superseded) as a dict, personal data masked, or None when it does
+    not exist or the user may not see its operator (only the access restriction of `f` applies).
+    Called like every summary, `case_detail(con, filters, case_id=7)`; `case_detail(con, 7)` too.
+
+    Keys: the cases columns plus reference_date, is_closed, closure_days, cros_at_stake and the
+    lists reasons, actions, sectors, signatories, warnings (labels / texts), contacts ({number,
+    date, note} with masked notes) and versions ({case_id, source, is_current, outcome})."""
+    if not isinstance(f, Filters) and f is not None:
+        f, case_id = None, f
+    scope = _f(f).access_only()
+    try:
+        case_id = int(case_id)
+    except (TypeError, ValueError):
+        return None
+    rows = run_records(con, "case_detail", scope, case_id=case_id)
+    if not rows:
+        return None
+    record = rows[0]
+    record["cpf"] = privacy.mask_cpf(record.get("cpf"))
+    record["cnpj"] = privacy.mask_cnpj(record.get("cnpj"))
+    for column in ("general_note", "other_plans"):
+        record[column] = privacy.mask_text(record.get(column))
+    record["contacts"] = [
+        {**contact, "note": privacy.mask_text(contact.get("note"))} for contact in (record.get("contacts") or [])
+    ]
+    for name in ("reasons", "actions", "sectors", "signatories", "warnings", "versions"):
+        record[name] = list(record.get(name) or [])
+    return record
+
+
+# --------------------------------------------------------------------------- data quality
+def quality(con: Any, f: Filters | None = None, limit: int = 200) -> dict[str, pd.DataFrame]:
+    """Data-quality frames over the filtered current cases:
+    - summary: cases, forms_with_warnings, unmatched_city_cases, unmatched_cities,
+      superseded_versions, cases_with_versions, rejected_documents (one row)
+    - warnings: case_id, source, protocol_number, operator, analyst, warning_count, warnings
+    - warning_messages: message, cases
+    - blank_fields: field, label, blank, cases, share (one row per header field of the form)
+    - unmatched_cities: uf, city, city_key, cases
+    - superseded: current_case_id, protocol_number, operator, versions, case_ids, source
+    - rejected: document_id, file_name, ingested_at, rejection_reason, size_bytes (only for users
+      who see every operator: a rejected document belongs to no operator)."""
+    f = _f(f)
+    limit = max(0, int(limit))
+    everyone = f.allowed_operators is None
+    blank = run(con, "quality_blank_fields", f)
+    total = int(blank["cases"].iloc[0]) if not blank.empty else 0
+    blank_rows = [
+        {
+            "field": field,
+            "label": {**HEADER_LABELS, "outcome": "Status (resultado)"}.get(field, field),
+            "blank": int(blank[field].iloc[0] or 0) if field in blank else 0,
+            "cases": total,
+        }
+        for field in [c for c in blank.columns if c != "cases"]
+    ]
+    blank_fields = pd.DataFrame(blank_rows, columns=["field", "label", "blank", "cases"])
+    blank_fields["share"] = blank_fields["blank"] / total if total else math.nan
+    blank_fields = blank_fields.sort_values(["blank", "field"], ascending=[False, True]).reset_index(drop=True)
+    return {
+        "summary": run(con, "quality_summary", f, all_operators=everyone),
+        "warnings": run(con, "quality_warnings", f, limit=limit),
+        "warning_messages": run(con, "quality_warning_messages", f, limit=limit),
+        "blank_fields": blank_fields,
+        "unmatched_cities": run(con, "quality_unmatched_cities", f),
+        "superseded": run(con, "quality_superseded", f, limit=limit),
+        "rejected": run(con, "quality_rejected", f, all_operators=everyone, limit=limit),
+    }
+
+
+# --------------------------------------------------------------------------- sidebar choices
+def filter_options(con: Any, f: Filters | None = None) -> dict[str, Any]:
+    """Choices for the sidebar among the cases the user may see (only the access restriction of `f`
+    applies; cities are narrowed to the selected UFs when there are any).
+
+    Keys: operators, analysts, ufs, cities, requested_by, outcomes (frames of value, label, cases;
+    cities also uf), min_date / max_date (reference dates), min_finished / max_finished, and
+    names ({field: {value: label}} for Filters.describe)."""
+    f = _f(f)
+    rows = run(con, "filter_options", f, access_only=True)
+    out: dict[str, Any] = {}
+    for kind in ("operators", "analysts", "ufs", "cities", "requested_by", "outcomes"):
+        part = rows[rows["kind"] == kind][["value", "label", "uf", "cases"]].reset_index(drop=True)
+        if kind != "cities":
+            part = part.drop(columns=["uf"])
+        out[kind] = part
+    if f.ufs:
+        out["cities"] = out["cities"][out["cities"]["uf"].isin(f.ufs)].reset_index(drop=True)
+    labels = {t.code: t.label for t in REQUESTERS}
+    out["requested_by"]["label"] = out["requested_by"]["value"].map(
+        lambda v: labels.get(v, str(v).replace("_", " ").capitalize())
+    ).astype("object")
+    order = {code: i for i, code in enumerate(STATUS_LABELS)}
+    outcomes = out["outcomes"].copy()
+    outcomes["label"] = outcomes["value"].map(lambda v: STATUS_LABELS.get(v, v)).astype("object")
+    out["outcomes"] = outcomes.sort_values("value", key=lambda s: s.map(lambda v: order.get(v, 99))).reset_index(
+        drop=True
+    )
+    dates = run(con, "date_range", f, access_only=True).iloc[0]
+    out["min_date"] = _date_or_none(dates["min_reference_date"])
+    out["max_date"] = _date_or_none(dates["max_reference_date"])
+    out["min_finished"] = _date_or_none(dates["min_finished_on"])
+    out["max_finished"] = _date_or_none(dates["max_finished_on"])
+    out["names"] = {
+        kind: dict(zip(out[kind]["value"], out[kind]["label"]))
+        for kind in ("operators", "analysts", "cities", "requested_by", "outcomes")
+    }
+    return out
+
+
+def _date_or_none(value: Any) -> dt.date | None:
+    if value is None or pd.isna(value):
+        return None
+    if isinstance(value, dt.datetime):  # pandas Timestamp included
+        return value.date()
+    return value
+
+
+__all__ = [
+    "OPEN_STATUS",
+    "actions",
+    "case_detail",
+    "cases",
+    "cases_count",
+    "closure_boxes",
+    "closure_distribution",
+    "closure_times",
+    "coverage_city",
+    "coverage_gaps",
+    "coverage_uf",
+    "effectiveness_analyst",
+    "effectiveness_operator",
+    "filter_options",
+    "kpis",
+    "kpis_with_delta",
+    "monthly_outcomes",
+    "oldest_open_cases",
+    "open_by_age_band",
+    "quality",
+    "reason_categories",
+    "reasons",
+    "reasons_controllable",
+    "reasons_operator_category",
+    "reasons_quarterly",
+    "requested_by",
+    "sla",
+]

@@ -1,0 +1,372 @@
+"""`TABLES`: the registry of exportable summaries, shared by pages, downloads and the CLI.
+
+For each table name: the function that computes it (from summaries.py), its Portuguese title, the
+columns it exports in order (English name → Portuguese label; the English names are the export
+contract), the display format of each column (a kind of formatting.format_value) and the
+Portuguese stem of its download file name. `compute(name, con, f)` returns the table restricted
+to its contract columns, so the screen, the download and the CLI show the same values.
+
+It must not compute anything itself, format values or import streamlit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, Callable
+
+import pandas as pd
+
+from ..filters import Filters
+from . import summaries as s
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    function: Callable[..., pd.DataFrame]
+    title: str
+    columns: dict[str, str]  # English column name → Portuguese label, in export order
+    formats: dict[str, str] = field(default_factory=dict)  # column → formatting kind
+    file_stem: str = ""
+
+    def labels(self) -> list[str]:
+        return list(self.columns.values())
+
+
+_RATE_COLUMNS = {
+    "attempts": ("Tentativas", "int"),
+    "retained": ("Retidos", "int"),
+    "retention_rate": ("Taxa de retenção", "percent"),
+    "ci_low": ("IC 95% inferior", "percent"),
+    "ci_high": ("IC 95% superior", "percent"),
+    "small_sample": ("Amostra pequena", "bool"),
+}
+
+
+def _spec(name: str, function: Callable[..., pd.DataFrame], title: str, file_stem: str,
+          columns: list[tuple[str, str, str]]) -> TableSpec:
+    return TableSpec(
+        name=name,
+        function=function,
+        title=title,
+        columns={c: label for c, label, _ in columns},
+        formats={c: kind for c, _, kind in columns},
+        file_stem=file_stem,
+    )
+
+
+def _rate(*names: str) -> list[tuple[str, str, str]]:
+    return [(n, *_RATE_COLUMNS[n]) for n in names]
+
+
+_EFFECTIVENESS = [
+    ("cases", "Casos", "int"),
+    ("open_cases", "Casos em aberto", "int"),
+    ("closed", "Casos finalizados", "int"),
+    *_rate("attempts", "retained", "retention_rate", "ci_low", "ci_high", "small_sample"),
+    ("rank", "Posição", "int"),
+    ("not_retention", "Não se trata de retenção", "int"),
+    ("terminations", "Desligamentos", "int"),
+    ("median_days", "Mediana de dias para finalizar", "days"),
+    ("closed_within_60", "Finalizados em até 60 dias", "percent"),
+    ("top_reasons", "Motivos mais citados", "text"),
+]
+
+_SPECS: list[TableSpec] = [
+    _spec("kpis", s.kpis, "Indicadores principais", "indicadores", [
+        ("cases", "Casos", "int"),
+        ("closed_cases", "Casos finalizados", "int"),
+        ("open_cases", "Casos em aberto", "int"),
+        *_rate("attempts", "retained", "retention_rate", "ci_low", "ci_high", "small_sample"),
+        ("not_retention", "Não se trata de retenção", "int"),
+        ("terminations", "Desligamentos", "int"),
+        ("cros_lost", "CROs perdidos", "int"),
+        ("median_days", "Mediana de dias para finalizar", "days"),
+        ("closure_n", "Casos com tempo de finalização", "int"),
+        ("gap_cities", "Cidades com lacuna de cobertura", "int"),
+        ("lives_at_risk", "Vidas em risco", "int"),
+    ]),
+    _spec("monthly_outcomes", s.monthly_outcomes, "Casos por mês e status", "casos_por_mes", [
+        ("month", "Mês", "month"),
+        ("outcome", "Status (código)", "text"),
+        ("outcome_label", "Status", "text"),
+        ("cases", "Casos", "int"),
+    ]),
+    _spec("reasons", s.reasons, "Motivos de desligamento", "motivos_desligamento", [
+        ("reason_code", "Código do motivo", "text"),
+        ("label", "Motivo", "text"),
+        ("category", "Categoria", "text"),
+        ("controllable", "Controlável pela operadora", "bool"),
+        ("cases", "Casos que citam", "int"),
+        ("terminated", "Desligamentos", "int"),
+        ("share", "% dos desligamentos", "percent"),
+        ("cumulative_share", "% acumulado das citações", "percent"),
+    ]),
+    _spec("reason_categories", s.reason_categories, "Categorias de motivos de desligamento",
+          "categorias_motivos", [
+        ("category", "Categoria", "text"),
+        ("controllable", "Controlável pela operadora", "bool"),
+        ("cases", "Casos que citam", "int"),
+        ("terminated", "Desligamentos", "int"),
+        ("share", "% dos desligamentos", "percent"),
+    ]),
+    _spec("reasons_controllable", s.reasons_controllable, "Desligamentos por controle da operadora",
+          "motivos_controlaveis", [
+        ("kind", "Grupo (código)", "text"),
+        ("label", "Grupo", "text"),
+        ("cases", "Desligamentos do grupo", "int"),
+        ("terminated", "Desligamentos", "int"),
+        ("share", "% dos desligamentos", "percent"),
+    ]),
+    _spec("reasons_quarterly", s.reasons_quarterly, "Categorias de motivos por trimestre",
+          "motivos_por_trimestre", [
+        ("quarter", "Trimestre", "quarter"),
+        ("category", "Categoria", "text"),
+        ("controllable", "Controlável pela operadora", "bool"),
+        ("cases", "Casos que citam", "int"),
+        ("terminated", "Desligamentos no trimestre", "int"),
+        ("share", "% dos desligamentos", "percent"),
+    ]),
+    _spec("reasons_operator_category", s.reasons_operator_category,
+          "Categorias de motivos por operadora", "motivos_por_operadora", [
+        ("operator_key", "Chave da operadora", "text"),
+        ("operator", "Operadora", "text"),
+        ("category", "Categoria", "text"),
+        ("controllable", "Controlável pela operadora", "bool"),
+        ("cases", "Casos que citam", "int"),
+        ("terminated", "Desligamentos da operadora", "int"),
+        ("share", "% dos desligamentos", "percent"),
+    ]),
+    _spec("closure_times", s.closure_times, "Tempo de finalização por operadora", "tempo_finalizacao", [
+        ("operator_key", "Chave da operadora", "text"),
+        ("operator", "Operadora", "text"),
+        ("closed", "Casos finalizados (n)", "int"),
+        ("median_days", "Mediana (dias)", "days"),
+        ("p75_days", "P75 (dias)", "days"),
+        ("p90_days", "P90 (dias)", "days"),
+        ("is_total", "Linha de total", "bool"),
+    ]),
+    _spec("closure_distribution", s.closure_distribution, "Distribuição do tempo de finalização",
+          "distribuicao_tempo_finalizacao", [
+        ("bin_start", "De (dias)", "int"),
+        ("bin_end", "Até (dias)", "int"),
+        ("cases", "Casos", "int"),
+        ("share", "% dos finalizados", "percent"),
+    ]),
+    *[
+        _spec(f"closure_boxes_{by}", partial(s.closure_boxes, by=by), f"Distribuição do tempo de finalização por {who}",
+              f"caixas_tempo_finalizacao_{file_who}", [
+            ("group_key", f"Chave {of_who}", "text"),
+            ("name", who.capitalize(), "text"),
+            ("n", "Casos finalizados (n)", "int"),
+            ("min_days", "Mínimo (dias)", "days"),
+            ("whisker_low", "Haste inferior (dias)", "days"),
+            ("q1", "1º quartil (dias)", "days"),
+            ("median", "Mediana (dias)", "days"),
+            ("q3", "3º quartil (dias)", "days"),
+            ("whisker_high", "Haste superior (dias)", "days"),
+            ("max_days", "Máximo (dias)", "days"),
+            ("outliers", "Casos atípicos", "int"),
+        ])
+        for by, who, of_who, file_who in (
+            ("operator", "operadora", "da operadora", "operadoras"),
+            ("analyst", "analista", "do analista", "analistas"),
+        )
+    ],
+    _spec("sla", s.sla, "Finalizados dentro do prazo", "prazos_finalizacao", [
+        ("n", "Casos finalizados (n)", "int"),
+        ("within_30", "Em até 30 dias", "percent"),
+        ("within_60", "Em até 60 dias", "percent"),
+        ("within_90", "Em até 90 dias", "percent"),
+    ]),
+    _spec("open_by_age_band", s.open_by_age_band, "Casos em aberto por idade", "casos_abertos_por_idade", [
+        ("band", "Faixa (dias)", "text"),
+        ("band_order", "Ordem", "int"),
+        ("min_days", "De (dias)", "int"),
+        ("max_days", "Até (dias)", "int"),
+        ("cases", "Casos em aberto", "int"),
+    ]),
+    _spec("oldest_open_cases", s.oldest_open_cases, "Casos em aberto mais antigos",
+          "casos_abertos_mais_antigos", [
+        ("case_id", "Caso", "int"),
+        ("protocol_number", "Nº do protocolo", "text"),
+        ("operator", "Operadora", "text"),
+        ("analyst", "Analista", "text"),
+        ("uf", "UF", "text"),
+        ("city", "Cidade", "text"),
+        ("dentist_name", "Dentista", "text"),
+        ("cpf", "CPF", "text"),
+        ("cnpj", "CNPJ", "text"),
+        ("reference_date", "Data de referência", "date"),
+        ("age_days", "Idade (dias)", "int"),
+        ("last_contact_on", "Último contato", "date"),
+        ("contacts", "Contatos", "int"),
+    ]),
+    _spec("coverage_uf", s.coverage_uf, "Cobertura da rede por UF", "cobertura_uf", [
+        ("uf", "UF", "text"),
+        ("uf_name", "Estado", "text"),
+        ("cases", "Casos", "int"),
+        *_rate("attempts", "retained", "retention_rate"),
+        ("terminations", "Desligamentos", "int"),
+        ("cros_lost", "CROs perdidos", "int"),
+        ("gap_cities", "Cidades com lacuna", "int"),
+        ("lives_at_risk", "Vidas em risco", "int"),
+    ]),
+    _spec("coverage_city", s.coverage_city, "Cobertura da rede por cidade", "cobertura_cidades", [
+        ("uf", "UF", "text"),
+        ("city", "Cidade", "text"),
+        ("city_id", "Identificador da cidade", "text"),
+        ("ibge_code", "Código IBGE", "text"),
+        ("lives", "Vidas", "int"),
+        ("listed_cros", "CROs divulgados", "int"),
+        ("cases", "Casos no período", "int"),
+        ("terminations", "Desligamentos", "int"),
+        ("cros_lost", "CROs perdidos", "int"),
+        ("gap", "Lacuna de cobertura", "bool"),
+    ]),
+    _spec("coverage_gaps", s.coverage_gaps, "Cidades com lacuna de cobertura", "lacunas_cobertura", [
+        ("uf", "UF", "text"),
+        ("city", "Cidade", "text"),
+        ("ibge_code", "Código IBGE", "text"),
+        ("lives", "Vidas", "int"),
+        ("listed_cros", "CROs divulgados", "int"),
+        ("cros_lost", "CROs perdidos", "int"),
+        ("terminations", "Desligamentos", "int"),
+    ]),
+    _spec("effectiveness_operator", s.effectiveness_operator, "Efetividade por operadora",
+          "efetividade_operadoras", [
+        ("operator_key", "Chave da operadora", "text"),
+        ("operator", "Operadora", "text"),
+        *_EFFECTIVENESS,
+    ]),
+    _spec("effectiveness_analyst", s.effectiveness_analyst, "Efetividade por analista",
+          "efetividade_analistas", [
+        ("analyst_key", "Chave do analista", "text"),
+        ("analyst", "Analista", "text"),
+        *_EFFECTIVENESS,
+    ]),
+    _spec("actions", s.actions, "Retenção por ação ofertada", "acoes_retencao", [
+        ("action_code", "Código da ação", "text"),
+        ("label", "Ação", "text"),
+        ("attempts_offered", "Tentativas com a ação", "int"),
+        ("retained_offered", "Retidos com a ação", "int"),
+        ("rate_offered", "Taxa com a ação", "percent"),
+        ("ci_low_offered", "IC 95% inferior (com)", "percent"),
+        ("ci_high_offered", "IC 95% superior (com)", "percent"),
+        ("small_sample_offered", "Amostra pequena (com)", "bool"),
+        ("attempts_not_offered", "Tentativas sem a ação", "int"),
+        ("retained_not_offered", "Retidos sem a ação", "int"),
+        ("rate_not_offered", "Taxa sem a ação", "percent"),
+        ("ci_low_not_offered", "IC 95% inferior (sem)", "percent"),
+        ("ci_high_not_offered", "IC 95% superior (sem)", "percent"),
+        ("small_sample_not_offered", "Amostra pequena (sem)", "bool"),
+        ("difference", "Diferença (p.p.)", "percent"),
+    ]),
+    _spec("requested_by", s.requested_by, "Retenção por demandante", "demandado_por", [
+        ("requested_by", "Demandado por (código)", "text"),
+        ("label", "Demandado por", "text"),
+        ("cases", "Casos", "int"),
+        *_rate("attempts", "retained", "retention_rate", "ci_low", "ci_high", "small_sample"),
+    ]),
+    _spec("cases", s.cases, "Casos", "casos", [
+        ("case_id", "Caso", "int"),
+        ("protocol_number", "Nº do protocolo", "text"),
+        ("status", "Status", "text"),
+        ("operator", "Operadora", "text"),
+        ("analyst", "Analista", "text"),
+        ("uf", "UF", "text"),
+        ("city", "Cidade", "text"),
+        ("ibge_code", "Código IBGE", "text"),
+        ("dentist_name", "Dentista", "text"),
+        ("cro", "CRO", "text"),
+        ("cro_uf", "UF do CRO", "text"),
+        ("cpf", "CPF", "text"),
+        ("cnpj", "CNPJ", "text"),
+        ("person_type", "Tipo", "text"),
+        ("requested_by", "Demandado por", "text"),
+        ("reference_date", "Data de referência", "date"),
+        ("started_on", "Data início", "date"),
+        ("finished_on", "Data final", "date"),
+        ("closure_days", "Dias para finalizar", "int"),
+        ("lives", "Vidas", "int"),
+        ("unique_cros_listed", "CROs divulgados", "int"),
+        ("cros_at_stake", "CROs do caso", "int"),
+        ("reasons", "Motivos de desligamento", "text"),
+        ("actions", "Ações de retenção", "text"),
+        ("general_note", "Obs. geral", "text"),
+        ("warning_count", "Avisos", "int"),
+        ("source", "Arquivo", "text"),
+    ]),
+]
+
+# Data quality (metrics.quality returns these frames together; each is exported on its own).
+# Lists are capped at QUALITY_LIST_LIMIT rows, the same cap on the page and in its downloads.
+QUALITY_LIST_LIMIT = 1000
+
+
+def _quality_part(part: str) -> Callable[..., pd.DataFrame]:
+    def function(con: Any, f: Filters | None = None) -> pd.DataFrame:
+        return s.quality(con, f, limit=QUALITY_LIST_LIMIT)[part]
+
+    function.__name__ = f"quality_{part}"
+    return function
+
+
+_SPECS += [
+    _spec("quality_warnings", _quality_part("warnings"), "Formulários com avisos de leitura",
+          "formularios_com_avisos", [
+        ("case_id", "Caso", "int"),
+        ("protocol_number", "Nº do protocolo", "text"),
+        ("operator", "Operadora", "text"),
+        ("analyst", "Analista", "text"),
+        ("warning_count", "Avisos", "int"),
+        ("warnings", "Avisos da leitura", "text"),
+        ("source", "Arquivo", "text"),
+    ]),
+    _spec("quality_warning_messages", _quality_part("warning_messages"), "Avisos de leitura mais comuns",
+          "avisos_mais_comuns", [
+        ("message", "Aviso", "text"),
+        ("cases", "Casos", "int"),
+    ]),
+    _spec("quality_blank_fields", _quality_part("blank_fields"), "Campos em branco por campo do formulário",
+          "campos_em_branco", [
+        ("field", "Campo (código)", "text"),
+        ("label", "Campo", "text"),
+        ("blank", "Em branco", "int"),
+        ("cases", "Casos", "int"),
+        ("share", "% em branco", "percent"),
+    ]),
+    _spec("quality_unmatched_cities", _quality_part("unmatched_cities"), "Cidades não encontradas no IBGE",
+          "cidades_nao_encontradas", [
+        ("uf", "UF", "text"),
+        ("city", "Cidade (como escrita)", "text"),
+        ("city_key", "Chave da cidade", "text"),
+        ("cases", "Casos", "int"),
+    ]),
+    _spec("quality_superseded", _quality_part("superseded"), "Protocolos com versões substituídas",
+          "versoes_substituidas", [
+        ("current_case_id", "Caso atual", "int"),
+        ("protocol_number", "Nº do protocolo", "text"),
+        ("operator", "Operadora", "text"),
+        ("versions", "Versões", "int"),
+        ("case_ids", "Casos (versões)", "text"),
+        ("source", "Arquivo da versão atual", "text"),
+    ]),
+    _spec("quality_rejected", _quality_part("rejected"), "Documentos rejeitados", "documentos_rejeitados", [
+        ("document_id", "Documento", "int"),
+        ("file_name", "Arquivo", "text"),
+        ("ingested_at", "Importado em", "datetime"),
+        ("rejection_reason", "Motivo da rejeição", "text"),
+        ("size_bytes", "Tamanho (bytes)", "int"),
+    ]),
+]
+
+TABLES: dict[str, TableSpec] = {spec.name: spec for spec in _SPECS}
+
+
+def compute(name: str, con: Any, f: Filters | None = None) -> pd.DataFrame:
+    """The table `name` under `f`, with exactly its contract columns in order."""
+    spec = TABLES[name]
+    df = spec.function(con, f or Filters())
+    return df[[c for c in spec.columns if c in df.columns]].reset_index(drop=True)

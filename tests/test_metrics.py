@@ -1,0 +1,549 @@
+"""Every summary against values computed by hand from tests/metrics_fixture.py (read its table)."""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import math
+import re
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from metrics_fixture import build_db
+from retention_analytics import metrics
+from retention_analytics.filters import Filters
+from retention_analytics.metrics.stats import add_rate, rank_rates, wilson
+
+D = dt.date
+Y2024 = Filters(start=D(2024, 1, 1), end=D(2024, 12, 31))
+Y2023 = Filters(start=D(2023, 1, 1), end=D(2023, 12, 31))
+
+
+@pytest.fixture(scope="module")
+def db_path(tmp_path_factory) -> Path:
+    return build_db(tmp_path_factory.mktemp("metrics") / "casos.duckdb")
+
+
+@pytest.fixture(scope="module")
+def con(db_path):
+    connection = duckdb.connect(str(db_path), read_only=True)
+    yield connection
+    connection.close()
+
+
+def one(df: pd.DataFrame) -> dict:
+    assert len(df) == 1
+    return df.iloc[0].to_dict()
+
+
+def by(df: pd.DataFrame, column: str) -> dict:
+    return {row[column]: row for row in df.to_dict("records")}
+
+
+# --------------------------------------------------------------------------- statistics
+@pytest.mark.parametrize(
+    "k, n, low, high",
+    [
+        (2, 6, 0.09677, 0.70001),
+        (10, 10, 0.72247, 1.0),
+        (0, 10, 0.0, 0.27753),
+        (50, 100, 0.40383, 0.59617),
+    ],
+)
+def test_wilson_interval(k, n, low, high):
+    got = wilson(k, n)
+    assert got[0] == pytest.approx(low, abs=1e-4)
+    assert got[1] == pytest.approx(high, abs=1e-4)
+
+
+def test_wilson_without_attempts_is_undefined():
+    assert all(math.isnan(x) for x in wilson(0, 0))
+
+
+def test_small_samples_are_never_ranked():
+    df = pd.DataFrame({"retained": [9, 5, 1, 8], "attempts": [10, 9, 1, 10]})
+    out = rank_rates(add_rate(df))
+    assert list(out["small_sample"]) == [False, True, True, False]
+    assert list(out["rank"].astype("object").where(out["rank"].notna(), None)) == [1, None, None, 2]
+
+
+# --------------------------------------------------------------------------- headline numbers
+def test_kpis_2024(con):
+    k = one(metrics.kpis(con, Y2024))
+    assert k["cases"] == 10
+    assert k["closed_cases"] == 7 and k["open_cases"] == 3
+    assert k["attempts"] == 6 and k["retained"] == 2
+    assert k["retention_rate"] == pytest.approx(1 / 3)
+    assert (k["ci_low"], k["ci_high"]) == pytest.approx(wilson(2, 6))
+    assert k["small_sample"]
+    assert k["not_retention"] == 1  # shown apart, never in the rate
+    assert k["terminations"] == 4
+    assert k["cros_lost"] == 9  # 2 + 2 + 3 + 2
+    assert k["median_days"] == 30  # of 5, 10, 20, 30, 40, 45, 90
+    assert k["closure_n"] == 7
+    assert k["gap_cities"] == 2 and k["lives_at_risk"] == 40  # João Monlevade 30 + Vila Inventada 10
+
+
+def test_kpis_with_delta_compares_with_the_year_before(con):
+    rows = by(metrics.kpis_with_delta(con, Y2024), "metric")
+    assert set(rows) == set(metrics.KPI_COLUMNS)
+    assert rows["cases"]["value"] == 10 and rows["cases"]["previous"] == 1 and rows["cases"]["delta"] == 9
+    assert rows["cros_lost"]["previous"] == 1  # P10: cro_count missing counts 1
+    assert rows["median_days"]["previous"] == 19
+
+
+def test_kpis_with_delta_without_a_closed_period(con):
+    rows = by(metrics.kpis_with_delta(con, Filters()), "metric")
+    assert math.isnan(rows["cases"]["previous"]) and math.isnan(rows["cases"]["delta"])
+
+
+def test_finished_basis_counts_cases_closed_in_the_period(con):
+    k = one(metrics.kpis(con, Filters(start=D(2024, 1, 1), end=D(2024, 12, 31), period_basis="finished")))
+    assert k["cases"] == 7 and k["open_cases"] == 0
+
+
+def test_superseded_versions_are_history_only(con):
+    # The older form of P1 (case 100) says desligamento with reason óbito: it must not count.
+    assert "obito" not in set(metrics.reasons(con, Filters())["reason_code"])
+    assert one(metrics.kpis(con, Filters()))["cases"] == 12
+
+
+def test_monthly_outcomes(con):
+    df = metrics.monthly_outcomes(con, Y2024)
+    rows = {(r["month"].date(), r["outcome"]): r["cases"] for r in df.to_dict("records")}
+    assert rows[(D(2024, 6, 1), "aberto")] == 1
+    assert rows[(D(2024, 6, 1), "retencao_efetiva")] == 1
+    assert rows[(D(2024, 8, 1), "desligamento")] == 1  # P9: no start date, protocol opened in August
+    assert sum(rows.values()) == 10
+    assert set(df["outcome_label"]) >= {"Em aberto", "Desligamento"}
+
+
+# --------------------------------------------------------------------------- reasons
+def test_reasons_shares_add_up_to_more_than_one(con):
+    df = metrics.reasons(con, Y2024)
+    assert list(df["reason_code"]) == ["valores", "perda_de_contato", "glosas", "prazo_liberacao_de_guias"]
+    rows = by(df, "reason_code")
+    assert rows["valores"]["cases"] == 3 and rows["valores"]["share"] == pytest.approx(0.75)
+    assert rows["glosas"]["share"] == pytest.approx(0.25)
+    assert set(df["terminated"]) == {4}
+    assert df["share"].sum() == pytest.approx(1.5)
+    assert list(df["cumulative_share"]) == pytest.approx([3 / 6, 4 / 6, 5 / 6, 1.0])
+    assert rows["valores"]["category"] == "Remuneração" and rows["valores"]["controllable"]
+    assert not rows["perda_de_contato"]["controllable"]
+
+
+def test_reason_categories(con):
+    rows = by(metrics.reason_categories(con, Y2024), "category")
+    assert len(rows) == 6
+    assert rows["Remuneração"]["cases"] == 3 and rows["Remuneração"]["share"] == pytest.approx(0.75)
+    assert rows["Processos e suporte"]["cases"] == 1
+    assert rows["Contato perdido ou remoção"]["cases"] == 1
+    assert rows["Vida pessoal e carreira"]["cases"] == 0
+    assert rows["Remuneração"]["controllable"] and not rows["Vida pessoal e carreira"]["controllable"]
+
+
+def test_reasons_quarterly(con):
+    df = metrics.reasons_quarterly(con, Y2024)
+    rows = {(r["quarter"], r["category"]): r for r in df.to_dict("records")}
+    assert sorted(set(df["quarter"])) == ["2024-T1", "2024-T2", "2024-T3"]
+    assert rows[("2024-T1", "Remuneração")]["terminated"] == 2
+    assert rows[("2024-T1", "Remuneração")]["share"] == pytest.approx(0.5)
+    assert rows[("2024-T3", "Processos e suporte")]["share"] == pytest.approx(1.0)
+
+
+def test_reasons_operator_category(con):
+    df = metrics.reasons_operator_category(con, Y2024)
+    rows = {(r["operator"], r["category"]): r for r in df.to_dict("records")}
+    assert rows[("ODONTOLIFE", "Remuneração")]["cases"] == 3
+    assert rows[("ODONTOLIFE", "Remuneração")]["terminated"] == 3
+    assert rows[("UNIODONTO", "Contato perdido ou remoção")]["share"] == pytest.approx(1.0)
+
+
+# --------------------------------------------------------------------------- closure time
+def test_closure_times_median_p75_p90(con):
+    df = metrics.closure_times(con, Y2024)
+    rows = by(df, "operator")
+    # ODONTOLIFE (three spellings, one key): 5, 30, 40, 45, 90 (P9: the form's 45, no start date)
+    assert rows["ODONTOLIFE"]["closed"] == 5
+    assert (rows["ODONTOLIFE"]["median_days"], rows["ODONTOLIFE"]["p75_days"], rows["ODONTOLIFE"]["p90_days"]) == (
+        40, 45, pytest.approx(72))
+    assert (rows["UNIODONTO"]["median_days"], rows["UNIODONTO"]["p75_days"], rows["UNIODONTO"]["p90_days"]) == (
+        15, 17.5, pytest.approx(19))
+    total = df.iloc[-1]
+    assert total["is_total"] and total["operator"] == "Total" and total["closed"] == 7
+    assert (total["median_days"], total["p75_days"], total["p90_days"]) == (30, 42.5, pytest.approx(63))
+
+
+def test_closure_distribution_bins(con):
+    df = metrics.closure_distribution(con, Y2024, bin_days=15)
+    assert list(zip(df["bin_start"], df["bin_end"], df["cases"])) == [
+        (0, 14, 2), (15, 29, 1), (30, 44, 2), (45, 59, 1), (90, 104, 1)]
+    assert df["share"].sum() == pytest.approx(1.0)
+
+
+def test_closure_boxes(con):
+    rows = by(metrics.closure_boxes(con, Y2024, by="operator"), "name")
+    odl = rows["ODONTOLIFE"]
+    assert (odl["q1"], odl["median"], odl["q3"]) == (30, 40, 45)
+    # fences 7.5 and 67.5: 5 and 90 are outliers, whiskers stop at 30 and 45
+    assert (odl["whisker_low"], odl["whisker_high"], odl["outliers"]) == (30, 45, 2)
+    analysts = by(metrics.closure_boxes(con, Y2024, by="analyst"), "name")
+    assert analysts["Bruno"]["median"] == 50
+    with pytest.raises(ValueError):
+        metrics.closure_boxes(con, Y2024, by="dentist")
+
+
+def test_sla(con):
+    row = one(metrics.sla(con, Y2024))
+    assert row["n"] == 7
+    assert row["within_30"] == pytest.approx(4 / 7)
+    assert row["within_60"] == pytest.approx(6 / 7)
+    assert row["within_90"] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    "as_of, expected",
+    [
+        # P7 2024-10-01, P8 2024-12-10, P12 2024-06-01
+        (D(2024, 12, 31), {"0–30": 1, "31–60": 0, "61–90": 0, "91–180": 1, ">180": 1}),
+        (D(2024, 10, 31), {"0–30": 2, "31–60": 0, "61–90": 0, "91–180": 1, ">180": 0}),  # P7 is 30 days old
+        (D(2024, 11, 1), {"0–30": 1, "31–60": 1, "61–90": 0, "91–180": 1, ">180": 0}),  # P7 is 31 days old
+    ],
+)
+def test_open_cases_by_age_band(con, as_of, expected):
+    df = metrics.open_by_age_band(con, Y2024, as_of=as_of)
+    assert list(df["band"]) == list(expected)
+    assert dict(zip(df["band"], df["cases"])) == expected
+    assert list(df["band_order"]) == [1, 2, 3, 4, 5]
+
+
+def test_oldest_open_cases(con):
+    df = metrics.oldest_open_cases(con, Y2024, as_of=D(2024, 12, 31), limit=2)
+    assert list(df["case_id"]) == [12, 7]
+    assert list(df["age_days"]) == [213, 91]
+    assert df.iloc[1]["contacts"] == 1 and df.iloc[1]["last_contact_on"].date() == D(2024, 10, 5)
+
+
+# --------------------------------------------------------------------------- coverage
+def test_coverage_city_lives_from_the_most_recent_case_outside_the_period(con):
+    rows = by(metrics.coverage_city(con, Y2024), "city")
+    jm = rows["João Monlevade"]
+    # Lives and listed CROs from P13 (2025-01-15): the most recent case, even outside the period.
+    assert (jm["lives"], jm["listed_cros"]) == (30, 2)
+    assert (jm["terminations"], jm["cros_lost"], jm["gap"]) == (1, 2, True)  # P1: 2 CROs ≥ 2 listed
+    assert jm["ibge_code"] == 3136207 and jm["city_id"] == "MG|3136207"
+    # Same reference date (P5 and P12, 2024-06-01): the later ingested (P12) wins. P8 states nothing.
+    sp = rows["São Paulo"]
+    assert (sp["lives"], sp["listed_cros"], sp["cros_lost"], sp["gap"]) == (700, 4, 3, False)
+    bh = rows["Belo Horizonte"]
+    assert (bh["lives"], bh["listed_cros"], bh["cros_lost"], bh["gap"]) == (1000, 50, 2, False)
+    vila = rows["Vila Inventada"]  # unmatched name: kept, no IBGE code
+    assert pd.isna(vila["ibge_code"]) and vila["gap"] and vila["lives"] == 10
+
+
+def test_coverage_lives_are_never_summed(con):
+    # João Monlevade has 16, 20, 99 and 30 lives on different forms: the city has 30, once.
+    rows = by(metrics.coverage_city(con, Filters()), "city")
+    assert rows["João Monlevade"]["lives"] == 30
+
+
+def test_coverage_in_another_period_keeps_the_network_now(con):
+    rows = by(metrics.coverage_city(con, Y2023), "city")
+    jm = rows["João Monlevade"]
+    assert (jm["lives"], jm["listed_cros"]) == (30, 2)  # not P10's 99 / 9
+    assert (jm["cros_lost"], jm["gap"]) == (1, False)  # P10: cro_count missing counts 1 < 2
+    assert rows["São Paulo"]["cros_lost"] == 0 and not rows["São Paulo"]["gap"]
+    assert metrics.coverage_gaps(con, Y2023).empty
+
+
+def test_coverage_follows_the_other_filters(con):
+    # Only Ana's cases: São Paulo's lives come from P5 (800); nothing states its listed CROs.
+    rows = by(metrics.coverage_city(con, Filters(analysts=("ana",), **_period(Y2024))), "city")
+    assert "Belo Horizonte" not in rows
+    assert pd.isna(rows["São Paulo"]["listed_cros"]) and rows["São Paulo"]["lives"] == 800
+
+
+def _period(f: Filters) -> dict:
+    return {"start": f.start, "end": f.end}
+
+
+def test_coverage_gaps_ordered_by_lives(con):
+    df = metrics.coverage_gaps(con, Y2024)
+    assert list(df["city"]) == ["João Monlevade", "Vila Inventada"]
+    assert list(df.columns) == ["uf", "city", "ibge_code", "lives", "listed_cros", "cros_lost", "terminations"]
+
+
+def test_coverage_uf_has_all_27(con):
+    df = metrics.coverage_uf(con, Y2024)
+    assert len(df) == 27
+    rows = by(df, "uf")
+    mg = rows["MG"]
+    assert (mg["cases"], mg["terminations"], mg["cros_lost"], mg["gap_cities"], mg["lives_at_risk"]) == (6, 3, 6, 2, 40)
+    assert mg["retention_rate"] == pytest.approx(0.25)
+    assert (rows["SP"]["cases"], rows["SP"]["cros_lost"], rows["SP"]["lives_at_risk"]) == (4, 3, 0)
+    assert rows["AC"]["cases"] == 0 and pd.isna(rows["AC"]["retention_rate"])
+
+
+# --------------------------------------------------------------------------- effectiveness
+def test_effectiveness_operator_groups_spellings(con):
+    df = metrics.effectiveness_operator(con, Y2024)
+    assert sorted(df["operator_key"]) == ["odontolife", "uniodonto"]  # 3 spellings of ODONTOLIFE, one row
+    rows = by(df, "operator")
+    odl = rows["ODONTOLIFE"]
+    assert (odl["cases"], odl["open_cases"], odl["attempts"], odl["retained"]) == (6, 1, 4, 1)
+    assert odl["retention_rate"] == pytest.approx(0.25)
+    assert (odl["ci_low"], odl["ci_high"]) == pytest.approx(wilson(1, 4))
+    assert odl["small_sample"] and pd.isna(odl["rank"])
+    assert odl["median_days"] == 40 and odl["closed_within_60"] == pytest.approx(0.8)
+    assert odl["top_reasons"] == "Valores (3), Glosas (1), Prazo Liberação de Guias (1)"
+    uni = rows["UNIODONTO"]
+    assert (uni["cases"], uni["open_cases"], uni["attempts"], uni["retention_rate"]) == (4, 2, 2, 0.5)
+    assert uni["top_reasons"] == "Perda de Contato (1)"
+
+
+def test_effectiveness_analyst(con):
+    rows = by(metrics.effectiveness_analyst(con, Y2024), "analyst")
+    assert (rows["Ana"]["cases"], rows["Ana"]["attempts"], rows["Ana"]["retained"]) == (6, 4, 2)
+    assert rows["Ana"]["median_days"] == 30 and rows["Ana"]["closed_within_60"] == 1.0
+    assert (rows["Bruno"]["retention_rate"], rows["Bruno"]["median_days"]) == (0.0, 50)
+    assert rows["Bruno"]["top_reasons"] == "Perda de Contato (1), Valores (1)"
+
+
+def test_actions_offered_against_not_offered(con):
+    rows = by(metrics.actions(con, Y2024), "action_code")
+    nv = rows["novos_valores"]  # offered on P1 (desligamento) and P2 (retida), of 6 attempts
+    assert (nv["attempts_offered"], nv["retained_offered"], nv["rate_offered"]) == (2, 1, 0.5)
+    assert (nv["attempts_not_offered"], nv["retained_not_offered"], nv["rate_not_offered"]) == (4, 1, 0.25)
+    assert (nv["ci_low_offered"], nv["ci_high_offered"]) == pytest.approx(wilson(1, 2))
+    assert nv["difference"] == pytest.approx(0.25)
+    tr = rows["treinamento"]
+    assert (tr["attempts_offered"], tr["rate_offered"], tr["attempts_not_offered"]) == (1, 1.0, 5)
+    assert rows["outros"]["attempts_offered"] == 0 and pd.isna(rows["outros"]["rate_offered"])
+
+
+def test_requested_by(con):
+    df = metrics.requested_by(con, Y2024)
+    rows = {r["label"]: r for r in df.to_dict("records")}
+    assert (rows["Operadora"]["attempts"], rows["Operadora"]["retained"]) == (3, 1)
+    assert (rows["Prestador"]["attempts"], rows["Prestador"]["retention_rate"]) == (2, 0.5)
+    assert rows["Não informado"]["cases"] == 5
+
+
+# --------------------------------------------------------------------------- lists and details
+def test_cases_are_masked(con):
+    df = metrics.cases(con, Y2024)
+    assert len(df) == 10 and metrics.cases_count(con, Y2024) == 10
+    rows = by(df, "case_id")
+    assert rows[1]["cpf"] == "***.459.696-**"
+    assert rows[4]["cnpj"] == "**.222.333/****-**"
+    assert rows[5]["cnpj"] == "**.ABC.345/****-**"
+    assert "98765" not in rows[1]["general_note"] and "ana.souza@" not in rows[1]["general_note"]
+    assert rows[1]["reasons"] == "Valores, Glosas"
+    assert rows[2]["actions"] == "Ofertado Novos Valores, Ofertado Suporte"
+    assert rows[8]["status"] == "aberto"
+    assert "12345969601" not in df.to_csv()
+
+
+@pytest.mark.parametrize(
+    "search, expected",
+    [
+        ("monlevade", {1, 2, 6, 10, 13}),
+        ("MONLEVADÉ", {1, 2, 6, 10, 13}),
+        ("459.696", {1}),  # CPF digits find the case; the CPF itself stays masked
+        ("P12", {12}),
+        ("ninguém", set()),
+        ("", set(range(1, 14)) - {11}),
+    ],
+)
+def test_cases_search(con, search, expected):
+    df = metrics.cases(con, Filters(), search=search)
+    assert set(df["case_id"]) == expected
+    assert metrics.cases_count(con, Filters(), search=search) == len(expected)
+
+
+def test_cases_paging(con):
+    first = metrics.cases(con, Y2024, limit=4)
+    second = metrics.cases(con, Y2024, limit=4, offset=4)
+    assert len(first) == 4 and len(second) == 4
+    assert not set(first["case_id"]) & set(second["case_id"])
+    assert list(first["case_id"])[0] == 8  # newest reference date first
+
+
+def test_case_detail(con):
+    detail = metrics.case_detail(con, 1)
+    assert detail["cpf"] == "***.459.696-**"
+    assert detail["reasons"] == ["Valores", "Glosas"]
+    assert detail["closure_days"] == 30 and detail["is_closed"]
+    assert [c["number"] for c in detail["contacts"]] == [1, 2]
+    assert "99999" not in detail["contacts"][0]["note"]
+    assert {v["case_id"] for v in detail["versions"]} == {1, 100}
+    assert metrics.case_detail(con, 999) is None
+    assert metrics.case_detail(con, Filters().restrict_to(["uniodonto"]), case_id=1) is None
+    assert metrics.case_detail(con, Filters().restrict_to(["uniodonto"]), case_id=4)["case_id"] == 4
+    assert metrics.case_detail(con, Y2024, case_id=100)["is_closed"] is None  # history: no derived facts
+
+
+def test_quality(con):
+    q = metrics.quality(con, Y2024)
+    summary = one(q["summary"])
+    assert summary["forms_with_warnings"] == 1 and summary["unmatched_cities"] == 1
+    assert summary["superseded_versions"] == 1 and summary["rejected_documents"] == 1
+    assert list(q["warnings"]["case_id"]) == [9]
+    assert list(q["unmatched_cities"]["city"]) == ["Vila Inventada"]
+    assert list(q["superseded"]["current_case_id"]) == [1]
+    blank = by(q["blank_fields"], "field")
+    assert blank["started_on"]["blank"] == 1 and blank["started_on"]["share"] == pytest.approx(0.1)
+    assert blank["cpf"]["label"] == "CPF"
+    assert list(q["rejected"]["file_name"]) == ["planilha_vazia.xlsx"]
+    # Rejected documents belong to no operator: a restricted user does not see them.
+    restricted = metrics.quality(con, Y2024.restrict_to(["uniodonto"]))
+    assert restricted["rejected"].empty and one(restricted["summary"])["rejected_documents"] == 0
+
+
+def test_filter_options(con):
+    options = metrics.filter_options(con, Y2024)
+    assert dict(zip(options["operators"]["value"], options["operators"]["label"])) == {
+        "odontolife": "ODONTOLIFE", "uniodonto": "UNIODONTO"}
+    assert set(options["ufs"]["value"]) == {"MG", "SP"}
+    assert "MG|3136207" in set(options["cities"]["value"])
+    assert options["names"]["cities"]["MG|3136207"] == "João Monlevade (MG)"
+    assert (options["min_date"], options["max_date"]) == (D(2023, 12, 1), D(2025, 1, 15))
+    assert list(options["outcomes"]["value"]) == [
+        "retencao_efetiva", "desligamento", "nao_se_trata_de_retencao", "aberto"]
+    restricted = metrics.filter_options(con, Filters().restrict_to(["uniodonto"]))
+    assert list(restricted["operators"]["value"]) == ["uniodonto"]
+    assert set(restricted["ufs"]["value"]) == {"SP"}
+    narrowed = metrics.filter_options(con, Filters(ufs=("SP",)))
+    assert set(narrowed["cities"]["uf"]) == {"SP"}
+
+
+def test_access_restriction_applies_to_every_table(con):
+    f = Y2024.restrict_to(["uniodonto"])
+    for name in metrics.TABLES:
+        df = metrics.compute(name, con, f)
+        if "operator" in df.columns:
+            assert set(df["operator"].dropna()) <= {"UNIODONTO", "Total"}, name
+    assert one(metrics.kpis(con, f))["cases"] == 4
+
+
+def test_a_store_object_works_like_a_connection(db_path):
+    from retention_analytics.store import Store
+
+    store = Store(db_path)
+    assert one(metrics.kpis(store, Y2024))["cases"] == 10
+
+
+# --------------------------------------------------------------------------- the registry
+def test_every_table_has_its_contract_columns(con):
+    for name, spec in metrics.TABLES.items():
+        df = metrics.compute(name, con, Y2024)
+        assert list(df.columns) == list(spec.columns), name
+        assert spec.title and spec.file_stem and set(spec.formats) == set(spec.columns)
+
+
+def test_cli_offers_every_table():
+    from retention_analytics.commands.export import TABLE_CHOICES
+
+    assert set(TABLE_CHOICES) == set(metrics.TABLES)
+
+
+# --------------------------------------------------------------------------- rules of the code
+SQL_DIR = resources.files("retention_analytics.metrics").joinpath("sql")
+
+
+@pytest.mark.parametrize("path", sorted(p.name for p in SQL_DIR.iterdir() if p.name.endswith(".sql")))
+def test_sql_is_lower_case_with_bound_parameters(path):
+    text = SQL_DIR.joinpath(path).read_text(encoding="utf-8")
+    code = "\n".join(line.split("--")[0] for line in text.splitlines())
+    code = re.sub(r"'[^']*'", "''", code)  # string literals may be in any case
+    assert code == code.lower(), f"{path}: SQL must be lower case"
+    placeholders = set(re.findall(r"\{(\w+)\}", code))
+    assert placeholders <= {"where", "where_all_periods"}, path
+    assert "%s" not in code and "{}" not in code
+
+
+def test_metrics_never_import_streamlit():
+    package = Path(resources.files("retention_analytics"))
+    for path in [*package.joinpath("metrics").glob("*.py"), package / "filters.py", package / "export.py",
+                 package / "privacy.py", package / "formatting.py"]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        assert not any(name.split(".")[0] == "streamlit" for name in imported), path
+
+
+# --------------------------------------------------------------------------- one number, one value
+def _consistency_filters(con) -> list[Filters]:
+    years = con.execute("select distinct year(reference_date) from case_facts where reference_date is not null").fetchall()
+    year = sorted(y for (y,) in years)[-1]
+    top_operator = con.execute(
+        "select operator_key from case_facts where operator_key is not null group by 1 order by count(*) desc limit 1"
+    ).fetchone()[0]
+    return [
+        Filters(),
+        Filters(start=D(year, 1, 1), end=D(year, 12, 31)),
+        Filters(start=D(year, 1, 1), end=D(year, 12, 31), period_basis="finished"),
+        Filters().restrict_to([top_operator]),
+    ]
+
+
+def test_every_screen_agrees_on_the_demo_corpus(demo_db):
+    """The same number shown on two screens (or a screen and a download) is the same value."""
+    from retention_analytics import export
+
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        for f in _consistency_filters(con):
+            k = one(metrics.kpis(con, f))
+            assert k["cases"] > 0, f
+            for table in ("effectiveness_operator", "effectiveness_analyst", "requested_by"):
+                df = metrics.compute(table, con, f)
+                assert df["cases"].sum() == k["cases"], (table, f)
+                assert df["attempts"].sum() == k["attempts"], (table, f)
+                assert df["retained"].sum() == k["retained"], (table, f)
+            assert metrics.cases_count(con, f) == k["cases"]
+            assert metrics.open_by_age_band(con, f)["cases"].sum() == k["open_cases"]
+            closure = metrics.closure_times(con, f)
+            total = closure[closure["is_total"]].iloc[0]
+            assert total["closed"] == metrics.sla(con, f)["n"].iloc[0] == k["closure_n"]
+            assert total["median_days"] == pytest.approx(k["median_days"], nan_ok=True)
+            reasons = metrics.reasons(con, f)
+            if len(reasons):
+                assert set(reasons["terminated"]) == {k["terminations"]}
+            assert set(metrics.reason_categories(con, f)["terminated"]) == {k["terminations"]}
+            uf = metrics.coverage_uf(con, f)
+            assert uf["lives_at_risk"].sum() == k["lives_at_risk"]
+            assert uf["gap_cities"].sum() == k["gap_cities"]
+            assert uf["cases"].sum() <= k["cases"]
+            cities = metrics.coverage_city(con, f)
+            assert cities["cros_lost"].sum() <= k["cros_lost"]
+            actions = metrics.actions(con, f)
+            assert ((actions["attempts_offered"] + actions["attempts_not_offered"]) == k["attempts"]).all()
+            assert metrics.monthly_outcomes(con, f)["cases"].sum() <= k["cases"]
+            for name in metrics.TABLES:
+                df = metrics.compute(name, con, f)
+                assert export.to_csv_bytes(df, name, f.describe()).startswith(b"\xef\xbb\xbf")
+                assert export.to_xlsx_bytes(df, name, f.describe())[:2] == b"PK"
+                assert len(export.to_records(df)) == len(df)
+
+
+def test_no_table_shows_a_cpf_or_cnpj(demo_db):
+    from retention_analytics import export
+
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        documents = {
+            value
+            for (cpf, cnpj) in con.execute("select cpf, cnpj from cases").fetchall()
+            for value in (cpf, cnpj)
+            if value
+        }
+        assert documents, "the demo corpus should carry CPFs/CNPJs to hide"
+        for name in metrics.TABLES:
+            df = metrics.compute(name, con, Filters())
+            cells = {re.sub(r"[^0-9A-Z]", "", str(v).upper()) for v in df.astype("object").to_numpy().ravel()}
+            leaked = [d for d in documents if any(d in cell for cell in cells)]
+            assert not leaked, (name, leaked[:3])
+            assert df.empty or export.to_csv_bytes(df, name, "")
