@@ -204,6 +204,7 @@ def _broken_zip() -> bytes:
         ("planilha.doc", b"\xd0\xcf\x11\xe0 antigo", "Formato não suportado"),
         ("lote.zip", _broken_zip(), ".zip"),
     ],
+    ids=["nao-e-formulario", "vazio", "formato-antigo", "zip-quebrado"],  # stable ids for pytest -n
 )
 def test_rejected_file_is_kept_with_its_reason(store: Store, name: str, data: bytes, reason_contains: str) -> None:
     docs = list(documents_from_bytes(name, data))

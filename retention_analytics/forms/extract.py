@@ -337,6 +337,8 @@ def _fit_cached(fld: str, text: str, us_locale: bool) -> float | None:
     if kind == "protocol":
         if " " not in raw and re.search(r"\d", raw) and len(raw) >= 4:
             return 3.0
+        if re.fullmatch(r"[A-Za-z]{0,4}-?\d{1,3}", raw):
+            return 1.6  # a short protocol number ("P7", "12"): fits, but weaker than a real one
         if re.fullmatch(r"[A-Za-z0-9]+(?: [A-Za-z0-9]+){1,2}", raw) and re.search(r"\d{4}", raw):
             return 2.5  # a protocol number wrapped over two lines of a narrow column
         if re.fullmatch(r"[\w./-]+(?: [\w./-]+){0,2}", raw) and re.search(r"\d{4}", raw):

@@ -16,7 +16,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import multiprocessing as mp
+import os
+import threading
 import uuid
+from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -188,6 +192,23 @@ def parse_one(
     return from_record(doc, record, sha, version)
 
 
+# Below this many forms a process pool costs more to start than it saves.
+POOL_THRESHOLD = 48
+
+
+def worker_count() -> int:
+    """Processes to parse with: RETENTION_WORKERS, else one per core."""
+    try:
+        return max(1, int(os.environ.get("RETENTION_WORKERS", "0")) or (os.cpu_count() or 1))
+    except ValueError:
+        return os.cpu_count() or 1
+
+
+def _parse_default(item: tuple[DocumentLike, str]) -> ParsedDocument:
+    doc, sha = item
+    return parse_one(doc, sha)
+
+
 def parse_documents(
     docs: Iterable[DocumentLike],
     progress: Progress | None = None,
@@ -195,11 +216,18 @@ def parse_documents(
     parser_version: str | None = None,
     known: dict[str, str] | None = None,
     shas: list[str] | None = None,
+    workers: int | None = None,
 ) -> list[ParsedDocument]:
-    """Parse documents in order. Same bytes seen earlier in `docs`, or listed in `known`
-    (sha256 → Portuguese description of where it is already stored), come back as 'duplicate'
-    without being parsed again. `shas`, when given, are the documents' content_sha256 already
-    computed (content-less failures get a random one, so it must be computed once per document)."""
+    """Parse documents, results in input order. Same bytes seen earlier in `docs`, or listed in
+    `known` (sha256 → Portuguese description of where it is already stored), come back as
+    'duplicate' without being parsed again. `shas`, when given, are the documents'
+    content_sha256 already computed (content-less failures get a random one, so it must be
+    computed once per document).
+
+    With the default parser and a large batch, forms are parsed in a pool of `workers` processes
+    (default: one per core) — parsing is pure CPU and the batch is still written in one
+    transaction by the caller."""
+    default = parser is None
     if parser is None:
         parser, default_version = default_parser()
         parser_version = parser_version or default_version
@@ -209,18 +237,38 @@ def parse_documents(
     total = len(items)
     known = dict(known or {})
     seen: dict[str, str] = {}
-    out: list[ParsedDocument] = []
-    for index, (doc, sha) in enumerate(zip(items, shas), start=1):
+    out: list[ParsedDocument | None] = [None] * total
+    pending: list[int] = []
+    for index, (doc, sha) in enumerate(zip(items, shas)):
         if sha in known:
-            out.append(duplicate(doc, sha, parser_version or "", known[sha]))
+            out[index] = duplicate(doc, sha, parser_version or "", known[sha])
         elif sha in seen:
-            out.append(duplicate(doc, sha, parser_version or "", f"conteúdo idêntico a “{seen[sha]}”, neste mesmo lote"))
+            out[index] = duplicate(doc, sha, parser_version or "", f"conteúdo idêntico a “{seen[sha]}”, neste mesmo lote")
         else:
             seen[sha] = doc.name
-            out.append(parse_one(doc, sha, parser, parser_version))
+            pending.append(index)
+    done = total - len(pending)
+    workers = worker_count() if workers is None else max(1, workers)
+    if default and workers > 1 and len(pending) >= POOL_THRESHOLD:
+        results = _parse_in_pool([(items[i], shas[i]) for i in pending], workers)
+    else:
+        results = (parse_one(items[i], shas[i], parser, parser_version) for i in pending)
+    for index, parsed in zip(pending, results):
+        out[index] = parsed
+        done += 1
         if progress is not None:
-            progress(index, total, doc.name)
-    return out
+            progress(done, total, items[index].name)
+    if progress is not None and not pending and total:
+        progress(total, total, items[-1].name)
+    return [p for p in out if p is not None]
+
+
+def _parse_in_pool(work: list[tuple[DocumentLike, str]], workers: int) -> Iterable[ParsedDocument]:
+    # fork is cheap and inherits the warm parser; only when this process runs no other threads
+    # (a Streamlit server does: there, spawn).
+    method = "fork" if "fork" in mp.get_all_start_methods() and threading.active_count() == 1 else "spawn"
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method)) as pool:
+        yield from pool.map(_parse_default, work, chunksize=8)
 
 
 def rejected(doc: DocumentLike, sha: str, version: str, reason: str, source_error: str | None = None) -> ParsedDocument:
