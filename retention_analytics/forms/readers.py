@@ -719,7 +719,10 @@ def read_pdf(data: bytes) -> Grid:
             words = [dict(w) for w in words]
             any_text = any_text or bool(words)
             words += _pdf_checkbox_words(page)
-            grid += _pdf_rows(words)
+            table_rows, words = _pdf_table_rows(page, words)
+            rows = [(top, row) for top, row in table_rows]
+            rows += [(top, row) for top, row in _pdf_rows(words, with_top=True)]
+            grid += [row for _, row in sorted(rows, key=lambda item: item[0])]
     if not any_text:
         raise FormReadError(
             "o PDF não tem camada de texto (é uma imagem escaneada). Envie o .xlsx/.docx original ou um PDF gerado pelo programa."
@@ -752,7 +755,62 @@ def _pdf_checkbox_words(page) -> list[dict]:  # type: ignore[no-untyped-def]
     return words
 
 
-def _pdf_rows(words: list[dict]) -> Grid:
+def _pdf_table_rows(page, words: list[dict]) -> tuple[list[tuple[float, Row]], list[dict]]:  # type: ignore[no-untyped-def]
+    """Ruled tables (a Word or Calc table printed with borders): one row per table row, each cell
+    the words inside its borders, however many lines they wrap over. Returns those rows and the
+    words outside every table."""
+    if not page.lines and not page.rects:
+        return [], words
+    try:
+        tables = page.find_tables()
+    except Exception:  # a malformed drawing must not cost the text
+        return [], words
+    rows: list[tuple[float, Row]] = []
+    inside: set[int] = set()
+    for table in tables:
+        for table_row in table.rows:
+            cells: list[Cell] = []
+            for bbox in table_row.cells:
+                if bbox is None:
+                    continue
+                x0, top, x1, bottom = bbox
+                members = [
+                    (i, w) for i, w in enumerate(words)
+                    if i not in inside and x0 - 1 <= (float(w["x0"]) + float(w["x1"])) / 2 <= x1 + 1
+                    and top - 1 <= (float(w["top"]) + float(w["bottom"])) / 2 <= bottom + 1
+                ]
+                inside.update(i for i, _ in members)
+                cells.append(Cell(clean_cell(_cell_text([w for _, w in members], x1)), float(x0), float(x1)))
+            if any(c.text for c in cells):
+                rows.append((float(table_row.bbox[1]), Row(cells, True)))
+    return rows, [w for i, w in enumerate(words) if i not in inside]
+
+
+def _cell_text(words: list[dict], right_edge: float) -> str:
+    """A table cell's words, line by line. A line that is one word reaching the cell's border was
+    broken mid-word by the narrow column ("Colaborad" / "or"): it is glued to the next line."""
+    lines: list[list[dict]] = []
+    for word in sorted(words, key=lambda w: (round(float(w["top"])), float(w["x0"]))):
+        if lines and abs(float(lines[-1][0]["top"]) - float(word["top"])) <= 2:
+            lines[-1].append(word)
+        else:
+            lines.append([word])
+    text = ""
+    glue = False
+    for line in lines:
+        line_text = " ".join(str(w["text"]) for w in line)
+        previous = text.split(" ")[-1] if text else ""
+        continues = line_text[:1].isalnum() and (not line_text[:1].isupper() or previous.isupper())
+        if (glue and continues) or (text and line_text[:1] in ",.;:)"):
+            text += line_text
+        else:
+            text = f"{text} {line_text}".strip()
+        char_width = (float(line[-1]["x1"]) - float(line[-1]["x0"])) / max(len(str(line[-1]["text"])), 1)
+        glue = len(line) == 1 and float(line[-1]["x1"]) >= right_edge - 2.5 * char_width
+    return text
+
+
+def _pdf_rows(words: list[dict], with_top: bool = False):  # type: ignore[no-untyped-def]
     words.sort(key=lambda w: (round(float(w["top"]), 1), float(w["x0"])))
     lines: list[list[dict]] = []
     for word in words:
@@ -765,7 +823,7 @@ def _pdf_rows(words: list[dict]) -> Grid:
                 last.append(word)
                 continue
         lines.append([word])
-    grid: Grid = []
+    grid: list = []
     for line in lines:
         line.sort(key=lambda w: float(w["x0"]))
         height = max(float(line[0]["bottom"]) - float(line[0]["top"]), 4.0)
@@ -784,5 +842,6 @@ def _pdf_rows(words: list[dict]) -> Grid:
                 merged[-1] = Cell(f"{merged[-1].text} {text}", merged[-1].x0, cell.x1)
             else:
                 merged.append(Cell(text, cell.x0, cell.x1))
-        grid.append(Row(merged, len(merged) > 1))
+        row = Row(merged, len(merged) > 1)
+        grid.append((float(line[0]["top"]), row) if with_top else row)
     return grid
