@@ -297,7 +297,11 @@ def _fit_cached(fld: str, text: str, us_locale: bool) -> float | None:
             return 2.0
     if kind == "int":
         value = T.parse_int(raw)
-        return 3.0 if value is not None else None
+        if value is None:
+            return None
+        # An 11-digit CPF is not a count of CROs: out of range, a number is only taken when it
+        # sits right under its label (the column bonus outweighs this), and then warned about.
+        return 3.0 if abs(value) <= _PLAUSIBLE_MAX.get(fld, 10**9) else -1.0
     if kind == "decimal":
         value = T.parse_decimal(raw)
         if value is None:
@@ -312,6 +316,8 @@ def _fit_cached(fld: str, text: str, us_locale: bool) -> float | None:
         value = T.parse_days(raw)
         if value is None:
             return None
+        if abs(value) > _PLAUSIBLE_MAX["days_to_close"]:
+            return -1.0
         return 3.5 if "dia" in raw.lower() else 1.5
     if kind == "uf":
         if is_uf(raw) or _uf_from_name(raw):
@@ -367,6 +373,10 @@ def _fit_cached(fld: str, text: str, us_locale: bool) -> float | None:
             return None
         return 1.2
     return None
+
+
+# Beyond these a number is implausible for that field: taken only where the layout says so.
+_PLAUSIBLE_MAX = {"cro_count": 10_000, "lives": 50_000_000, "unique_cros_listed": 1_000_000, "days_to_close": 36_500}
 
 
 def _uf_from_name(text: str) -> str | None:
@@ -530,6 +540,7 @@ def _read_header(rows: list[Row]) -> HeaderState:
                 align_run()  # a table row is complete in itself
             continue
         had_values = bool(run)
+        state_was_tabular = state.pending_tabular
         align_run()
         waiting_from_above = len(state.pending)
         # Each label takes the values that follow it in the same row, when they fit.
@@ -544,7 +555,8 @@ def _read_header(rows: list[Row]) -> HeaderState:
             if label.field == "accepts_other_plans":
                 continue  # its value is the SIM/NÃO checkboxes
             if inline:
-                assigned = _align([label], inline, False)
+                # Beside its own label a value is that label's, even when implausible.
+                assigned = _align([label], inline, True)
                 if label.field in assigned:
                     state.values.setdefault(label.field, assigned[label.field])
                     continue
@@ -554,9 +566,11 @@ def _read_header(rows: list[Row]) -> HeaderState:
                 state.pending_tabular = state.pending_tabular and row.tabular
                 state.pending.append(label)
         # Labels waiting from rows above get their values in the row right below them or not at
-        # all, once a row with values has passed; only label-only rows (text converters that put
-        # each label on its own line) let them keep waiting.
-        if waiting_from_above and (had_values or any(isinstance(item, Value) for item in items)):
+        # all: in a table, that row is the next one (a blank value row may not even exist in the
+        # file); in text, once a line with values has passed. Only label-only text lines (a
+        # converter writing each cell on its own line) let labels keep waiting.
+        in_table = state_was_tabular and row.tabular
+        if waiting_from_above and (in_table or had_values or any(isinstance(item, Value) for item in items)):
             state.pending = state.pending[waiting_from_above:]
     align_run()
     return state

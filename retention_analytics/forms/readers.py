@@ -842,6 +842,6 @@ def _pdf_rows(words: list[dict], with_top: bool = False):  # type: ignore[no-unt
                 merged[-1] = Cell(f"{merged[-1].text} {text}", merged[-1].x0, cell.x1)
             else:
                 merged.append(Cell(text, cell.x0, cell.x1))
-        row = Row(merged, len(merged) > 1)
+        row = Row(merged, True)  # positions on the page are real columns, even for a lone value
         grid.append((float(line[0]["top"]), row) if with_top else row)
     return grid

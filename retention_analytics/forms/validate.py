@@ -87,6 +87,10 @@ def add_warnings(record: dict[str, Any]) -> None:
             warnings.append(f"{HEADER_LABELS[field_name]}: valor negativo ({value})")
     if (record.get("lives") or 0) > 10_000_000:
         warnings.append(f"nº de vidas: {record['lives']} é maior que a população de qualquer cidade")
+    if (record.get("cro_count") or 0) > 1_000:
+        warnings.append(f"Qtd CRO(s): {record['cro_count']} é implausível para um prestador; confira")
+    if (record.get("days_to_close") or 0) > 3_650:
+        warnings.append(f"Tempo finalização: {record['days_to_close']} dia(s) é mais de dez anos; confira")
 
     inclusion = _date(record.get("inclusion_date"))
     opened = _date(record.get("protocol_opened_on"))

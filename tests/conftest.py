@@ -1,0 +1,49 @@
+"""Shared fixtures: real DuckDB files built the way users build them.
+
+`demo_db` is a small demo corpus written as form files and ingested through the same path as real
+forms (built once per test session); `empty_db` has the schema and no case; `use_db` points the
+app (RETENTION_DB) at one of them for AppTest.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from retention_analytics.demo import write_corpus
+from retention_analytics.forms.sources import iter_documents
+from retention_analytics.store import open_store
+
+DEMO_CASES = 300
+DEMO_SEED = 7
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("demo")
+    files = write_corpus(folder / "forms", DEMO_CASES, DEMO_SEED)
+    store = open_store(folder / "demo.duckdb")
+    store.set_meta("is_demo", "true")
+    store.ingest(iter_documents(files), origin="demo")
+    return store.path
+
+
+@pytest.fixture(scope="session")
+def empty_db(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("empty")
+    store = open_store(folder / "empty.duckdb")
+    store.ensure_schema()
+    return store.path
+
+
+@pytest.fixture
+def use_db(monkeypatch):
+    """Point the app at a database for the rest of the test: `use_db(demo_db)`."""
+
+    def point(path: Path) -> Path:
+        monkeypatch.setenv("RETENTION_DB", str(path))
+        return path
+
+    return point
