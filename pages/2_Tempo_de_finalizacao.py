@@ -1,0 +1,90 @@
+"""Tempo de finalização: how fast retention cases close (metrics.md, "Closure time").
+
+Days to close as a histogram and as box plots per operator and per analyst, median/p75/p90 per
+operator, the share closed within 30/60/90 days, and the open cases by age with the oldest ones
+listed (personal data masked). Every chart has its table with downloads of exactly that frame.
+
+Thin on purpose: it reads the filters, asks ui/data.py for the numbers and draws; it computes no
+metric itself.
+"""
+
+import streamlit as st
+
+from retention_analytics import formatting as fmt
+from retention_analytics.charts import closure as charts
+from retention_analytics.ui import data
+from retention_analytics.ui.page import Page, chart, no_data, show_table, start_page
+
+def draw(page: Page) -> None:
+    if data.compute("cases_count", page.filters) == 0:
+        no_data()
+        return
+    sla = data.table("sla", page.filters)
+    closed = int(sla["n"].iloc[0]) if not sla.empty else 0
+    times = data.table("closure_times", page.filters)
+    total = times[times["is_total"]]
+    median = total["median_days"].iloc[0] if not total.empty else None
+
+    # ------------------------------------------------------------------ headline: SLA cards
+    st.subheader("Quantos casos fecham no prazo?")
+    cards = st.columns(4)
+    cards[0].metric("Mediana de dias p/ finalizar", fmt.days(median) if closed else "–",
+                    help=f"Sobre {fmt.integer(closed)} casos finalizados com tempo conhecido.")
+    for column, days in zip(cards[1:], (30, 60, 90)):
+        value = sla[f"within_{days}"].iloc[0] if closed else None
+        column.metric(f"Finalizados em até {days} dias", fmt.percent(value) if closed else "–",
+                      help="Parcela dos casos finalizados (com tempo conhecido) que fecharam dentro do prazo.")
+    st.caption("Dias para finalizar = data final − data de início (ou o número de dias do formulário quando falta "
+               "uma data). Medianas e percentis, não médias: poucos casos muito longos não distorcem o número.")
+    show_table(sla, "sla", page, key="sla_table")
+
+    if closed == 0:
+        st.info("Nenhum caso finalizado entre os filtrados: não há tempos de finalização a mostrar.")
+    else:
+        # -------------------------------------------------------------- distribution
+        st.divider()
+        distribution = data.compute("closure_distribution", page.filters, bin_days=15)
+        chart(charts.histogram(distribution), key="closure_histogram")
+        show_table(distribution, "closure_distribution", page, key="closure_distribution_table", height=240)
+
+        # -------------------------------------------------------------- per operator / analyst
+        st.divider()
+        st.subheader("Quem fecha mais rápido?")
+        st.caption("Cada caixa vai do 1º ao 3º quartil, com a mediana no meio; as hastes alcançam os casos "
+                   "dentro de 1,5 intervalo interquartil. n = casos finalizados.")
+        operator_tab, analyst_tab = st.tabs(["🏢 Por operadora", "🧑‍💼 Por analista"])
+        with operator_tab:
+            boxes = data.table("closure_boxes_operator", page.filters)
+            chart(charts.boxes(boxes, "Dias para finalizar por operadora"), key="closure_boxes_operator")
+            st.markdown("**Mediana, P75 e P90 por operadora** (P90: 9 em cada 10 casos fecharam até esse dia)")
+            show_table(times, "closure_times", page, key="closure_times_table")
+            with st.expander("Estatísticas das caixas por operadora"):
+                show_table(boxes, "closure_boxes_operator", page, key="closure_boxes_operator_table")
+        with analyst_tab:
+            boxes = data.table("closure_boxes_analyst", page.filters)
+            chart(charts.boxes(boxes, "Dias para finalizar por analista"), key="closure_boxes_analyst")
+            show_table(boxes, "closure_boxes_analyst", page, key="closure_boxes_analyst_table", height=280)
+
+    # ------------------------------------------------------------------ open cases
+    st.divider()
+    st.subheader("O que ainda está em aberto?")
+    bands = data.table("open_by_age_band", page.filters)
+    open_cases = int(bands["cases"].sum()) if not bands.empty else 0
+    if open_cases == 0:
+        st.info("Nenhum caso em aberto entre os filtrados.")
+        return
+    left, right = st.columns([3, 2])
+    with left:
+        chart(charts.age_bands(bands), key="open_age_chart")
+    with right:
+        st.metric("Casos em aberto", fmt.integer(open_cases))
+        st.caption("Idade = hoje − data de referência do caso (início, abertura do protocolo ou data do formulário).")
+        show_table(bands, "open_by_age_band", page, key="open_age_table")
+    st.markdown("**Os casos em aberto mais antigos** (dados pessoais mascarados)")
+    oldest = data.table("oldest_open_cases", page.filters)
+    show_table(oldest, "oldest_open_cases", page, key="oldest_open_table", height=320)
+
+
+page = start_page("Tempo de finalização", "⏱️")
+if page.has_data:
+    draw(page)

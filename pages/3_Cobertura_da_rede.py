@@ -1,0 +1,90 @@
+"""Cobertura da rede: where the network is losing dentists (metrics.md, "Network coverage").
+
+A map of Brazil by UF (a tile grid drawn offline, coloured by the metric the user picks), the
+table by UF, the table by city (lives, listed CROs, CROs lost, terminations, gap) and the cities
+with a coverage gap ordered by lives at risk, with what the law requires. Every table offers
+downloads of exactly that frame.
+
+Thin on purpose: it reads the filters, asks ui/data.py for the numbers and draws; it computes no
+metric itself.
+"""
+
+import streamlit as st
+
+from retention_analytics import formatting as fmt
+from retention_analytics.charts import coverage as charts
+from retention_analytics.ui import data
+from retention_analytics.ui.page import Page, chart, no_data, show_table, start_page
+
+METRIC_KEY = "coverage_map_metric"
+DEFAULT_METRIC = "cases"
+
+
+def draw(page: Page) -> None:
+    if data.compute("cases_count", page.filters) == 0:
+        no_data()
+        return
+    by_uf = data.table("coverage_uf", page.filters)
+    gaps = data.table("coverage_gaps", page.filters)
+
+    kpis = data.table("kpis", page.filters).iloc[0]
+    cards = st.columns(4)
+    cards[0].metric("Desligamentos", fmt.integer(kpis["terminations"]))
+    cards[1].metric("CROs perdidos", fmt.integer(kpis["cros_lost"]),
+                    help="Soma dos CROs dos casos finalizados como desligamento (1 quando o formulário não diz).")
+    cards[2].metric("Cidades com lacuna", fmt.integer(kpis["gap_cities"]),
+                    help="Cidades em que os CROs perdidos no período igualam ou superam os CROs divulgados.")
+    cards[3].metric("Vidas em risco", fmt.integer(kpis["lives_at_risk"]),
+                    help="Soma das vidas das cidades com lacuna de cobertura.")
+
+    # ------------------------------------------------------------------ map by UF
+    st.subheader("Onde a rede está perdendo dentistas?")
+    metric = st.segmented_control(
+        "Colorir o mapa por", list(charts.MAP_METRICS), key=METRIC_KEY, default=DEFAULT_METRIC, required=True,
+        format_func=lambda m: charts.MAP_METRICS[m].label,
+    ) or DEFAULT_METRIC
+    left, right = st.columns([3, 2])
+    with left:
+        chart(charts.tile_map(by_uf, metric), key="coverage_map")
+        note = ("Cada quadrado é uma UF, na posição aproximada do mapa do Brasil; cinza claro: sem valor "
+                "(nenhum caso ou nenhuma tentativa de retenção).")
+        if metric == "retention_rate":
+            note += " \\* Amostra pequena (menos de 10 tentativas): taxa em cinza, sem posição."
+        st.caption(note)
+    with right:
+        # Sorted by the chosen number; a rate is never ranked (small samples would top it), so
+        # for the rate the UFs with more attempts come first.
+        order = "attempts" if metric == "retention_rate" else metric
+        with_cases = by_uf[by_uf["cases"] > 0].sort_values([order, "uf"], ascending=[False, True])
+        show_table(with_cases.reset_index(drop=True), "coverage_uf", page, key="coverage_uf_table", height=520)
+
+    # ------------------------------------------------------------------ gaps
+    st.divider()
+    st.subheader("Onde os beneficiários podem ficar sem dentista?")
+    st.info(
+        "**O que a lei exige.** A Lei 9.656/98, art. 17, permite à operadora descredenciar um prestador "
+        "apenas com a **substituição por outro prestador equivalente** e a **comunicação aos beneficiários com "
+        "30 dias de antecedência**. Uma cidade tem **lacuna de cobertura** quando os CROs perdidos no período "
+        "são iguais ou maiores que os CROs divulgados: os beneficiários dali podem ficar sem dentista "
+        "credenciado.\n\n"
+        "**Como contamos.** *Vidas* e *CROs divulgados* de uma cidade vêm do caso mais recente da cidade que os "
+        "informa, **sem considerar o período escolhido** (descrevem a rede hoje; os demais filtros valem), e "
+        "nunca são somados entre casos. *CROs perdidos* somam os CROs dos desligamentos do período.",
+        icon="⚖️",
+    )
+    if gaps.empty:
+        st.success("Nenhuma cidade com lacuna de cobertura nos filtros escolhidos.")
+    else:
+        st.markdown(f"**{fmt.integer(len(gaps))} cidades com lacuna, da que tem mais vidas à que tem menos**")
+        show_table(gaps, "coverage_gaps", page, key="coverage_gaps_table", height=320)
+
+    # ------------------------------------------------------------------ every city
+    st.divider()
+    st.subheader("Todas as cidades com casos")
+    cities = data.table("coverage_city", page.filters)
+    show_table(cities, "coverage_city", page, key="coverage_city_table", height=360)
+
+
+page = start_page("Cobertura da rede", "🗺️")
+if page.has_data:
+    draw(page)

@@ -1,0 +1,76 @@
+"""Efetividade: who retains dentists and what helps (metrics.md, "Retention" and "Effectiveness").
+
+Retention rate with its 95% Wilson interval per operator and per analyst (small samples greyed,
+never ranked) with their median days to close, the rate where each action was offered against
+where it was not, and cases started by the operator against by the provider. Every chart has its
+table with downloads of exactly that frame.
+
+Thin on purpose: it reads the filters, asks ui/data.py for the numbers and draws; it computes no
+metric itself.
+"""
+
+import streamlit as st
+
+from retention_analytics import formatting as fmt
+from retention_analytics.charts import effectiveness as charts
+from retention_analytics.ui import data
+from retention_analytics.ui.page import Page, chart, no_data, show_table, start_page
+
+
+def draw(page: Page) -> None:
+    kpis = data.table("kpis", page.filters).iloc[0]
+    if int(kpis["cases"]) == 0:
+        no_data()
+        return
+    attempts = int(kpis["attempts"])
+    cards = st.columns(4)
+    cards[0].metric("Tentativas de retenção", fmt.integer(attempts),
+                    help="Casos finalizados como retenção efetiva ou desligamento.")
+    cards[1].metric("Retidos", fmt.integer(kpis["retained"]))
+    rate_text = fmt.percent(kpis["retention_rate"]) if attempts else "–"
+    cards[2].metric("Taxa de retenção", rate_text,
+                    help="Retidos ÷ tentativas. 'Não se trata de retenção' fica fora da taxa.")
+    interval = (f"{fmt.percent(kpis['ci_low'])} a {fmt.percent(kpis['ci_high'])}" if attempts else "–")
+    cards[3].metric("Intervalo de 95%", interval, help="Intervalo de confiança de Wilson da taxa de retenção.")
+    st.caption("Cada ponto é uma taxa de retenção e a barra, seu intervalo de confiança de 95%: barras que se "
+               "sobrepõem indicam diferença que pode ser acaso. Com menos de 10 tentativas a taxa aparece em cinza, "
+               "como **amostra pequena**, e não recebe posição.")
+    overall = kpis["retention_rate"] if attempts else None
+
+    operator_tab, analyst_tab = st.tabs(["🏢 Por operadora", "🧑‍💼 Por analista"])
+    for tab, table_name, name_column, who in (
+        (operator_tab, "effectiveness_operator", "operator", "operadora"),
+        (analyst_tab, "effectiveness_analyst", "analyst", "analista"),
+    ):
+        with tab:
+            frame = data.table(table_name, page.filters)
+            left, right = st.columns([3, 2])
+            with left:
+                chart(charts.forest(frame, name_column, f"Qual {who} retém mais?", overall), key=f"{table_name}_forest")
+            with right:
+                chart(charts.median_days(frame, name_column, f"Quanto cada {who} demora para finalizar?"),
+                      key=f"{table_name}_days")
+            # A fixed height only for long tables: short ones would show empty rows.
+            show_table(frame, table_name, page, key=f"{table_name}_table", height=320 if len(frame) > 8 else None)
+
+    st.divider()
+    st.subheader("O que ajuda a reter?")
+    actions = data.table("actions", page.filters)
+    chart(charts.actions(actions), key="actions_chart")
+    st.caption("Compara a taxa de retenção das tentativas em que a ação foi ofertada com a das tentativas em que "
+               "não foi. Uma diferença não prova causa: a ação pode ter sido ofertada aos casos mais fáceis.")
+    show_table(actions, "actions", page, key="actions_table")
+
+    st.divider()
+    requested = data.table("requested_by", page.filters)
+    left, right = st.columns([3, 2])
+    with left:
+        chart(charts.requested_by(requested), key="requested_by_chart")
+    with right:
+        st.markdown("**Casos iniciados pela operadora × pelo prestador**")
+        show_table(requested, "requested_by", page, key="requested_by_table")
+
+
+page = start_page("Efetividade", "🎯")
+if page.has_data:
+    draw(page)

@@ -1,0 +1,149 @@
+"""Figures of the "Efetividade" page: who retains dentists, and which actions help.
+
+Built from metrics.effectiveness_operator / effectiveness_analyst, actions and requested_by. A
+rate is always drawn with its 95% Wilson interval (metrics.md): a forest plot puts each group's
+point and interval on one line, ranked groups first in rank order, then the small samples
+(n < 10) greyed and labelled "amostra pequena", never ranked — a 100% over 3 attempts must not
+look like the best analyst.
+
+It must not import streamlit or query anything; an empty frame draws `empty_figure()`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from .. import formatting as fmt
+from . import GREY, PALETTE, empty_figure, style
+from ._layout import titled
+
+PRIMARY = "#0F6E8C"
+SMALL_LABEL = "amostra pequena"
+
+
+def _is_true(value: Any) -> bool:
+    return bool(value) if not fmt.is_missing(value) else False
+
+
+def _errors(frame: pd.DataFrame, rate: str, low: str, high: str) -> dict[str, Any]:
+    return dict(
+        type="data", symmetric=False, thickness=2, width=6,
+        array=(frame[high] - frame[rate]).clip(lower=0).tolist(),
+        arrayminus=(frame[rate] - frame[low]).clip(lower=0).tolist(),
+    )
+
+
+def forest(frame: pd.DataFrame, name_column: str, title: str, overall: float | None = None) -> go.Figure:
+    """Retention rate with its 95% interval per operator or analyst (`name_column`): ranked rows
+    first (1º on top), then small samples in grey. Rows without attempts have no rate: not drawn.
+    `overall` (the filtered set's rate) is drawn as a dashed reference line."""
+    rated = frame[frame["retention_rate"].notna()] if not frame.empty else frame
+    if rated.empty:
+        return empty_figure("Nenhuma tentativa de retenção finalizada no recorte")
+    small = rated["small_sample"].map(_is_true)
+    ranked = rated[~small].sort_values(["rank", "attempts"], ascending=[True, False])
+    smalls = rated[small].sort_values(["attempts", name_column], ascending=[False, True])
+    fig = go.Figure()
+
+    def add(part: pd.DataFrame, labels: list[str], color: str, name: str) -> None:
+        if part.empty:
+            return
+        fig.add_scatter(
+            x=part["retention_rate"], y=labels, mode="markers", name=name,
+            marker=dict(color=color, size=11, symbol="circle" if color != GREY else "circle-open",
+                        line=dict(width=2, color=color)),
+            error_x=dict(color=color, **_errors(part, "retention_rate", "ci_low", "ci_high")),
+            customdata=list(zip(part["retained"], part["attempts"], part["ci_low"], part["ci_high"])),
+            hovertemplate="<b>%{y}</b><br>Taxa de retenção: %{x:.1%} (%{customdata[0]:,.0f} de "
+                          "%{customdata[1]:,.0f})<br>IC 95%: %{customdata[2]:.1%} a %{customdata[3]:.1%}"
+                          "<extra></extra>",
+        )
+
+    add(ranked, [f"{int(r)}º · {n} (n={fmt.integer(a)})"
+                 for r, n, a in zip(ranked["rank"], ranked[name_column], ranked["attempts"])],
+        PRIMARY, "Taxa de retenção (IC 95%)")
+    add(smalls, [f"{n} (n={fmt.integer(a)}) · {SMALL_LABEL}" for n, a in zip(smalls[name_column], smalls["attempts"])],
+        GREY, f"{SMALL_LABEL.capitalize()} (n < 10): sem posição")
+    if overall is not None and not fmt.is_missing(overall):
+        fig.add_vline(x=float(overall), line=dict(color="#666", dash="dash", width=1),
+                      annotation_text=f"Geral: {fmt.percent(overall)}", annotation_position="bottom right")
+    # A little room past 0% and 100% so a point or whisker at the edge is not cut in half.
+    fig.update_xaxes(title="Taxa de retenção (IC 95%)", tickformat=".0%", range=[-0.04, 1.04])
+    # Categories listed top-down in the order drawn: ranked 1º first, small samples last.
+    fig.update_yaxes(title=None, autorange="reversed", automargin=True)
+    return titled(style(fig, height=max(300, 32 * len(rated) + 170)), title, legend_rows=2)
+
+
+def median_days(frame: pd.DataFrame, name_column: str, title: str) -> go.Figure:
+    """Horizontal bars of the median days to close per group, slowest on top."""
+    known = frame[frame["median_days"].notna()] if not frame.empty else frame
+    if known.empty:
+        return empty_figure("Nenhum caso finalizado no recorte")
+    ordered = known.sort_values(["median_days", name_column], ascending=[True, False])
+    fig = go.Figure(go.Bar(
+        x=ordered["median_days"],
+        y=[f"{n} (n={fmt.integer(c)})" for n, c in zip(ordered[name_column], ordered["closed"])],
+        orientation="h", marker_color=PRIMARY, text=[fmt.days(v) for v in ordered["median_days"]],
+        textposition="outside", cliponaxis=False,
+        hovertemplate="%{y}: mediana de %{x:,.1f} dias<extra></extra>",
+    ))
+    # Room on the right for the "68 dias" printed past the longest bar.
+    fig.update_xaxes(title="Mediana (dias)", tickformat=",.0f",
+                     range=[0, max(1.0, float(ordered["median_days"].max()) * 1.4)])
+    fig.update_yaxes(title=None, automargin=True)
+    return titled(style(fig, height=max(300, 32 * len(ordered) + 170), legend=False), title, legend_rows=2)
+
+
+def actions(frame: pd.DataFrame) -> go.Figure:
+    """Per action: retention rate where it was offered against where it was not, each with its
+    95% interval; a side that is a small sample is drawn faded."""
+    if frame.empty or (frame["attempts_offered"].fillna(0) + frame["attempts_not_offered"].fillna(0)).sum() == 0:
+        return empty_figure("Nenhuma tentativa de retenção finalizada no recorte")
+    fig = go.Figure()
+    sides = (("offered", "Com a ação", PALETTE["retencao_efetiva"]), ("not_offered", "Sem a ação", "#7F7F7F"))
+    for side, name, color in sides:
+        rate, low, high = f"rate_{side}", f"ci_low_{side}", f"ci_high_{side}"
+        part = frame.copy()
+        small = part[f"small_sample_{side}"].map(_is_true)
+        fig.add_bar(
+            y=part["label"], x=part[rate], orientation="h", name=name, marker_color=color,
+            marker_opacity=[0.35 if s else 0.9 for s in small],
+            error_x=dict(color="#333", **_errors(part.fillna({rate: 0, low: 0, high: 0}), rate, low, high)),
+            text=[f"{fmt.percent(v)} (n={fmt.integer(n)}{', ' + SMALL_LABEL if s else ''})"
+                  for v, n, s in zip(part[rate], part[f"attempts_{side}"], small)],
+            textposition="inside", insidetextanchor="start",
+            customdata=list(zip(part[f"retained_{side}"], part[f"attempts_{side}"], part[low], part[high])),
+            hovertemplate="<b>%{y}</b> · %{fullData.name}<br>%{x:.1%} (%{customdata[0]:,.0f} de "
+                          "%{customdata[1]:,.0f})<br>IC 95%: %{customdata[2]:.1%} a %{customdata[3]:.1%}"
+                          "<extra></extra>",
+        )
+    fig.update_layout(barmode="group")
+    fig.update_xaxes(title="Taxa de retenção (IC 95%)", tickformat=".0%", range=[0, 1.02])
+    fig.update_yaxes(title=None, autorange="reversed", automargin=True)
+    return titled(style(fig, height=max(300, 70 * len(frame) + 140)), "Oferecer a ação ajuda a reter?", legend_rows=1)
+
+
+def requested_by(frame: pd.DataFrame) -> go.Figure:
+    """Retention rate with its 95% interval by who started the case (operator or provider)."""
+    rated = frame[frame["retention_rate"].notna()] if not frame.empty else frame
+    if rated.empty:
+        return empty_figure("Nenhuma tentativa de retenção finalizada no recorte")
+    small = rated["small_sample"].map(_is_true)
+    fig = go.Figure(go.Bar(
+        y=[f"{label} (n={fmt.integer(n)})" + (f" · {SMALL_LABEL}" if s else "")
+           for label, n, s in zip(rated["label"], rated["attempts"], small)],
+        x=rated["retention_rate"], orientation="h",
+        marker_color=[GREY if s else PRIMARY for s in small],
+        error_x=dict(color="#333", **_errors(rated, "retention_rate", "ci_low", "ci_high")),
+        text=[fmt.percent(v) for v in rated["retention_rate"]], textposition="inside", insidetextanchor="start",
+        customdata=list(zip(rated["retained"], rated["attempts"], rated["ci_low"], rated["ci_high"])),
+        hovertemplate="<b>%{y}</b><br>%{x:.1%} (%{customdata[0]:,.0f} de %{customdata[1]:,.0f})<br>"
+                      "IC 95%: %{customdata[2]:.1%} a %{customdata[3]:.1%}<extra></extra>",
+    ))
+    fig.update_xaxes(title="Taxa de retenção (IC 95%)", tickformat=".0%", range=[0, 1.02])
+    fig.update_yaxes(title=None, autorange="reversed", automargin=True)
+    return titled(style(fig, height=max(240, 60 * len(rated) + 120), legend=False),
+                  "Quem pediu o caso muda o resultado?")

@@ -1,0 +1,144 @@
+"""How one stored form reads on the Casos page: header values as text, every checkbox of the form
+with its mark, contacts in order, versions, and markdown escaping.
+
+`metrics.case_detail` gives the form (personal data already masked) with only the checked items
+of each list, as labels; the page shows the form as it was filled, so these helpers lay the
+vocabularies (vocab.py) out again and mark what was checked (☒) and what was not (☐).
+
+It must not import streamlit, query the database or unmask anything: it formats what it is given.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .. import formatting as fmt
+from .. import privacy
+from ..filters import OPEN_STATUS, STATUS_LABELS
+from ..record import HEADER_LABELS
+from ..text import fold
+from ..vocab import ACTIONS, OUTCOMES, REASONS, REQUESTERS, SECTORS, Term
+
+CHECKED = "☒"
+UNCHECKED = "☐"
+
+PERSON_TYPES = {"J": "J (pessoa jurídica)", "F": "F (pessoa física)"}
+_DATES = {"form_date", "inclusion_date", "protocol_opened_on", "started_on", "finished_on"}
+_INTEGERS = {"cro_count", "lives", "unique_cros_listed"}
+_MONEY = {"coin_value", "last_production_value"}
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def md(value: Any) -> str:
+    """Text shown literally in st.markdown: masks like "***.459.696-**" must not turn into bold."""
+    text = fmt.MISSING if fmt.is_missing(value) or value == "" else str(value)
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", text).replace("\n", "  \n")
+
+
+def yes_no(value: Any) -> str:
+    if value is None or fmt.is_missing(value):
+        return fmt.MISSING
+    return "SIM" if value else "NÃO"
+
+
+def header_value(field: str, record: dict[str, Any]) -> str:
+    """One header field as people read it (pt-BR dates, money and numbers; "—" when blank)."""
+    value = record.get(field)
+    if field in _DATES:
+        return fmt.date(value)
+    if field in _INTEGERS:
+        return fmt.integer(value)
+    if field in _MONEY:
+        return fmt.money(value)
+    if field == "days_to_close":
+        return fmt.days(value)
+    if field == "accepts_other_plans":
+        return yes_no(value)
+    if field == "person_type":
+        return PERSON_TYPES.get(value, value) if value else fmt.MISSING
+    if field == "requested_by":
+        if not value:
+            return fmt.MISSING
+        labels = {t.code: t.label for t in REQUESTERS}
+        return labels.get(value, str(value).replace("_", " ").capitalize())
+    if field == "city" and value and not record.get("city_official"):
+        return f"{value} (não encontrada no IBGE)"
+    if field in ("cpf", "cnpj") and value and "*" not in str(value):
+        # metrics.case_detail masks these already (a mask has "*"); this only guards against a
+        # caller handing over an unmasked record. Masking a mask again would erase it to "***".
+        value = (privacy.mask_cpf if field == "cpf" else privacy.mask_cnpj)(value)
+    if field == "other_plans" and value:
+        value = privacy.mask_text(value)  # free text: masking twice leaves it as it was
+    return fmt.MISSING if fmt.is_missing(value) or value == "" else str(value)
+
+
+def header_fields(record: dict[str, Any]) -> list[tuple[str, str]]:
+    """(Portuguese label, value text) for every header field, in the form's order."""
+    return [(label, header_value(field, record)) for field, label in HEADER_LABELS.items()]
+
+
+def status_label(record: dict[str, Any]) -> str:
+    """The case's status: its outcome when closed, else "Em aberto" (metrics.md, "Cases")."""
+    if record.get("is_closed"):
+        return STATUS_LABELS.get(record.get("outcome"), str(record.get("outcome")))
+    return STATUS_LABELS[OPEN_STATUS]
+
+
+def checklist(terms: tuple[Term, ...], checked_labels: list[str]) -> list[tuple[bool, str]]:
+    """Every option of a vocabulary as (checked, label), in the form's order; a checked label the
+    vocabulary does not know (an old code) is added at the end rather than lost."""
+    wanted = {fold(label) for label in checked_labels}
+    out = [(fold(t.label) in wanted or fold(t.code) in wanted, t.label) for t in terms]
+    known = {fold(t.label) for t in terms} | {fold(t.code) for t in terms}
+    out += [(True, label) for label in checked_labels if fold(label) not in known]
+    return out
+
+
+def outcome_checklist(record: dict[str, Any]) -> list[tuple[bool, str]]:
+    """The three status boxes as filled on the form (an open case may still have one checked)."""
+    return [(record.get("outcome") == t.code, t.label) for t in OUTCOMES]
+
+
+def action_checklist(record: dict[str, Any]) -> list[tuple[bool, str]]:
+    return checklist(ACTIONS, list(record.get("actions") or []))
+
+
+def reason_checklist(record: dict[str, Any]) -> list[tuple[bool, str]]:
+    return checklist(REASONS, list(record.get("reasons") or []))
+
+
+def sector_checklist(record: dict[str, Any]) -> list[tuple[bool, str]]:
+    return checklist(SECTORS, list(record.get("sectors") or []))
+
+
+def protocol_checklist(record: dict[str, Any]) -> list[tuple[bool, str]]:
+    value = record.get("protocol_required")
+    return [(value is True, "SIM"), (value is False, "NÃO")]
+
+
+def box(checked: bool, label: str) -> str:
+    """One checkbox line in markdown: checked ones in bold so they stand out in long lists."""
+    return f"{CHECKED} **{md(label)}**" if checked else f"{UNCHECKED} {md(label)}"
+
+
+def contacts(record: dict[str, Any]) -> list[dict[str, str]]:
+    """The contacts in order as {title, date, note} texts, notes masked."""
+    out = []
+    for contact in sorted(record.get("contacts") or [], key=lambda c: c.get("number") or 0):
+        out.append(
+            {
+                "title": f"{contact.get('number')}º contato",
+                "date": fmt.date(contact.get("date")) if contact.get("date") else "sem data",
+                "note": privacy.mask_text(contact.get("note")) or "",
+            }
+        )
+    return out
+
+
+def file_name(source: str | None) -> str:
+    """The file's own name: "lote.zip:pasta/form.xlsx" and "/srv/forms/form.xlsx" → "form.xlsx"."""
+    if not source:
+        return fmt.MISSING
+    return re.split(r"[/\\:]", str(source))[-1] or str(source)

@@ -1,0 +1,183 @@
+"""The Importar page's work, kept apart from its drawing so it is tested against a real store.
+
+    preview = prepare(store, [Upload("formulario.xlsx", data)], progress)   # parse, write nothing
+    preview.frame()                                                          # what will happen, per form
+    summary = commit(store, preview)                                         # one transaction, origin 'upload'
+    summary_frame(summary)                                                   # what happened, per form
+
+An uploaded .zip expands into its forms (forms.sources). Parsing happens once, at preview time,
+and the confirmed batch is exactly the previewed one; `Store.write_batch` re-checks duplicates
+inside its transaction, so a file stored meanwhile by someone else still comes back "duplicado"
+instead of being stored twice. Personal data in the previews is masked (privacy.py) like
+everywhere else on screen.
+
+It must not import streamlit or draw anything, and it must never raise for one bad file: a file
+that cannot be read becomes a rejected document with a Portuguese reason (stored on commit, so
+the data-quality page lists it). Only a problem with the database itself raises (StoreError,
+worded for users), and the page shows it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .. import formatting as fmt
+from .. import privacy
+from ..filters import STATUS_LABELS
+from ..forms.sources import Document, documents_from_bytes
+from ..store import IngestSummary, ParsedDocument, Store, parse_documents
+from ..store.summary import STATUS_LABELS as RESULT_LABELS
+
+Progress = Callable[[int, "int | None", str], None]
+
+# What the preview says will happen to each form (the summary then says what did happen).
+PLANNED_LABELS: dict[str, str] = {
+    "ok": "será importado",
+    "ok_with_warnings": "será importado, com avisos",
+    "duplicate": "duplicado (já importado)",
+    "rejected": "rejeitado",
+}
+
+UPLOAD_TYPES: tuple[str, ...] = ("xlsx", "csv", "docx", "pdf", "txt", "md", "zip")
+
+UNREADABLE_UPLOAD = (
+    "Não foi possível abrir o arquivo enviado ({kind}). Confira se ele não está corrompido, "
+    "salve-o de novo no programa original e envie outra vez."
+)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One file as the browser sent it."""
+
+    name: str
+    data: bytes
+
+
+def fingerprint(uploads: Iterable[Upload]) -> str:
+    """Identifies a set of uploads by names and contents: the page re-parses only when it changes."""
+    digest = hashlib.sha256()
+    for upload in uploads:
+        digest.update(upload.name.encode("utf-8", "replace") + b"\0")
+        digest.update(hashlib.sha256(upload.data).digest())
+    return digest.hexdigest()
+
+
+@dataclass
+class Preview:
+    """The parsed batch, not yet written: one ParsedDocument per form (a .zip gives several)."""
+
+    fingerprint: str
+    parsed: list[ParsedDocument] = field(default_factory=list)
+
+    def count(self, *statuses: str) -> int:
+        return sum(1 for p in self.parsed if p.status in statuses)
+
+    @property
+    def to_store(self) -> int:
+        """Forms that will become cases."""
+        return self.count("ok", "ok_with_warnings")
+
+    @property
+    def rejected(self) -> list[ParsedDocument]:
+        return [p for p in self.parsed if p.status == "rejected"]
+
+    @property
+    def with_warnings(self) -> list[ParsedDocument]:
+        return [p for p in self.parsed if p.status == "ok_with_warnings"]
+
+    def frame(self) -> pd.DataFrame:
+        """One row per form, Portuguese headers, values as people read them, personal data masked."""
+        rows = []
+        for p in self.parsed:
+            case = p.case or {}
+            document = privacy.mask_cnpj(case.get("cnpj")) or privacy.mask_cpf(case.get("cpf"))
+            outcome = case.get("outcome")
+            rows.append(
+                {
+                    "Arquivo": p.name,
+                    "Situação": PLANNED_LABELS.get(p.status, p.status),
+                    "Nº do protocolo": case.get("protocol_number") or fmt.MISSING,
+                    "Dentista": case.get("dentist_name") or fmt.MISSING,
+                    "CPF/CNPJ": document or fmt.MISSING,
+                    "Operadora": case.get("operator") or fmt.MISSING,
+                    "Cidade": _place(case),
+                    "Status": STATUS_LABELS.get(outcome, outcome) if outcome else ("—" if p.case is None else "Em aberto"),
+                    "Data início": fmt.date(case.get("started_on")),
+                    "Data final": fmt.date(case.get("finished_on")),
+                    "Avisos": len(p.warnings),
+                    "Observação": privacy.mask_text(p.reason) or "",
+                }
+            )
+        return pd.DataFrame(rows, columns=_PREVIEW_COLUMNS)
+
+
+_PREVIEW_COLUMNS = [
+    "Arquivo", "Situação", "Nº do protocolo", "Dentista", "CPF/CNPJ", "Operadora", "Cidade", "Status",
+    "Data início", "Data final", "Avisos", "Observação",
+]
+
+
+def _place(case: dict) -> str:
+    city, uf = case.get("city"), case.get("uf")
+    if city and uf:
+        return f"{city} – {uf}"
+    return city or uf or fmt.MISSING
+
+
+def read_uploads(uploads: Iterable[Upload]) -> list[Document]:
+    """Every form in the uploads (a .zip expands); an upload that cannot be opened becomes a
+    Document with a Portuguese error instead of an exception."""
+    documents: list[Document] = []
+    for upload in uploads:
+        try:
+            documents += list(documents_from_bytes(upload.name, upload.data))
+        except Exception as exc:  # noqa: BLE001 - one bad upload must never break the page
+            documents.append(Document(upload.name, upload.data, UNREADABLE_UPLOAD.format(kind=type(exc).__name__)))
+    return documents
+
+
+def prepare(store: Store, uploads: list[Upload], progress: Progress | None = None) -> Preview:
+    """Parse the uploads without writing; bytes the store already holds come back as duplicates.
+
+    Works before the database exists (the first import creates it): then nothing is a duplicate
+    except a file repeated within the uploads themselves.
+    """
+    documents = read_uploads(uploads)
+    if store.path.exists():
+        parsed = store.parse_documents(documents, progress)
+    else:
+        parsed = parse_documents(documents, progress)
+    return Preview(fingerprint(uploads), parsed)
+
+
+def commit(store: Store, preview: Preview) -> IngestSummary:
+    """Store the previewed batch in one transaction (origin 'upload'); creates the database if needed.
+
+    Raises StoreError (Portuguese) when the database cannot be written; then nothing was stored.
+    """
+    store.ensure_schema()
+    return store.write_batch(preview.parsed, origin="upload")
+
+
+def summary_frame(summary: IngestSummary) -> pd.DataFrame:
+    """What the import did, one row per form: result, the case it became, what it replaced, why not."""
+    rows = []
+    for r in summary.results:
+        rows.append(
+            {
+                "Arquivo": r.name,
+                "Resultado": RESULT_LABELS.get(r.status, r.status),
+                "Caso": str(r.case_id) if r.case_id is not None else fmt.MISSING,
+                "Nº do protocolo": r.protocol_number or fmt.MISSING,
+                "Substituiu o caso": str(r.supersedes) if r.supersedes is not None else fmt.MISSING,
+                "Avisos": len(r.warnings),
+                "Motivo": privacy.mask_text(r.reason) or "",
+            }
+        )
+    # Case numbers as text: a missing one reads "—" rather than a grid's "None".
+    return pd.DataFrame(rows, columns=["Arquivo", "Resultado", "Caso", "Nº do protocolo", "Substituiu o caso", "Avisos", "Motivo"])

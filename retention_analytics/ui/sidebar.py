@@ -1,0 +1,145 @@
+"""The shared sidebar: operator, UF, city, analyst, status, who requested, period.
+
+Drawn by every page with the same widget keys. Widgets are seeded from the session's `Filters`
+(state.py) before they are drawn, and their callbacks write the new `Filters` back, so the
+selection survives page switches and "Limpar filtros", URLs and access restrictions all go
+through one value. Choices come from the cases the user may see.
+
+It must not compute metrics.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from .. import formatting as fmt
+from ..filters import Filters
+from . import state
+
+_WIDGETS = {
+    "operators": "flt_operators",
+    "ufs": "flt_ufs",
+    "cities": "flt_cities",
+    "analysts": "flt_analysts",
+    "outcomes": "flt_outcomes",
+    "requested_by": "flt_requested_by",
+}
+_PERIOD_KEY = "flt_period"
+_RANGE_KEY = "flt_range"
+_BASIS_KEY = "flt_basis"
+CUSTOM = "Personalizado…"
+ALL_TIME = "Todo o período"
+BASIS_LABELS = {"reference": "Início do caso", "finished": "Data final"}
+
+
+def _presets(options: dict[str, Any], today: dt.date) -> dict[str, tuple[dt.date | None, dt.date | None]]:
+    presets: dict[str, tuple[dt.date | None, dt.date | None]] = {ALL_TIME: (None, None)}
+    presets["Últimos 30 dias"] = (today - dt.timedelta(days=29), today)
+    presets["Últimos 90 dias"] = (today - dt.timedelta(days=89), today)
+    presets["Últimos 12 meses"] = (today - dt.timedelta(days=364), today)
+    first, last = options.get("min_date"), options.get("max_date")
+    if first and last:
+        for year in range(max(last.year, today.year), first.year - 1, -1):
+            presets[str(year)] = (dt.date(year, 1, 1), dt.date(year, 12, 31))
+    return presets
+
+
+def _preset_of(filters: Filters, presets: dict[str, tuple[dt.date | None, dt.date | None]]) -> str:
+    for name, (start, end) in presets.items():
+        if (filters.start, filters.end) == (start, end):
+            return name
+    return CUSTOM
+
+
+def _seed(key: str, value: Any) -> None:
+    """Set a widget's value before it is drawn (only then may session state change it).
+
+    Always set, even when `st.session_state[key]` already reads `value`: right after a page switch
+    that value is the previous page's widget (a widget's identity includes its page), and the new
+    page's widget would start empty unless the key is written again."""
+    st.session_state[key] = value
+
+
+def _choices(frame: pd.DataFrame) -> tuple[list[str], dict[str, str]]:
+    values = [str(v) for v in frame["value"]]
+    labels = {str(v): str(l) for v, l in zip(frame["value"], frame["label"])}
+    return values, labels
+
+
+def draw_filters(options: dict[str, Any], today: dt.date | None = None) -> Filters:
+    """Draw the sidebar and return the filters in force after this run's interactions."""
+    today = today or dt.date.today()
+    filters = state.current_filters()
+    presets = _presets(options, today)
+    choices = {name: _choices(options[name]) for name in _WIDGETS}
+    cities = options["cities"]
+    city_uf = {str(v): str(u) for v, u in zip(cities["value"], cities["uf"])} if len(cities) else {}
+
+    # Seed every widget from the filters (a page switch dropped their state; a link set them).
+    for name, key in _WIDGETS.items():
+        values, _ = choices[name]
+        selected = [v for v in getattr(filters, name) if v in values]
+        _seed(key, selected)
+    _seed(_PERIOD_KEY, _preset_of(filters, presets))
+    if filters.start or filters.end:
+        _seed(_RANGE_KEY, (filters.start or options.get("min_date") or today, filters.end or today))
+    _seed(_BASIS_KEY, filters.period_basis)
+
+    def on_change() -> None:
+        new: dict[str, Any] = {name: tuple(st.session_state.get(key) or ()) for name, key in _WIDGETS.items()}
+        current = state.current_filters()
+        if set(new["ufs"]) and new["cities"]:
+            new["cities"] = tuple(c for c in new["cities"] if c.split("|")[0] in set(new["ufs"]))
+        preset = st.session_state.get(_PERIOD_KEY, ALL_TIME)
+        if preset == CUSTOM:
+            chosen = st.session_state.get(_RANGE_KEY) or ()
+            start = chosen[0] if len(chosen) > 0 else current.start
+            end = chosen[1] if len(chosen) > 1 else start
+        else:
+            start, end = presets.get(preset, (None, None))
+        state.set_filters(
+            replace(current, **new, start=start, end=end, period_basis=st.session_state.get(_BASIS_KEY, "reference"))
+        )
+
+    def clear() -> None:
+        state.set_filters(Filters(allowed_operators=state.current_filters().allowed_operators))
+
+    with st.sidebar:
+        st.markdown("### Filtros")
+        values, labels = choices["operators"]
+        st.multiselect("Operadora", values, format_func=labels.get, key=_WIDGETS["operators"], on_change=on_change,
+                       placeholder="Todas")
+        values, labels = choices["ufs"]
+        st.multiselect("UF", values, format_func=labels.get, key=_WIDGETS["ufs"], on_change=on_change,
+                       placeholder="Todas")
+        values, labels = choices["cities"]
+        st.multiselect(
+            "Cidade", values, key=_WIDGETS["cities"], on_change=on_change, placeholder="Todas",
+            format_func=lambda v: f"{labels.get(v, v)} – {city_uf.get(v, '')}",
+        )
+        values, labels = choices["analysts"]
+        st.multiselect("Analista", values, format_func=labels.get, key=_WIDGETS["analysts"], on_change=on_change,
+                       placeholder="Todos")
+        values, labels = choices["outcomes"]
+        st.multiselect("Status", values, format_func=labels.get, key=_WIDGETS["outcomes"], on_change=on_change,
+                       placeholder="Todos")
+        values, labels = choices["requested_by"]
+        st.multiselect("Demandado por", values, format_func=labels.get, key=_WIDGETS["requested_by"],
+                       on_change=on_change, placeholder="Todos")
+        st.selectbox("Período", [*presets, CUSTOM], key=_PERIOD_KEY, on_change=on_change)
+        if st.session_state.get(_PERIOD_KEY) == CUSTOM:
+            if _RANGE_KEY not in st.session_state:
+                st.session_state[_RANGE_KEY] = (options.get("min_date") or today, options.get("max_date") or today)
+            st.date_input("De / até", key=_RANGE_KEY, on_change=on_change, format="DD/MM/YYYY")
+        st.radio("Período conta pela", list(BASIS_LABELS), format_func=BASIS_LABELS.get, key=_BASIS_KEY,
+                 on_change=on_change, horizontal=True)
+        st.button("Limpar filtros", on_click=clear, width="stretch", disabled=state.current_filters().is_empty())
+        first, last = options.get("min_date"), options.get("max_date")
+        if first and last:
+            st.caption(f"Dados de {fmt.date(first)} a {fmt.date(last)}.")
+    return state.current_filters()

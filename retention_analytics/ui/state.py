@@ -1,0 +1,49 @@
+"""Filter state that survives page switches and lives in the URL.
+
+In Streamlit's pages-directory mode every page is its own script and a widget's state is dropped
+when a page that does not draw it runs. So the filters live under a plain session-state key
+(`FILTERS_KEY`, never a widget key) as one frozen `Filters`; the sidebar widgets are seeded from it
+on every page and write back to it in their callbacks. The URL is rewritten from it at each run,
+so a copied link opens the same view, and a first visit with a link starts from the URL.
+
+It must not query the database.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from ..filters import Filters
+
+FILTERS_KEY = "_retention_filters"
+_URL_SEEN_KEY = "_retention_url_read"
+
+
+def current_filters() -> Filters:
+    """The session's filters: from the URL on the session's first run, then from session state."""
+    if not st.session_state.get(_URL_SEEN_KEY):
+        st.session_state[_URL_SEEN_KEY] = True
+        params = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
+        st.session_state[FILTERS_KEY] = Filters.from_query_params(params)
+    filters = st.session_state.get(FILTERS_KEY)
+    if not isinstance(filters, Filters):
+        filters = Filters()
+        st.session_state[FILTERS_KEY] = filters
+    return filters
+
+
+def set_filters(filters: Filters) -> None:
+    st.session_state[FILTERS_KEY] = filters
+
+
+def sync_url(filters: Filters, extra: dict[str, Any] | None = None) -> None:
+    """Make the address bar say `filters` (page switches clear it; this writes it back)."""
+    wanted: dict[str, list[str]] = {k: list(v) for k, v in filters.to_query_params().items() if v}
+    for name, value in (extra or {}).items():
+        if value not in (None, "", []):
+            wanted[name] = [str(value)] if not isinstance(value, list) else [str(v) for v in value]
+    current = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
+    if current != wanted:
+        st.query_params.from_dict(wanted)
