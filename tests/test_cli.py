@@ -207,3 +207,15 @@ def test_demo_builds_a_marked_database_and_never_touches_real_data(tmp_path: Pat
     refused = run("demo", "--cases", "2", "--out", str(tmp_path / "outra"), db=real)
     assert refused.returncode == 2 and "dados reais" in refused.stderr
     assert "Casos atuais: 2" in run("stats", db=real).stdout
+
+
+def test_parse_table_masks_personal_data_unless_asked(tmp_path: Path) -> None:
+    form = Path(__file__).parent / "fixtures" / "forms" / "look_alike_000.md"
+    shown = run("parse", "--format", "table", str(form), db=None)
+    assert shown.returncode == 0, shown.stderr
+    assert "52998224725" not in shown.stdout and "***.982.247-**" in shown.stdout
+    assert "90000-0001" not in shown.stdout
+    full = run("parse", "--format", "table", "--sem-mascara", str(form), db=None)
+    assert "52998224725" in full.stdout
+    jsonl = run("parse", "--format", "jsonl", str(form), db=None)
+    assert '"cpf": "52998224725"' in jsonl.stdout  # the machine contract is the full record

@@ -30,6 +30,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="jsonl: um objeto JSON por formulário, por linha (padrão); table: quadro legível",
     )
     parser.add_argument("files", nargs="+", metavar="ARQUIVO", help="arquivos, pastas ou .zip")
+    parser.add_argument(
+        "--sem-mascara", dest="unmasked", action="store_true",
+        help="no formato table, mostra CPF, CNPJ, telefones e e-mails sem máscara (o jsonl é sempre o registro completo)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -95,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
                 line = {"source": doc.name, "error": error} if record is None else ordered(record)
                 out.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
             else:
-                out.write(render_table(doc.name, record, error) + "\n")
+                out.write(render_table(doc.name, masked(record) if record and not args.unmasked else record, error) + "\n")
             out.flush()
     if failed and args.format == "table":
         print(f"{failed} arquivo(s) não puderam ser lidos.", file=sys.stderr)
@@ -103,6 +107,20 @@ def run(args: argparse.Namespace) -> int:
 
 
 # --- table ------------------------------------------------------------------------------------
+
+
+def masked(record: dict[str, Any]) -> dict[str, Any]:
+    """The record as people may see it on screen (LGPD): documents, phones and e-mails masked.
+    jsonl stays the full record: it is the machine contract, piped into other programs."""
+    from .. import privacy
+
+    shown = dict(record)
+    shown["cpf"] = privacy.mask_cpf(record.get("cpf"))
+    shown["cnpj"] = privacy.mask_cnpj(record.get("cnpj"))
+    for key in ("general_note", "other_plans"):
+        shown[key] = privacy.mask_text(record.get(key))
+    shown["contacts"] = [{**c, "note": privacy.mask_text(c.get("note"))} for c in record.get("contacts") or []]
+    return shown
 
 
 def _value(key: str, value: Any) -> str:
