@@ -55,7 +55,8 @@ def start_page(title: str, icon: str = "🦷", *, sidebar_filters: bool = True, 
         st.warning("Dados de demonstração: formulários fictícios gerados pelo sistema, não casos reais.", icon="🧪")
     st.title(title)
     page = Page(filters, options.get("names", {}), True)
-    st.caption(f"Filtros: {page.describe()}")
+    if sidebar_filters:
+        st.caption(f"Filtros: {page.describe()}")
     return page
 
 

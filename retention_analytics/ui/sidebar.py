@@ -98,6 +98,11 @@ def draw_filters(options: dict[str, Any], today: dt.date | None = None) -> Filte
         preset = st.session_state.get(_PERIOD_KEY, ALL_TIME)
         if preset == CUSTOM:
             chosen = st.session_state.get(_RANGE_KEY) or ()
+            if not chosen and not (current.start or current.end):
+                # Just switched to "Personalizado…": start from the whole range of the data, so
+                # the choice sticks and the date picker appears with sensible ends.
+                chosen = (options.get("min_date") or today, options.get("max_date") or today)
+                st.session_state[_RANGE_KEY] = chosen
             start = chosen[0] if len(chosen) > 0 else current.start
             end = chosen[1] if len(chosen) > 1 else start
         else:

@@ -1,0 +1,251 @@
+"""The app in a real browser: the server started as `make run` starts it, headless Chromium driving it.
+
+What AppTest cannot show: the pages load in a browser without an exception, the sidebar links
+switch pages, a filter chosen in the sidebar survives the switch (chip and URL), and a form
+uploaded through the browser's file dialog is stored and opens on Casos. A screenshot of every
+page goes to artifacts/screenshots/<page>.png for a person to look at.
+
+Runs against a copy of the demo database (the upload writes into it). Skipped only when
+/usr/bin/chromium is absent. The server is always stopped, whatever happens. Every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from forms_factory import make_record
+from retention_analytics.demo import render
+from retention_analytics.store import Store
+from retention_analytics.ui.nav import PAGES
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+SERVER_START_TIMEOUT = 90  # s, until /_stcore/health answers
+RUN_TIMEOUT_MS = 90_000  # one page run (the first one computes every summary of the demo)
+UPLOAD_PROTOCOL = "NAV-8001"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def server(demo_db, tmp_path):
+    """`streamlit run app.py` on a free port against a copy of the demo database; yields its URL."""
+    db = tmp_path / "navegador.duckdb"
+    shutil.copy(demo_db, db)
+    port = _free_port()
+    log = (tmp_path / "streamlit.log").open("wb")
+    env = {**os.environ, "RETENTION_DB": str(db)}
+    command = [str(ROOT / ".venv" / "bin" / "streamlit"), "run", "app.py", "--server.port", str(port),
+               "--server.headless", "true"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                               start_new_session=True)  # its own process group: stopped as a whole below
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"o servidor terminou ao iniciar:\n{(tmp_path / 'streamlit.log').read_text()}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"o servidor não respondeu em {SERVER_START_TIMEOUT} s")
+            time.sleep(0.3)
+        yield {"url": url, "db": db, "log": tmp_path / "streamlit.log"}
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=15)
+        log.close()
+
+
+@pytest.fixture
+def browser_page():
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium não encontrado em /usr/bin/chromium (instale o pacote chromium do Debian)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            context = browser.new_context(viewport={"width": 1440, "height": 1600}, locale="pt-BR")
+            page = context.new_page()
+            page.set_default_timeout(RUN_TIMEOUT_MS)
+            yield page
+        finally:
+            browser.close()
+
+
+def _running(page) -> bool:
+    """Streamlit's status widget says a run is under way ("Running…" with a "Stop" button). It also
+    appears for other news (a source file changed on disk, a lost connection): those are not runs."""
+    widget = page.locator('[data-testid="stStatusWidget"]')
+    if widget.count() == 0:
+        return False
+    try:
+        text = widget.first.inner_text(timeout=2000)
+    except Exception:  # noqa: BLE001 - it vanished between count() and inner_text(): not running
+        return False
+    return "Stop" in text or "Running" in text
+
+
+def wait_until_idle(page, title: str | None = None, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
+    """Until the app is drawn, shows `title` and Streamlit's "running" indicator stayed away a while."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
+    if title:
+        page.locator("h1").filter(has_text=title).first.wait_for(timeout=timeout_ms)
+    deadline = time.monotonic() + timeout_ms / 1000
+    quiet_since = None
+    while time.monotonic() < deadline:
+        running = _running(page)
+        if running:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since > 1.5:
+            return
+        time.sleep(0.25)
+    raise AssertionError(f"a página não terminou de rodar em {timeout_ms / 1000:.0f} s")
+
+
+def assert_no_exception(page, where: str) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0, f"exceção na página {where}"
+    assert page.locator(".stException").count() == 0, f"exceção na página {where}"
+    body = page.inner_text("body")
+    assert "Traceback" not in body, f"traceback na página {where}"
+
+
+def go(page, label: str) -> None:
+    """Switch page the way users do: the link in the sidebar."""
+    page.locator('[data-testid="stSidebar"] [data-testid="stPageLink"] a').filter(has_text=label).first.click()
+
+
+def shot(page, name: str) -> None:
+    """The whole page: Streamlit scrolls inside its own container, so a "full page" screenshot
+    shows one screen only; the window is made as tall as the content for the picture."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    viewport = page.viewport_size or {"width": 1440, "height": 1600}
+    height = page.evaluate(
+        """() => Math.max(...['[data-testid="stMain"]', '[data-testid="stMainBlockContainer"]',
+                              '[data-testid="stSidebarContent"]']
+            .map(s => document.querySelector(s)).filter(Boolean).map(e => e.scrollHeight), 0)"""
+    )
+    page.set_viewport_size({"width": viewport["width"], "height": int(min(max(viewport["height"], height + 80), 12000))})
+    try:
+        time.sleep(0.5)  # let charts and grids redraw at the new size
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    finally:
+        page.set_viewport_size(viewport)
+
+
+def uf_multiselect(page):
+    label = page.locator('[data-testid="stWidgetLabel"]').filter(has=page.get_by_text("UF", exact=True))
+    return page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(has=label).first
+
+
+def test_every_page_filters_and_upload_in_a_browser(server, browser_page, tmp_path):
+    try:
+        _walk_through(server, browser_page, tmp_path)
+    except BaseException:
+        # What the browser showed when it failed, and what the server said, for whoever debugs it.
+        shot(browser_page, "falha")
+        print(server["log"].read_text(errors="replace")[-5000:])
+        raise
+
+
+def _walk_through(server, page, tmp_path) -> None:
+    page.goto(server["url"] + "/", timeout=RUN_TIMEOUT_MS)
+    wait_until_idle(page, "Visão geral")
+    assert_no_exception(page, "app.py")
+    shot(page, "app")
+
+    # Every page, through the sidebar links.
+    for path, label, _icon in PAGES:
+        if path == "app.py" or not (ROOT / path).exists():
+            continue
+        go(page, label)
+        wait_until_idle(page, label)
+        assert_no_exception(page, path)
+        shot(page, Path(path).stem)
+
+    # A filter chosen on one page is still there after switching pages (chip and URL).
+    go(page, "Visão geral")
+    wait_until_idle(page, "Visão geral")
+    uf_multiselect(page).click()
+    page.keyboard.type("MG")
+    page.get_by_role("option", name="MG", exact=True).first.click()
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => new URLSearchParams(location.search).getAll('uf').includes('MG')",
+                           timeout=RUN_TIMEOUT_MS)
+    wait_until_idle(page, "Visão geral")
+    assert "UF: MG" in page.inner_text("body")
+    go(page, "Casos")
+    wait_until_idle(page, "Casos")
+    assert_no_exception(page, "Casos com filtro")
+    chip = uf_multiselect(page).locator('[data-testid="stMultiSelectTagsContainer"] [data-tag][aria-label="MG"]')
+    assert chip.count() == 1, "o filtro de UF sumiu ao trocar de página"
+    assert "uf=MG" in page.url
+    assert "UF: MG" in page.inner_text("body")
+    shot(page, "5_Casos_filtro_MG")
+
+    # An upload through the browser: preview, confirm, stored, and it opens on Casos.
+    form = tmp_path / "formulario_navegador.xlsx"
+    form.write_bytes(render(make_record(protocol_number=UPLOAD_PROTOCOL, uf="MG"), "xlsx"))
+    go(page, "Importar")
+    wait_until_idle(page, "Importar")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(form))
+    page.get_by_role("button", name="Confirmar importação").wait_for(timeout=RUN_TIMEOUT_MS)
+    wait_until_idle(page)
+    assert_no_exception(page, "Importar (prévia)")
+    # The preview grid is drawn on a canvas (no text to read); its counts are plain text.
+    assert re.search(r"Serão importados\s+1\b", page.inner_text("body"))
+    shot(page, "6_Importar_previa")
+    page.get_by_role("button", name="Confirmar importação").click()
+    page.get_by_text("Importação concluída").first.wait_for(timeout=RUN_TIMEOUT_MS)
+    wait_until_idle(page)
+    assert_no_exception(page, "Importar (resumo)")
+    shot(page, "6_Importar_resumo")
+    with Store(server["db"]).connect() as con:
+        stored = con.execute("select count(*) from cases where protocol_number = ? and is_current",
+                             [UPLOAD_PROTOCOL]).fetchone()[0]
+    assert stored == 1
+
+    page.locator('[data-testid="stPageLink"] a').filter(has_text=f"Abrir o caso {UPLOAD_PROTOCOL}").first.click()
+    page.locator("h3").filter(has_text=f"Formulário do caso {UPLOAD_PROTOCOL}").first.wait_for(timeout=RUN_TIMEOUT_MS)
+    wait_until_idle(page, "Casos")
+    assert_no_exception(page, "Casos (caso importado)")
+    assert "caso=" in page.url and "uf=MG" in page.url
+    body = page.inner_text("body")
+    assert "☒" in body and "☐" in body
+    assert "12345678909" not in body, "CPF sem máscara na tela"
+    shot(page, "5_Casos_formulario")

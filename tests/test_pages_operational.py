@@ -1,0 +1,406 @@
+"""The operational pages (Casos, Importar, Qualidade dos dados) run against real DuckDB files.
+
+Every page is driven through Streamlit's AppTest from app.py, as the server runs it (pages-directory
+mode: a page is reached by switching to it). Imports write into a copy of the demo database, never
+into the shared session fixture. The importer's logic is also tested directly on a real store.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from forms_factory import make_record
+from retention_analytics.demo import render
+from retention_analytics.privacy import mask_cpf
+from retention_analytics.store import Store
+from retention_analytics.ui import importer
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+CASOS = "pages/5_Casos.py"
+IMPORTAR = "pages/6_Importar.py"
+QUALIDADE = "pages/7_Qualidade_dos_dados.py"
+TIMEOUT = 120
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Personal data written into an uploaded form, to prove none of it reaches the screen unmasked.
+RAW_PHONE = "(31) 98765-4321"
+RAW_EMAIL = "joana.teste@exemplo.com.br"
+NOTE_CPF = "529.982.247-25"
+
+
+def open_page(page: str, query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.switch_page(page)
+    return at.run()
+
+
+def rendered_text(at: AppTest) -> str:
+    """Everything the page sent to the browser, as text: every element's message and every
+    dataframe's cells, except the text typed into inputs. Markdown escapes are dropped so
+    "123\\.456" is found as "123.456"."""
+    parts: list[str] = []
+
+    def walk(node) -> None:
+        if getattr(node, "type", "") == "text_input":
+            return  # what the user typed in the search box is theirs to see
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            parts.append(str(proto))
+        if getattr(node, "type", "") == "dataframe":
+            parts.append(node.value.to_string())
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at.main)
+    walk(at.sidebar)
+    return "\n".join(parts).replace("\\", "")
+
+
+def assert_ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Traceback" not in rendered_text(at)
+
+
+def texts(elements) -> list[str]:
+    return [e.value for e in elements]
+
+
+def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    with Store(db).connect() as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+@pytest.fixture
+def demo_copy(demo_db, tmp_path, use_db) -> Path:
+    """A private copy of the demo database for tests that import into it."""
+    path = tmp_path / "demo_copy.duckdb"
+    shutil.copy(demo_db, path)
+    return use_db(path)
+
+
+def upload_form(protocol: str = "UPL-0001", **fields) -> bytes:
+    record = make_record(
+        protocol_number=protocol,
+        contacts=[{"number": 1, "date": "2024-03-02", "note": f"Ligar para {RAW_PHONE} ou {RAW_EMAIL}"}],
+        general_note=f"Sócio informou o CPF {NOTE_CPF} por telefone.",
+        **fields,
+    )
+    return render(record, "xlsx")
+
+
+# --------------------------------------------------------------------------- every page runs
+@pytest.mark.parametrize("page", [CASOS, IMPORTAR, QUALIDADE])
+@pytest.mark.parametrize("db", ["demo_db", "empty_db"])
+def test_page_runs_without_exception(page, db, request, use_db):
+    use_db(request.getfixturevalue(db))
+    at = open_page(page)
+    assert_ok(at)
+    assert at.title, "the page draws its title"
+    if db == "empty_db" and page != IMPORTAR:
+        assert any("Ainda não há" in i for i in texts(at.info)), "an empty store is explained, not left blank"
+
+
+def test_pages_run_before_the_database_exists(tmp_path, use_db):
+    use_db(tmp_path / "ainda_nao_existe.duckdb")
+    for page in (CASOS, IMPORTAR, QUALIDADE):
+        assert_ok(open_page(page))
+    assert not (tmp_path / "ainda_nao_existe.duckdb").exists(), "visiting a page must not create the database"
+
+
+# --------------------------------------------------------------------------- Casos
+def test_casos_search_narrows_the_list(demo_db, use_db):
+    use_db(demo_db)
+    at = open_page(CASOS)
+    assert_ok(at)
+    listed = at.dataframe[0].value
+    assert len(listed) > 1
+    protocol = str(listed["Nº do protocolo"].dropna().iloc[0])
+
+    at.text_input(key="casos_busca").set_value(protocol).run()
+    assert_ok(at)
+    narrowed = at.dataframe[0].value
+    assert len(narrowed) < len(listed)
+    assert set(narrowed["Nº do protocolo"]) == {protocol}
+    assert any("1 caso encontrado" in c for c in texts(at.caption))
+
+    at.text_input(key="casos_busca").set_value("zzz nada com isso zzz").run()
+    assert_ok(at)
+    assert not at.dataframe
+    assert any("Nenhum caso encontrado" in i for i in texts(at.info))
+
+
+def test_casos_choosing_a_case_shows_its_form_and_puts_it_in_the_url(demo_db, use_db):
+    use_db(demo_db)
+    at = open_page(CASOS)
+    case_id = query(demo_db, "select max(case_id) from cases where is_current")[0][0]
+    at.text_input(key="casos_busca").set_value("").run()  # the newest cases come first
+    at.selectbox(key="casos_escolha").set_value(case_id).run()
+    assert_ok(at)
+    protocol = query(demo_db, "select protocol_number from cases where case_id = ?", [case_id])[0][0]
+    assert any(protocol in s for s in texts(at.subheader))
+    assert at.query_params.get("caso") == str(case_id)
+    markdown = "\n".join(texts(at.markdown)).replace("\\", "")  # markdown escapes off
+    for section in ("Dados do formulário", "Status", "Contatos", "Ação retenção", "Motivo desligamento",
+                    "Setor responsável", "Necessário abertura de protocolo", "Obs. geral", "Assinaturas",
+                    "Avisos da leitura", "Histórico do documento"):
+        assert section in markdown, section
+    # Every option of the form is drawn, checked or not: 30 reasons, 6 actions, 4 sectors, 3 statuses, SIM/NÃO.
+    assert markdown.count("☒") + markdown.count("☐") == 30 + 6 + 4 + 3 + 2
+    for label in ("Colaborador", "Nome dentista", "Dt. abertura protocolo", "Valor última prod."):
+        assert label in markdown
+    assert at.get("download_button"), "the original document can be downloaded"
+
+    at.button(key="casos_fechar").click().run()
+    assert_ok(at)
+    assert "caso" not in at.query_params
+    assert not any("Formulário do caso" in s for s in texts(at.subheader))
+
+
+def test_casos_link_opens_the_case_with_cpf_masked_everywhere(demo_db, use_db):
+    use_db(demo_db)
+    case_id, cpf, protocol = query(
+        demo_db,
+        "select case_id, cpf, protocol_number from cases where is_current and length(cpf) = 11 order by case_id limit 1",
+    )[0]
+    at = open_page(CASOS, {"caso": str(case_id)})
+    assert_ok(at)
+    assert any(protocol in s for s in texts(at.subheader))
+    assert at.query_params.get("caso") == str(case_id)
+    shown = rendered_text(at)
+    formatted = f"{cpf[:3]}.{cpf[3:6]}.{cpf[6:9]}-{cpf[9:]}"
+    assert cpf not in shown and formatted not in shown
+    assert mask_cpf(cpf) in shown, "the CPF is shown, masked"
+
+    # The same case found by searching its CPF digits: the list shows it masked too.
+    at.text_input(key="casos_busca").set_value(cpf).run()
+    assert_ok(at)
+    assert list(at.dataframe[0].value["CPF"]) == [mask_cpf(cpf)]
+    shown = rendered_text(at)
+    assert cpf not in shown and formatted not in shown
+
+
+def test_casos_masks_personal_data_written_in_notes(demo_copy):
+    summary = importer.commit(Store(demo_copy), importer.prepare(Store(demo_copy), [importer.Upload("notas.xlsx", upload_form("UPL-5001"))]))
+    case_id = summary.results[0].case_id
+    at = open_page(CASOS, {"caso": str(case_id)})
+    assert_ok(at)
+    shown = rendered_text(at)
+    for raw in (RAW_PHONE, "98765-4321", RAW_EMAIL, NOTE_CPF, "52998224725"):
+        assert raw not in shown, raw
+    assert "j***@exemplo.com.br" in shown
+    assert "***.982.247-**" in shown
+
+
+def test_casos_history_opens_an_earlier_version(demo_db, use_db):
+    use_db(demo_db)
+    current, older = query(
+        demo_db,
+        "select max(case_id), min(case_id) from cases group by case_key having count(*) > 1 order by 1 limit 1",
+    )[0]
+    at = open_page(CASOS, {"caso": str(current)})
+    assert_ok(at)
+    assert any("Versão atual" in m for m in texts(at.markdown))
+    at.button(key=f"casos_versao_{older}").click().run()
+    assert_ok(at)
+    assert at.query_params.get("caso") == str(older)
+    assert any("Versão anterior" in m for m in texts(at.markdown))
+    assert any("versão anterior deste protocolo" in i for i in texts(at.info))
+
+
+@pytest.mark.parametrize("link", ["abc", "999999", "-3", ""])
+def test_casos_bad_links_are_explained_not_raised(link, demo_db, use_db):
+    use_db(demo_db)
+    at = open_page(CASOS, {"caso": link})
+    assert_ok(at)
+    assert not any("Formulário do caso" in s for s in texts(at.subheader))
+    if link:
+        assert any(("não é um número de caso válido" in w or "não foi encontrado" in w) and link in w
+                   for w in texts(at.warning)), "the user is told the link is wrong"
+    assert at.query_params.get("caso") in (None, "")
+
+
+# --------------------------------------------------------------------------- Importar
+def _upload(at: AppTest, *files: tuple[str, bytes, str]) -> AppTest:
+    uploader = at.get("file_uploader")[0]
+    uploader.set_value(list(files))
+    return at.run()
+
+
+def test_import_upload_confirm_then_duplicate_then_corrupt(demo_copy):
+    before = query(demo_copy, "select count(*) from cases")[0][0]
+    data = upload_form("UPL-0001")
+    at = open_page(IMPORTAR)
+    assert_ok(at)
+    assert at.get("file_uploader"), "the page offers an uploader"
+
+    # 1. A new form: previewed (masked), then stored on confirmation.
+    _upload(at, ("novo.xlsx", data, XLSX_MIME))
+    assert_ok(at)
+    preview = at.dataframe[0].value
+    assert list(preview["Nº do protocolo"]) == ["UPL-0001"]
+    assert list(preview["Situação"]) == ["será importado"]
+    assert "123.456.789" not in rendered_text(at)
+    assert query(demo_copy, "select count(*) from cases")[0][0] == before, "nothing stored before confirming"
+    at.button(key="import_confirm").click().run()
+    assert_ok(at)
+    assert any("Importação concluída" in s for s in texts(at.success))
+    assert query(demo_copy, "select count(*) from cases where protocol_number = 'UPL-0001' and is_current")[0][0] == 1
+    assert query(demo_copy, "select count(*) from documents where file_name = 'novo.xlsx'")[0][0] == 1
+    assert not at.get("file_uploader")[0].value, "the uploader is emptied after an import"
+
+    # 2. The same bytes again: a duplicate, reported and not stored.
+    _upload(at, ("de_novo.xlsx", data, XLSX_MIME))
+    assert_ok(at)
+    assert list(at.dataframe[0].value["Situação"]) == ["duplicado (já importado)"]
+    at.button(key="import_confirm").click().run()
+    assert_ok(at)
+    assert any("duplicados" in i for i in texts(at.info))
+    summary = at.dataframe[0].value
+    assert list(summary["Resultado"]) == ["duplicado"]
+    assert "novo.xlsx" in summary["Motivo"].iloc[0]
+    assert query(demo_copy, "select count(*) from documents where file_name = 'de_novo.xlsx'")[0][0] == 0
+
+    # 3. A corrupt workbook: a Portuguese error naming the file; only the rejected document is kept.
+    cases_before = query(demo_copy, "select count(*) from cases")[0][0]
+    _upload(at, ("quebrado.xlsx", b"PK\x03\x04 isto nao e uma planilha", XLSX_MIME))
+    assert_ok(at)
+    errors = texts(at.error)
+    assert any("quebrado.xlsx" in e and "corrompido" in e for e in errors), errors
+    at.button(key="import_confirm").click().run()
+    assert_ok(at)
+    assert any("quebrado.xlsx" in e and "rejeitado" in e for e in texts(at.error))
+    assert query(demo_copy, "select count(*) from cases")[0][0] == cases_before
+    assert query(demo_copy, "select status from documents where file_name = 'quebrado.xlsx'") == [("rejected",)]
+
+    # The other pages see the new data at once (same process, no restart).
+    at.switch_page(CASOS).run()
+    at.text_input(key="casos_busca").set_value("UPL-0001").run()
+    assert_ok(at)
+    assert list(at.dataframe[0].value["Nº do protocolo"]) == ["UPL-0001"]
+    at.switch_page(QUALIDADE).run()
+    assert_ok(at)
+    rejected = [d.value for d in at.dataframe if "Motivo da rejeição" in d.value.columns]
+    assert rejected and "quebrado.xlsx" in set(rejected[0]["Arquivo"])
+
+
+def test_import_a_zip_and_an_unsupported_member(demo_copy):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("lote/um.xlsx", upload_form("UPL-ZIP-1"))
+        archive.writestr("lote/dois.md", render(make_record(protocol_number="UPL-ZIP-2"), "md"))
+        archive.writestr("lote/leia-me.exe", b"MZ")
+    at = open_page(IMPORTAR)
+    _upload(at, ("lote.zip", buffer.getvalue(), "application/zip"))
+    assert_ok(at)
+    preview = at.dataframe[0].value
+    assert len(preview) == 3
+    assert any("Formato não suportado" in e for e in texts(at.error))
+    at.button(key="import_confirm").click().run()
+    assert_ok(at)
+    protocols = {p for (p,) in query(demo_copy, "select protocol_number from cases where protocol_number like 'UPL-ZIP-%'")}
+    assert protocols == {"UPL-ZIP-1", "UPL-ZIP-2"}
+
+
+def test_import_creates_the_database_on_first_upload(tmp_path, use_db):
+    db = use_db(tmp_path / "novo" / "retencao.duckdb")
+    at = open_page(IMPORTAR)
+    assert_ok(at)
+    _upload(at, ("primeiro.xlsx", upload_form("UPL-6001"), XLSX_MIME))
+    at.button(key="import_confirm").click().run()
+    assert_ok(at)
+    assert query(db, "select protocol_number from cases") == [("UPL-6001",)]
+    assert at.title and "Ainda não há dados" not in " ".join(texts(at.info))
+
+
+def test_importer_logic_on_a_real_store(tmp_path):
+    store = Store(tmp_path / "importador.duckdb")
+    data = upload_form("UPL-7001")
+    first = importer.prepare(store, [importer.Upload("a.xlsx", data), importer.Upload("b.xlsx", data)])
+    assert [p.status for p in first.parsed] == ["ok", "duplicate"], "a file repeated in one batch is a duplicate"
+    assert first.to_store == 1
+    frame = first.frame()
+    assert list(frame.columns)[:3] == ["Arquivo", "Situação", "Nº do protocolo"]
+    assert "52998224725" not in frame.to_string() and "12345678909" not in frame.to_string()
+    summary = importer.commit(store, first)
+    assert (summary.new, summary.duplicate, summary.rejected) == (1, 1, 0)
+    assert list(importer.summary_frame(summary)["Caso"]) == [str(summary.results[0].case_id), "—"]
+
+    again = importer.prepare(store, [importer.Upload("c.xlsx", data)])
+    assert [p.status for p in again.parsed] == ["duplicate"]
+    assert importer.commit(store, again).duplicate == 1
+
+    newer = importer.prepare(store, [importer.Upload("d.xlsx", upload_form("UPL-7001", outcome="retencao_efetiva"))])
+    result = importer.commit(store, newer)
+    assert result.superseded == 1 and result.results[0].supersedes == summary.results[0].case_id
+
+    broken = importer.prepare(store, [importer.Upload("x.xlsx", b"not a workbook"), importer.Upload("y.exe", b"MZ")])
+    assert [p.status for p in broken.parsed] == ["rejected", "rejected"]
+    assert all(p.reason and re.search(r"[ãçéõ]|Envie|reenvie", p.reason) for p in broken.parsed)
+    cases = query(store.path, "select count(*) from cases")[0][0]
+    importer.commit(store, broken)
+    assert query(store.path, "select count(*) from cases")[0][0] == cases
+    assert query(store.path, "select count(*) from documents where status = 'rejected'")[0][0] == 2
+
+
+# --------------------------------------------------------------------------- Qualidade dos dados
+def test_quality_page_shows_every_table(demo_db, use_db):
+    use_db(demo_db)
+    at = open_page(QUALIDADE)
+    assert_ok(at)
+    columns = [set(d.value.columns) for d in at.dataframe]
+    for expected in ("Aviso", "Avisos da leitura", "% em branco", "Cidade (como escrita)", "Casos (versões)"):
+        assert any(expected in c for c in columns), expected
+    labels = [m.label for m in at.metric]
+    assert labels[:5] == ["Casos", "Formulários com avisos", "Cidades fora do IBGE",
+                          "Versões substituídas", "Documentos rejeitados"]
+    warned = next(d.value for d in at.dataframe if "Avisos da leitura" in d.value.columns)
+    assert list(warned.columns)[:2] == ["Caso", "Nº do protocolo"], "columns in the registry's order"
+    blank = next(d.value for d in at.dataframe if "% em branco" in d.value.columns)
+    assert blank["% em branco"].str.endswith("%").all(), "shares are shown the pt-BR way"
+    assert len(at.get("download_button")) >= 2 * 4, "every table has its CSV and XLSX"
+
+
+def test_quality_follows_the_filters(demo_db, use_db):
+    use_db(demo_db)
+    at = open_page(QUALIDADE, {"uf": "MG"})
+    assert_ok(at)
+    assert at.metric[0].value == str(query(demo_db, "select count(*) from cases where is_current and uf = 'MG'")[0][0])
+
+
+def test_casos_search_and_case_survive_a_page_switch(demo_db, use_db):
+    use_db(demo_db)
+    protocol = query(demo_db, "select protocol_number from cases where is_current order by case_id limit 1")[0][0]
+    at = open_page(CASOS)
+    at.text_input(key="casos_busca").set_value(protocol).run()
+    case_id = query(demo_db, "select case_id from cases where protocol_number = ? and is_current", [protocol])[0][0]
+    at.selectbox(key="casos_escolha").set_value(case_id).run()
+    assert_ok(at)
+    at.switch_page(QUALIDADE).run()
+    assert "caso" not in at.query_params
+    at.switch_page(CASOS).run()
+    assert_ok(at)
+    assert at.text_input(key="casos_busca").value == protocol
+    assert len(at.dataframe[0].value) == 1
+    assert any(protocol in s for s in texts(at.subheader)), "the case that was open is open again"
+    assert at.query_params.get("caso") == str(case_id)
+
+
+def test_import_into_a_broken_database_is_a_portuguese_error(tmp_path, use_db):
+    use_db(tmp_path / "nao_e_banco.duckdb").write_bytes(b"isto nao e um banco duckdb" * 100)
+    at = open_page(IMPORTAR)
+    assert_ok(at)
+    _upload(at, ("form.xlsx", upload_form("UPL-9001"), XLSX_MIME))
+    assert_ok(at)
+    errors = texts(at.error)
+    assert any("não é um banco de dados do Painel" in e for e in errors), errors
+    assert not at.get("button") or not any(b.label == "Confirmar importação" for b in at.button)

@@ -1,0 +1,137 @@
+"""The sidebar filters as users live with them: kept across page switches, in the URL, from a link,
+robust to a mangled link, and cleared by "Limpar filtros". Driven through AppTest from app.py
+against the demo database, switching to pages the way the sidebar links do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+UF_WIDGET = "flt_ufs"
+TIMEOUT = 120
+# Pages this suite switches to (whichever exist: the analysis pages are written in parallel).
+OTHER_PAGES = [p for p in ("pages/1_Motivos_de_desligamento.py", "pages/5_Casos.py", "pages/7_Qualidade_dos_dados.py")
+               if (Path(APP).parent / p).exists()]
+
+
+def app(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def caption(at: AppTest) -> str:
+    return next(c.value for c in at.caption if c.value.startswith("Filtros:"))
+
+
+def assert_ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+@pytest.fixture(autouse=True)
+def _demo(demo_db, use_db):
+    use_db(demo_db)
+
+
+@pytest.mark.parametrize("page", OTHER_PAGES)
+def test_filters_survive_page_switches(page):
+    at = app()
+    assert_ok(at)
+    at.multiselect(key=UF_WIDGET).set_value(["MG"]).run()
+    assert_ok(at)
+    assert "UF: MG" in caption(at)
+    assert at.query_params.get("uf") == "MG"
+
+    at.switch_page(page).run()
+    assert_ok(at)
+    assert at.multiselect(key=UF_WIDGET).value == ["MG"], "the sidebar still holds the filter"
+    assert "UF: MG" in caption(at), "the page says which filter it uses"
+    assert at.query_params.get("uf") == "MG", "the address bar keeps the filter"
+
+    at.switch_page("app.py").run()
+    assert_ok(at)
+    assert at.multiselect(key=UF_WIDGET).value == ["MG"]
+    assert at.query_params.get("uf") == "MG"
+
+
+def test_a_link_opens_with_its_filters():
+    at = app({"uf": "MG", "status": "desligamento"})
+    assert_ok(at)
+    assert at.multiselect(key=UF_WIDGET).value == ["MG"]
+    assert at.multiselect(key="flt_outcomes").value == ["desligamento"]
+    assert "UF: MG" in caption(at) and "Status: Desligamento" in caption(at)
+    assert at.query_params.get("uf") == "MG"
+
+
+def test_a_link_to_a_page_opens_with_its_filters():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["uf"] = "SP"
+    at.switch_page("pages/7_Qualidade_dos_dados.py").run()
+    assert_ok(at)
+    assert at.multiselect(key=UF_WIDGET).value == ["SP"]
+    assert "UF: SP" in caption(at)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"uf": "ZZ"},
+        {"uf": "<script>alert(1)</script>"},
+        {"de": "ontem", "ate": "2024-13-45"},
+        {"status": "talvez", "op": "!!!", "cidade": "MG|"},
+        {"base": "qualquer"},
+        {"caso": "abc"},
+    ],
+)
+def test_invalid_url_values_are_ignored(query):
+    at = app(query)
+    assert_ok(at)
+    assert caption(at) == "Filtros: Todos os casos"
+    assert at.multiselect(key=UF_WIDGET).value == []
+    assert "uf" not in at.query_params
+
+
+def test_invalid_values_beside_valid_ones_keep_the_valid_ones():
+    at = app({"uf": ["MG", "XX"]})
+    assert_ok(at)
+    assert at.multiselect(key=UF_WIDGET).value == ["MG"]
+
+
+def test_clear_filters_clears_everything():
+    at = app({"uf": "MG", "status": "desligamento"})
+    assert_ok(at)
+    clear = next(b for b in at.button if b.label == "Limpar filtros")
+    assert not clear.disabled
+    clear.click().run()
+    assert_ok(at)
+    assert at.multiselect(key=UF_WIDGET).value == []
+    assert at.multiselect(key="flt_outcomes").value == []
+    assert caption(at) == "Filtros: Todos os casos"
+    assert "uf" not in at.query_params and "status" not in at.query_params
+    assert next(b for b in at.button if b.label == "Limpar filtros").disabled
+
+    # …and the cleared state is what the next page gets, too.
+    at.switch_page(OTHER_PAGES[0]).run()
+    assert_ok(at)
+    assert at.multiselect(key=UF_WIDGET).value == []
+
+
+def test_custom_period_sticks_and_shows_the_date_picker():
+    at = app()
+    at.selectbox(key="flt_period").select("Personalizado…").run()
+    assert_ok(at)
+    assert at.selectbox(key="flt_period").value == "Personalizado…"
+    picker = at.date_input(key="flt_range")
+    start, end = picker.value
+    assert start <= end
+    assert at.query_params.get("de") == start.isoformat() and at.query_params.get("ate") == end.isoformat()
+    import datetime as dt
+
+    picker.set_value((dt.date(2024, 1, 1), dt.date(2024, 6, 30))).run()
+    assert_ok(at)
+    assert "01/01/2024 a 30/06/2024" in caption(at)
+    assert at.selectbox(key="flt_period").value == "Personalizado…"
