@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from . import PALETTE, empty_figure, style
+from ._layout import titled
 
 STATUS_ORDER = ("retencao_efetiva", "desligamento", "nao_se_trata_de_retencao", "aberto")
 
@@ -23,10 +24,10 @@ def monthly_outcomes(frame: pd.DataFrame) -> go.Figure:
             x=part["month"], y=part["cases"], name=str(part["outcome_label"].iloc[0]),
             marker_color=PALETTE.get(code), hovertemplate="%{x|%m/%Y}: %{y:,.0f} casos<extra>%{fullData.name}</extra>",
         )
-    fig.update_layout(barmode="stack", title="Casos por mês e status")
+    fig.update_layout(barmode="stack")
     fig.update_xaxes(tickformat="%m/%Y", title=None)
     fig.update_yaxes(title="Casos", tickformat=",.0f")
-    return style(fig)
+    return titled(style(fig), "Casos por mês e status", legend_rows=1)
 
 
 def top_bars(frame: pd.DataFrame, label: str, value: str, title: str, percent: bool = False, limit: int = 10) -> go.Figure:
@@ -40,7 +41,8 @@ def top_bars(frame: pd.DataFrame, label: str, value: str, title: str, percent: b
         textposition="outside", cliponaxis=False,
         hovertemplate="%{y}: %{x" + (":.1%" if percent else ":,.0f") + "}<extra></extra>",
     ))
-    fig.update_layout(title=title)
     fig.update_xaxes(tickformat=".0%" if percent else ",.0f", title=None)
     fig.update_yaxes(title=None, automargin=True)
-    return style(fig, height=max(260, 34 * len(top) + 80), legend=False)
+    fig = titled(style(fig, height=max(260, 34 * len(top) + 80), legend=False), title)
+    fig.update_layout(margin=dict(r=56))  # room for the value printed after the longest bar
+    return fig
