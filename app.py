@@ -17,14 +17,23 @@ if page.has_data:
     if kpis.loc["cases", "value"] == 0:
         no_data()
     else:
-        if page.filters.start is None:
+        previous = page.filters.previous_period()
+        first_day = data.compute("filter_options", page.filters.access_only()).get("min_date")
+        if previous is None:
             st.caption("Escolha um período na barra lateral para comparar com o período anterior de mesma duração.")
+        elif first_day and previous.start and previous.start < first_day:
+            st.caption(
+                f"Comparação com {previous.describe_period()}, mas os dados começam em {fmt.date(first_day)}: "
+                "o período anterior está incompleto e as variações exageram o crescimento."
+            )
+        else:
+            st.caption(f"Variações contra {previous.describe_period()}.")
         cards = [
             ("cases", "Casos", fmt.integer, "normal"),
             ("retention_rate", "Taxa de retenção", fmt.percent, "normal"),
             ("terminations", "Desligamentos", fmt.integer, "inverse"),
             ("cros_lost", "CROs perdidos", fmt.integer, "inverse"),
-            ("median_days", "Mediana de dias p/ finalizar", fmt.days, "inverse"),
+            ("median_days", "Mediana p/ finalizar", fmt.days, "inverse"),
             ("open_cases", "Casos em aberto", fmt.integer, "inverse"),
             ("lives_at_risk", "Vidas em risco", fmt.integer, "inverse"),
         ]
