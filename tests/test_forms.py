@@ -267,3 +267,36 @@ def test_forms_converted_by_libreoffice_pandoc_and_pdftotext(path):
         assert parsed[field] == expected[field], field
     if lossy:
         assert any("ilegível" in w for w in parsed["warnings"])
+
+
+def test_markdown_of_a_sheet_read_through_pandas_as_markitdown_writes_it():
+    """NaN in empty cells, 'Unnamed: N' headers, numbers as floats (CPF '52998224725.0'), dates
+    with a time: what pandas-based converters make of the workbook."""
+    import datetime as dt
+
+    from retention_analytics.forms.template import Check, Days, Decimal2, Money
+
+    def pandas_text(cell):
+        if cell is None or cell == "":
+            return "NaN"
+        if isinstance(cell, Check):
+            return cell_text(cell)
+        if isinstance(cell, dt.date):
+            return cell.strftime("%Y-%m-%d 00:00:00")
+        if isinstance(cell, (Money, Decimal2)):
+            return repr(float(cell.value))
+        if isinstance(cell, Days):
+            return f"{cell.value} dia(s)"
+        if isinstance(cell, int) or (isinstance(cell, str) and cell.isdigit()):
+            return f"{float(cell)}"
+        return cell_text(cell)
+
+    lines = []
+    for index, row in enumerate(form_grid(BASE)):
+        cells = [pandas_text(c) for c in row] + ["NaN"] * (6 - len(row))
+        if index == 0:
+            lines += ["| " + " | ".join([cells[0], *(f"Unnamed: {k}" for k in range(1, 6))]) + " |", "|---" * 6 + "|"]
+        else:
+            lines.append("| " + " | ".join(cells) + " |")
+    parsed = parse_document("planilha.md", ("## Formulário\n" + "\n".join(lines)).encode())
+    assert without_source(parsed) == without_source(BASE)

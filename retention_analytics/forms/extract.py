@@ -280,6 +280,9 @@ def _fit(fld: str, text: str) -> float | None:
     return _fit_cached(fld, text, T.is_us_locale())
 
 
+_FLOAT_DIGITS = re.compile(r"^(\d+)\.0+$")  # "51554.0": a number a converter read as a float
+
+
 @lru_cache(maxsize=65536)
 def _fit_cached(fld: str, text: str, us_locale: bool) -> float | None:
     # us_locale is part of the key: "05/10/24" fits a date either way, "1,234" does not.
@@ -287,6 +290,8 @@ def _fit_cached(fld: str, text: str, us_locale: bool) -> float | None:
     raw = text.strip()
     if not raw:
         return None
+    if kind in ("cro", "cpf", "cnpj"):
+        raw = _FLOAT_DIGITS.sub(r"\1", raw)
     folded = T.fold(raw)
     has_letters = bool(re.search(r"[A-Za-zÀ-ÿ]", raw))
     numberish = bool(re.fullmatch(r"[-R$\s\d.,/()%]+", raw))
@@ -869,12 +874,13 @@ def _convert(record: dict[str, Any], values: dict[str, str]) -> None:
             elif kind == "uf":
                 record[fld] = raw.upper() if is_uf(raw) else _uf_from_name(raw) or raw.upper()[:2]
             elif kind == "cro":
+                raw = _FLOAT_DIGITS.sub(r"\1", raw)
                 record[fld] = re.sub(r"\D", "", re.sub(r"(?i)cro\s*[-/]?\s*[a-z]{2}", "", raw)) or None
             elif kind == "cpf":
-                chars = document_chars(raw)
+                chars = document_chars(_FLOAT_DIGITS.sub(r"\1", raw))
                 record[fld] = chars.zfill(11) if chars.isdigit() and len(chars) < 11 else chars
             elif kind == "cnpj":
-                chars = document_chars(raw)
+                chars = document_chars(_FLOAT_DIGITS.sub(r"\1", raw))
                 record[fld] = chars.zfill(14) if chars.isdigit() and len(chars) < 14 else chars
             elif kind == "person_type":
                 record[fld] = _person_type(raw)

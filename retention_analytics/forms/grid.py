@@ -85,6 +85,10 @@ def clean_cell(text: str) -> str:
     return _SPACES.sub(" ", normalize_checkboxes(text).replace("\r", " ").replace("\n", " ")).strip()
 
 
+# What pandas-based converters (markitdown) write into a sheet's empty cells and headers.
+_EMPTY_MARKERS = re.compile(r"^(?:nan|NaN|None|NaT|<NA>|Unnamed: \d+)$")
+
+
 def row_from_texts(texts: list[str], tabular: bool) -> Row:
     """A row of cells at column positions 0, 1, 2… (spreadsheets, CSV, tables)."""
-    return Row([Cell(clean_cell(t), float(i), float(i + 1)) for i, t in enumerate(texts)], tabular)
+    return Row([Cell(_EMPTY_MARKERS.sub("", clean_cell(t)), float(i), float(i + 1)) for i, t in enumerate(texts)], tabular)
