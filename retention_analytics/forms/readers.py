@@ -237,14 +237,7 @@ def _pandoc_table(lines: list[str], start: int) -> tuple[int, Grid]:
     columns = [m.start() for m in re.finditer(r"-+", lines[rule])]
 
     def cut(block: list[str]) -> Row:
-        cells = [""] * len(columns)
-        for text in block:
-            for k, col in enumerate(columns):
-                end = columns[k + 1] if k + 1 < len(columns) else None
-                piece = text[col:end] if end is not None else text[col:]
-                if piece.strip():
-                    cells[k] = f"{cells[k]} {piece.strip()}".strip()
-        return row_from_texts([_unmarkdown(c) for c in cells], True)
+        return _cut_columns(block, columns)
 
     rows: Grid = []
     header = [lines[i] for i in range(header_start, rule) if lines[i].strip()]
