@@ -19,19 +19,15 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-if not (ROOT / "retention_analytics" / "forms" / "extract.py").exists():
-    pytest.skip("the parser (forms/extract.py) is not there yet", allow_module_level=True)
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from retention_analytics.brazil import UFS, cnpj_check_digits, cpf_check_digits, municipalities  # noqa: E402
-from retention_analytics.demo import EXTENSIONS, FORMATS, generate_corpus, render  # noqa: E402
-from retention_analytics.forms import parse_document  # noqa: E402
-from retention_analytics.record import RECORD_KEYS, comparable, empty_record  # noqa: E402
-from retention_analytics.text import collapse, strip_accents  # noqa: E402
-from retention_analytics.vocab import ACTIONS, OUTCOMES, REASONS, SECTORS  # noqa: E402
+from retention_analytics.brazil import UFS, cnpj_check_digits, cpf_check_digits, municipalities
+from retention_analytics.demo import EXTENSIONS, FORMATS, generate_corpus, render
+from retention_analytics.forms import parse_document
+from retention_analytics.record import RECORD_KEYS, comparable, empty_record
+from retention_analytics.text import collapse, strip_accents
+from retention_analytics.vocab import ACTIONS, OUTCOMES, REASONS, SECTORS
 
 # Invented people and plans; real IBGE municipality names.
 _NAMES = (
