@@ -27,6 +27,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from ..store.prepare import die_with_parent
 from .generator import ANCHOR, Defect, DemoForm, generate_corpus, generate_records
 from .render import EXTENSIONS, FORMATS, TEMPLATES, render
 
@@ -54,7 +55,7 @@ def write_corpus(
     workers = os.cpu_count() or 1
     can_fork = "fork" in mp.get_all_start_methods() and threading.active_count() == 1
     if can_fork and workers > 1 and len(forms) >= 200:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"), initializer=die_with_parent) as pool:
             contents = pool.map(_render_form, forms, chunksize=32)
     else:
         contents = map(_render_form, forms)

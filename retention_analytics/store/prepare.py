@@ -263,11 +263,24 @@ def parse_documents(
     return [p for p in out if p is not None]
 
 
+def die_with_parent() -> None:
+    """Pool initializer: a worker ends when its parent does (Linux), so an ingest killed with
+    SIGKILL leaves no orphan parsers waiting forever on their queue."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the pool's own shutdown still applies
+
+
 def _parse_in_pool(work: list[tuple[DocumentLike, str]], workers: int) -> Iterable[ParsedDocument]:
     # fork is cheap and inherits the warm parser; only when this process runs no other threads
     # (a Streamlit server does: there, spawn).
     method = "fork" if "fork" in mp.get_all_start_methods() and threading.active_count() == 1 else "spawn"
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method), initializer=die_with_parent) as pool:
         yield from pool.map(_parse_default, work, chunksize=8)
 
 
