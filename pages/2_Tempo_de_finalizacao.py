@@ -2,7 +2,7 @@
 
 Days to close as a histogram and as box plots per operator and per analyst, median/p75/p90 per
 operator, the share closed within 30/60/90 days, and the open cases by age with the oldest ones
-listed (personal data masked). Every chart has its table with downloads of exactly that frame.
+listed (personal data masked, unless an admin asked to see it: audited, ui/audit.py). Every chart has its table with downloads of exactly that frame.
 
 Thin on purpose: it reads the filters, asks ui/data.py for the numbers and draws; it computes no
 metric itself.
@@ -12,7 +12,8 @@ import streamlit as st
 
 from retention_analytics import formatting as fmt
 from retention_analytics.charts import closure as charts
-from retention_analytics.ui import data
+from retention_analytics.metrics.tables import TABLES
+from retention_analytics.ui import audit, data
 from retention_analytics.ui.page import Page, chart, no_data, show_table, start_page
 
 def draw(page: Page) -> None:
@@ -80,9 +81,15 @@ def draw(page: Page) -> None:
         st.metric("Casos em aberto", fmt.integer(open_cases))
         st.caption("Idade = hoje − data de referência do caso (início, abertura do protocolo ou data do formulário).")
         show_table(bands, "open_by_age_band", page, key="open_age_table")
-    st.markdown("**Os casos em aberto mais antigos** (dados pessoais mascarados)")
-    oldest = data.table("oldest_open_cases", page.filters)
-    show_table(oldest, "oldest_open_cases", page, key="oldest_open_table", height=320)
+    revealed = audit.reveal(page, "casos em aberto mais antigos")
+    if revealed:  # an admin's audited unmasked view: the same rows and columns, unmasked
+        oldest = data.compute("oldest_open_cases", page.filters, reveal=True)
+        oldest = oldest[[c for c in TABLES["oldest_open_cases"].columns if c in oldest.columns]]
+        st.markdown("**Os casos em aberto mais antigos** (dados pessoais visíveis, registrado na auditoria)")
+    else:
+        oldest = data.table("oldest_open_cases", page.filters)
+        st.markdown("**Os casos em aberto mais antigos** (dados pessoais mascarados)")
+    show_table(oldest, "oldest_open_cases", page, key="oldest_open_table", height=320, revealed=revealed)
 
 
 page = start_page("Tempo de finalização", "⏱️")

@@ -18,6 +18,19 @@ from retention_analytics.ui.page import Page, chart, no_data, show_table, start_
 
 METRIC_KEY = "coverage_map_metric"
 DEFAULT_METRIC = "cases"
+# A national store has ~10 thousand cities with cases (thousands with a gap): more rows than anyone
+# reads on screen, and formatting them costs seconds per rerun. The lists show (and their downloads
+# hold) the first CITY_LIMIT in their order — gaps first, most lives first — like the data-quality
+# lists; the CLI (`export coverage_city`) gives every city.
+CITY_LIMIT = 1000
+
+
+def _capped(frame, what: str, table: str):
+    if len(frame) <= CITY_LIMIT:
+        return frame
+    st.caption(f"Mostrando as {fmt.integer(CITY_LIMIT)} primeiras de {fmt.integer(len(frame))} {what} (na ordem da "
+               f"tabela). A lista completa: `python -m retention_analytics export {table}` no terminal.")
+    return frame.head(CITY_LIMIT)
 
 
 def draw(page: Page) -> None:
@@ -76,13 +89,13 @@ def draw(page: Page) -> None:
         st.success("Nenhuma cidade com lacuna de cobertura nos filtros escolhidos.")
     else:
         st.markdown(f"**{fmt.integer(len(gaps))} cidades com lacuna, da que tem mais vidas à que tem menos**")
-        show_table(gaps, "coverage_gaps", page, key="coverage_gaps_table", height=320)
+        show_table(_capped(gaps, "cidades com lacuna", "coverage_gaps"), "coverage_gaps", page, key="coverage_gaps_table", height=320)
 
     # ------------------------------------------------------------------ every city
     st.divider()
     st.subheader("Todas as cidades com casos")
     cities = data.table("coverage_city", page.filters)
-    show_table(cities, "coverage_city", page, key="coverage_city_table", height=360)
+    show_table(_capped(cities, "cidades", "coverage_city"), "coverage_city", page, key="coverage_city_table", height=360)
 
 
 page = start_page("Cobertura da rede", "🗺️")

@@ -7,8 +7,14 @@ checkbox of actions, reasons and sectors, notes, signatories, the parser's warni
 versions of the same protocol and a download of the original file. The chosen case lives in the
 URL (`?caso=ID`), so a copied link opens it.
 
+Access: the list and the form come through the user's filters, which always carry their operator
+restriction, so a case of another operator — by click, protocol list or `?caso=` link — is "não
+encontrado". Personal data is masked unless an admin switched "Mostrar dados pessoais" on, and then
+each view and download is recorded in the audit log first (ui/audit.py). The original document
+holds everything unmasked, so only admins get its download, audited on click.
+
 It must not query the database or unmask anything itself: it draws what data.compute returns
-(already masked) and only fetches the original file's bytes for its download button.
+and only fetches the original file's bytes for its (audited) download button.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import streamlit as st
 from retention_analytics import formatting as fmt
 from retention_analytics.filters import STATUS_LABELS
 from retention_analytics.store import StoreError
+from retention_analytics.ui import audit
 from retention_analytics.ui import case_view as cv
 from retention_analytics.ui import data, state
 from retention_analytics.ui.page import Page, no_data, show_table, start_page
@@ -92,7 +99,7 @@ def _draw_list() -> pd.DataFrame:
     total = data.compute("cases_count", page.filters, search=search or None)
     if total == 0:
         if search:
-            st.info(f"Nenhum caso encontrado para “{search}”. Confira a grafia ou busque por outro dado.")
+            st.info(f"Nenhum caso encontrado para “{cv.inline_md(search)}”. Confira a grafia ou busque por outro dado.")
         elif page.filters.is_empty():
             st.info("Ainda não há casos no banco de dados. Importe formulários na página **Importar**.")
             st.page_link("pages/6_Importar.py", label="Importar formulários", icon="📥")
@@ -109,7 +116,9 @@ def _draw_list() -> pd.DataFrame:
         number = int(left.number_input(f"Página ({fmt.integer(pages)} no total)", min_value=1, max_value=pages,
                                        step=1, key=_PAGE_WIDGET))
     first = (number - 1) * PAGE_SIZE
-    rows = data.compute("cases", page.filters, search=search or None, limit=PAGE_SIZE, offset=first)
+    revealed = audit.reveal(page, "lista de casos")
+    rows = data.compute("cases", page.filters, search=search or None, limit=PAGE_SIZE, offset=first,
+                        **({"reveal": True} if revealed else {}))
     shown = rows[[c for c in _LIST_COLUMNS if c in rows.columns]].copy()
     shown["status"] = shown["status"].map(lambda s: STATUS_LABELS.get(s, s)).astype("object")
     last = first + len(shown)
@@ -117,14 +126,16 @@ def _draw_list() -> pd.DataFrame:
     st.caption(
         f"{fmt.integer(total)} {found}"
         + (f" · mostrando {fmt.integer(first + 1)}–{fmt.integer(last)}" if pages > 1 else "")
-        + " · clique numa linha para abrir o formulário. CPF e CNPJ aparecem mascarados."
+        + " · clique numa linha para abrir o formulário."
+        + (" Dados pessoais visíveis (registrado na auditoria)." if revealed else " CPF e CNPJ aparecem mascarados.")
     )
 
     # The table's key follows what it lists: a new search or page is a new table with nothing
     # selected, so a row number picked in the old list never opens a case of the new one.
     listing = hashlib.sha1(repr((page.filters, search, number)).encode()).hexdigest()[:12]
     key = f"casos_tabela_{listing}"
-    event = show_table(shown.reset_index(drop=True), "cases", page, key=key, height=360, selectable=True)
+    event = show_table(shown.reset_index(drop=True), "cases", page, key=key, height=360, selectable=True,
+                       revealed=revealed)
     picks: dict[str, int | None] = st.session_state.setdefault(_PICKS, {})
     chosen_rows = list(getattr(getattr(event, "selection", None), "rows", None) or [])
     if chosen_rows and chosen_rows[0] < len(shown):
@@ -170,11 +181,11 @@ def _boxes(items: list[tuple[bool, str]], columns: int = 1) -> None:
         column.markdown("  \n".join(cv.box(checked, label) for checked, label in items[start:start + per_column]))
 
 
-def _draw_case(case: dict[str, Any]) -> None:
+def _draw_case(case: dict[str, Any], revealed: bool = False) -> None:
     case_id = int(case["case_id"])
     st.divider()
     title_col, close_col = st.columns([5, 1])
-    title_col.subheader(f"Formulário do caso {case.get('protocol_number') or case_id}")
+    title_col.subheader(f"Formulário do caso {cv.inline_md(case.get('protocol_number') or case_id)}")
     close_col.button("Fechar caso", key="casos_fechar", on_click=_open, args=(None,), width="stretch")
     status = cv.status_label(case)
     color = {"Retenção Efetiva": "green", "Desligamento": "orange", "Não se trata de Retenção": "violet"}.get(status, "gray")
@@ -190,7 +201,7 @@ def _draw_case(case: dict[str, Any]) -> None:
             st.button(f"Abrir a versão seguinte (caso {newer})", key="casos_newer", on_click=_open, args=(int(newer),))
 
     st.markdown("##### Dados do formulário")
-    fields = cv.header_fields(case)
+    fields = cv.header_fields(case, reveal=revealed)
     for start in range(0, len(fields), 4):
         for column, (label, value) in zip(st.columns(4), fields[start:start + 4]):
             column.markdown(f":gray[{cv.md(label)}]  \n{cv.md(value)}")
@@ -203,7 +214,7 @@ def _draw_case(case: dict[str, Any]) -> None:
     _boxes(cv.outcome_checklist(case), columns=3)
 
     st.markdown("##### Contatos")
-    contacts = cv.contacts(case)
+    contacts = cv.contacts(case, reveal=revealed)
     if not contacts:
         st.caption("Nenhum contato registrado no formulário.")
     for contact in contacts:
@@ -254,6 +265,10 @@ def _draw_case(case: dict[str, Any]) -> None:
             if vid != case_id:
                 right.button("Abrir", key=f"casos_versao_{vid}", on_click=_open, args=(vid,), width="stretch")
 
+    user = page.user
+    if user is None or not user.is_admin:
+        st.caption("O documento original tem os dados pessoais sem máscara: só um administrador pode baixá-lo.")
+        return
     try:
         original = data.store().document_bytes(case_id)
     except StoreError as exc:
@@ -263,18 +278,21 @@ def _draw_case(case: dict[str, Any]) -> None:
         name, content = original
         st.download_button(
             "⬇️ Baixar o documento original",
-            data=content,
+            # Made on click, after the audit log has the download (no file when it cannot be recorded).
+            data=audit.audited_download(user, page.title, f"documento original do caso {case_id}", None,
+                                        lambda: content, action=audit.ORIGINAL),
             file_name=name,
             mime=mimetypes.guess_type(name)[0] or "application/octet-stream",
             key=f"casos_original_{case_id}",
             on_click="ignore",
-            help="O arquivo exatamente como foi importado (contém os dados pessoais sem máscara).",
+            help="O arquivo exatamente como foi importado (contém os dados pessoais sem máscara; o download "
+                 "fica registrado na auditoria).",
         )
 
 
 if page.has_data:
     if bad_link is not None:
-        st.warning(f"O link pede o caso “{bad_link}”, que não é um número de caso válido. Escolha um caso na lista.")
+        st.warning(f"O link pede o caso “{cv.inline_md(bad_link[:40])}”, que não é um número de caso válido. Escolha um caso na lista.")
     before = st.session_state.get(_CASE)
     _draw_list()
     chosen = st.session_state.get(_CASE)
@@ -282,6 +300,9 @@ if page.has_data:
         _remember_url(chosen)  # a row was clicked in this run: the address bar follows at once
     if chosen is not None:
         detail = data.compute("case_detail", page.filters, case_id=int(chosen))
+        revealed_case = detail is not None and audit.reveal(page, f"caso {int(chosen)}")
+        if revealed_case:  # only after the view is in the audit log
+            detail = data.compute("case_detail", page.filters, case_id=int(chosen), reveal=True)
         if detail is None:
             st.warning(
                 f"O caso {chosen} não foi encontrado (ou não é de uma operadora que você pode ver). "
@@ -290,4 +311,4 @@ if page.has_data:
             _open(None)
             _remember_url(None)
         else:
-            _draw_case(detail)
+            _draw_case(detail, revealed=revealed_case)

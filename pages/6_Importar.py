@@ -6,6 +6,9 @@ Portuguese); nothing is written until "Confirmar importação", which stores the
 transaction and shows what happened (new, replaced, duplicate, rejected and why). The store's data
 version changes with the write, so every page shows the new cases on its next run.
 
+Who may import (auth.py): admins anything; a gestor only forms of their own operators (the rest
+is refused in the preview and never stored, see ui/importer.py); an analista only reads.
+
 It must not parse or write by itself (retention_analytics.ui.importer does) and must never show
 a traceback: every failure is a Portuguese message saying what failed, in which file, and what to do.
 """
@@ -17,11 +20,15 @@ import streamlit as st
 from retention_analytics import formatting as fmt
 from retention_analytics.store import IngestSummary, StoreError
 from retention_analytics.ui import data, importer
+from retention_analytics.ui.case_view import inline_md as md
 from retention_analytics.ui.page import start_page
 
 # Filters do not apply to an import, so the sidebar shows only the page list (the filters stay
 # in session state and in the URL for the other pages).
 page = start_page("Importar formulários", "📥", sidebar_filters=False)
+if page.user is None or not page.user.may_import:
+    st.info("Seu papel (analista) só consulta os dados. Para importar formulários, peça a um gestor ou administrador.")
+    st.stop()
 
 _ROUND = "_import_uploader_round"  # a new uploader key after an import empties the uploader
 _PREVIEW = "_import_preview"  # the parsed batch of the files now in the uploader
@@ -48,10 +55,10 @@ def _draw_summary(summary: IngestSummary) -> None:
     st.dataframe(importer.summary_frame(summary), hide_index=True, width="stretch")
     for result in summary.results:
         if result.status == "rejected":
-            st.error(f"**{result.name}** foi rejeitado: {result.reason}", icon="🚫")
+            st.error(f"**{md(result.name)}** foi rejeitado: {md(result.reason)}", icon="🚫")
     new_cases = [r for r in summary.results if r.case_id is not None]
     for result in new_cases[:_SHOW_CASE_LINKS]:
-        st.page_link("pages/5_Casos.py", label=f"Abrir o caso {result.protocol_number or result.case_id}",
+        st.page_link("pages/5_Casos.py", label=f"Abrir o caso {md(result.protocol_number or result.case_id)}",
                      icon="🗂️", query_params={"caso": str(result.case_id)})
     if summary.rejected:
         st.page_link("pages/7_Qualidade_dos_dados.py", label="Ver todos os documentos rejeitados", icon="🧹")
@@ -70,12 +77,14 @@ def _draw_preview(preview: importer.Preview) -> bool:
     columns[3].metric("Rejeitados", fmt.integer(len(preview.rejected)))
     st.dataframe(preview.frame(), hide_index=True, width="stretch")
     for parsed in preview.rejected:
-        st.error(f"**{parsed.name}** não pode ser lido como formulário: {parsed.reason}", icon="🚫")
+        st.error(f"**{md(parsed.name)}** não pode ser lido como formulário: {md(parsed.reason)}", icon="🚫")
+    for name, reason in preview.refused:
+        st.error(f"**{md(name)}** não será importado: {md(reason)}", icon="⛔")
     if preview.with_warnings:
         with st.expander(f"Avisos da leitura ({fmt.integer(len(preview.with_warnings))} formulário(s))"):
             for parsed in preview.with_warnings:
-                st.markdown(f"**{parsed.name}**")
-                st.markdown("\n".join(f"- {w}" for w in parsed.warnings))
+                st.markdown(f"**{md(parsed.name)}**")  # names and warnings quote the file: text, not markdown
+                st.markdown("\n".join(f"- {md(w)}" for w in parsed.warnings))
     if preview.rejected:
         st.caption("Arquivos rejeitados também são guardados ao confirmar, para aparecerem em **Qualidade dos dados**.")
     if not st.button("Confirmar importação", type="primary", key="import_confirm"):
@@ -83,7 +92,7 @@ def _draw_preview(preview: importer.Preview) -> bool:
 
     bar = st.progress(0.1, text=f"Gravando {fmt.integer(len(preview.parsed))} documento(s)…")
     try:
-        summary = importer.commit(data.store(), preview)
+        summary = importer.commit(data.store(), preview, page.user)
     except StoreError as exc:
         bar.empty()
         st.error(f"A importação não foi gravada: {exc}", icon="⚠️")
@@ -133,7 +142,7 @@ else:
             uploads.append(importer.Upload(uploaded.name, uploaded.getvalue()))
         except Exception as exc:  # noqa: BLE001 - a broken upload is a message, not a traceback
             st.error(
-                f"Não foi possível receber **{uploaded.name}** ({type(exc).__name__}). Envie o arquivo de novo.",
+                f"Não foi possível receber **{md(uploaded.name)}** ({type(exc).__name__}). Envie o arquivo de novo.",
                 icon="⚠️",
             )
     preview = st.session_state.get(_PREVIEW)
@@ -144,7 +153,7 @@ else:
             bar.progress(min(1.0, done / total) if total else 1.0, text=f"Lendo {done} de {total or done}: {name}")
 
         try:
-            preview = importer.prepare(data.store(), uploads, progress)
+            preview = importer.prepare(data.store(), uploads, progress, page.user)
         except StoreError as exc:
             preview = None
             st.error(f"Não foi possível conferir os arquivos no banco de dados: {exc}", icon="⚠️")

@@ -38,6 +38,15 @@ def empty_db(tmp_path_factory) -> Path:
     return store.path
 
 
+@pytest.fixture(autouse=True)
+def _no_users_file(monkeypatch, tmp_path_factory):
+    """Every test starts without a users file (so the app is in its local demo mode) and without
+    RETENTION_USER, whatever the machine running the suite has in data/users.toml. Tests about
+    login point RETENTION_USERS at their own file."""
+    monkeypatch.setenv("RETENTION_USERS", str(tmp_path_factory.getbasetemp() / "sem_usuarios.toml"))
+    monkeypatch.delenv("RETENTION_USER", raising=False)
+
+
 @pytest.fixture
 def use_db(monkeypatch):
     """Point the app at a database for the rest of the test: `use_db(demo_db)`."""

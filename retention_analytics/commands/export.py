@@ -6,6 +6,11 @@ text.key; UFs; a city by name; status; period). json prints an array of row obje
 English column names (numbers as numbers) to stdout; csv goes to stdout or --output; xlsx needs a
 file (--output, or the Portuguese download name in the current folder).
 
+The CLI is an administrator's tool run on the server (whoever runs it can read the database file
+anyway), so it exports every operator by default; `--user NOME` (or RETENTION_USER) applies that
+dashboard user's operator restriction, to produce exactly a gestor's view. Personal data is masked
+as on screen.
+
 It must not define metrics or formats itself (metrics and export do) nor write to the database.
 """
 
@@ -90,7 +95,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="fim do período (inclusive)")
     parser.add_argument("--period-basis", choices=("referencia", "final"), default="referencia",
                         help="data do período: referencia (início do caso, padrão) ou final (data final)")
+    parser.add_argument("--user", default=None, metavar="USUÁRIO",
+                        help="exporta só o que este usuário do painel pode ver (as operadoras dele); "
+                             "padrão: RETENTION_USER, ou tudo (a linha de comando é uma ferramenta do administrador)")
     parser.set_defaults(func=run)
+
+
+def _user_scope(args: argparse.Namespace):
+    """The users-file user whose view to export (--user or RETENTION_USER), or None for everything.
+
+    The CLI runs on the server with direct access to the database file, so it is an administrator's
+    tool; --user is for producing a gestor's own extract with exactly their restriction."""
+    import os
+
+    from .. import auth
+
+    name = args.user or os.environ.get("RETENTION_USER")
+    if not name:
+        return None
+    try:
+        users = auth.load_users()
+        user = users.get(auth.normalize_username(name))
+    except auth.AuthError as exc:
+        raise CommandError(str(exc)) from None
+    if user is None:
+        raise CommandError(f"Usuário {name!r} não encontrado no arquivo de usuários {auth.users_path()}.")
+    return user
 
 
 def _match_keys(given: list[str], options, what: str) -> tuple[str, ...]:
@@ -142,7 +172,9 @@ def run(args: argparse.Namespace) -> int:
     if bad_ufs:
         raise CommandError(f"UF inválida: {', '.join(bad_ufs)}.")
     store = open_db(args, must_exist=True)
-    options = metrics.filter_options(store)
+    user = _user_scope(args)
+    scope = user.restrict(Filters()) if user else Filters()
+    options = metrics.filter_options(store, scope)
     filters = Filters(
         operators=_match_keys(args.operator, options["operators"], "Operadora"),
         analysts=_match_keys(args.analyst, options["analysts"], "Analista"),
@@ -154,6 +186,8 @@ def run(args: argparse.Namespace) -> int:
         end=args.end,
         period_basis="finished" if args.period_basis == "final" else "reference",
     )
+    if user is not None:
+        filters = user.restrict(filters)  # part of every query's where(): nothing else leaks
     df = metrics.compute(args.table, store, filters)
     description = filters.describe(names=options["names"])
     data = export.export_bytes(df, args.table, args.format, description)

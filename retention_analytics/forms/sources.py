@@ -3,7 +3,9 @@
 Every form reaches the parser and the store as a `Document` (a display name and its bytes), so a
 form inside a zip inside a folder is handled like a file given on the command line. Archives are
 opened defensively: names with `..` or absolute paths are flattened, nested archives are expanded
-one level deep, and size limits stop zip bombs before they are inflated. It must not parse forms.
+one level deep, and size limits stop zip bombs before they are inflated (declared sizes and ratio
+checked before a member is opened, bytes actually inflated counted as they are read). Names that
+come from outside (uploads) go through `safe_upload_name`. It must not parse forms.
 """
 
 from __future__ import annotations
@@ -32,6 +34,17 @@ class Document:
     error: str | None = None  # set when the document could not even be read (too big, bad zip)
 
 
+def _pt_int(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
+def limit_text() -> str:
+    """The size limit as people read it: "20 MB" (or "64 KB" for a limit under a megabyte)."""
+    if MAX_FILE_BYTES >= 1024 * 1024:
+        return f"{MAX_FILE_BYTES // (1024 * 1024)} MB"
+    return f"{max(1, MAX_FILE_BYTES // 1024)} KB"
+
+
 def extension(name: str) -> str:
     return PurePosixPath(name.lower()).suffix
 
@@ -48,13 +61,20 @@ def _safe_member_name(name: str) -> str:
     return "/".join(parts) or "sem_nome"
 
 
+def safe_upload_name(name: str) -> str:
+    """A file name that came from outside (a browser upload) as it may be stored and shown: no
+    control characters, no `..`, drive letters or leading slashes, at most 200 characters."""
+    printable = "".join(ch for ch in str(name or "") if ch.isprintable())
+    return _safe_member_name(printable)[-200:]
+
+
 def expand_archive(name: str, data: bytes, depth: int = 0) -> Iterator[Document]:
     """The forms inside a .zip, each as a Document; a broken archive yields one Document with an error."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = [m for m in archive.infolist() if not m.is_dir()]
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        yield Document(name, data, f"O arquivo .zip está corrompido ou incompleto ({exc}). Gere o .zip novamente e reenvie.")
+    except Exception as exc:  # noqa: BLE001 - BadZipFile, struct.error…: a hostile archive is a message
+        yield Document(name, data, f"O arquivo .zip está corrompido ou incompleto ({type(exc).__name__}). Gere o .zip novamente e reenvie.")
         return
     if len(members) > MAX_ARCHIVE_MEMBERS:
         yield Document(name, data, f"O .zip tem {len(members)} arquivos; o limite é {MAX_ARCHIVE_MEMBERS}. Divida-o em partes menores.")
@@ -63,6 +83,7 @@ def expand_archive(name: str, data: bytes, depth: int = 0) -> Iterator[Document]
     if declared > MAX_ARCHIVE_TOTAL_BYTES:
         yield Document(name, data, "O .zip descompactado passaria de 1 GB; divida-o em partes menores.")
         return
+    inflated = 0  # bytes actually read out of this archive: headers can lie about sizes
     for member in members:
         inner = f"{name}:{_safe_member_name(member.filename)}"
         base = PurePosixPath(member.filename).name
@@ -71,20 +92,26 @@ def expand_archive(name: str, data: bytes, depth: int = 0) -> Iterator[Document]
         if not is_supported(member.filename):
             yield Document(inner, b"", f"Formato não suportado ({extension(member.filename) or 'sem extensão'}). Envie .xlsx, .csv, .docx, .pdf, .txt, .md ou .zip.")
             continue
-        if member.file_size > MAX_FILE_BYTES or (
-            member.compress_size and member.file_size / member.compress_size > MAX_COMPRESSION_RATIO and member.file_size > 1024 * 1024
-        ):
-            yield Document(inner, b"", f"Arquivo grande demais ou compressão suspeita ({member.file_size:,} bytes descompactados); o limite é {MAX_FILE_BYTES // (1024 * 1024)} MB.")
+        # Both checks use the sizes the archive declares, before anything is inflated.
+        if member.file_size > MAX_FILE_BYTES:
+            yield Document(inner, b"", f"Arquivo grande demais: {_pt_int(member.file_size)} bytes descompactado; o limite é {limit_text()}. Não foi descompactado.")
+            continue
+        if member.compress_size and member.file_size / member.compress_size > MAX_COMPRESSION_RATIO and member.file_size > 1024 * 1024:
+            yield Document(inner, b"", f"Arquivo recusado por compressão suspeita (um .zip que se expande {_pt_int(member.file_size // member.compress_size)} vezes, como um “zip bomb”). Não foi descompactado; envie os formulários sem compactar.")
             continue
         try:
             with archive.open(member) as fh:
                 content = fh.read(MAX_FILE_BYTES + 1)
-        except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, RuntimeError) as exc:
-            yield Document(inner, b"", f"Não foi possível extrair do .zip ({exc}). O arquivo pode estar corrompido ou protegido por senha.")
+        except Exception as exc:  # noqa: BLE001 - zlib.error, EOFError, bad CRC, password: one member's problem
+            yield Document(inner, b"", f"Não foi possível extrair do .zip ({type(exc).__name__}). O arquivo pode estar corrompido ou protegido por senha.")
             continue
         if len(content) > MAX_FILE_BYTES:
-            yield Document(inner, b"", f"Arquivo maior que o limite de {MAX_FILE_BYTES // (1024 * 1024)} MB.")
+            yield Document(inner, b"", f"Arquivo maior que o limite de {limit_text()}.")
             continue
+        inflated += len(content)
+        if inflated > MAX_ARCHIVE_TOTAL_BYTES:
+            yield Document(inner, b"", "O .zip descompactado passou de 1 GB; os arquivos restantes não foram lidos. Divida-o em partes menores.")
+            return
         if extension(member.filename) in ARCHIVE_EXTENSIONS:
             if depth >= 1:
                 yield Document(inner, b"", "Arquivos .zip dentro de .zip dentro de .zip não são aceitos; descompacte um nível.")
@@ -97,7 +124,7 @@ def expand_archive(name: str, data: bytes, depth: int = 0) -> Iterator[Document]
 def documents_from_bytes(name: str, data: bytes) -> Iterator[Document]:
     """One uploaded file as Documents: itself, or the forms inside it when it is a .zip."""
     if len(data) > MAX_FILE_BYTES and extension(name) not in ARCHIVE_EXTENSIONS:
-        yield Document(name, b"", f"Arquivo maior que o limite de {MAX_FILE_BYTES // (1024 * 1024)} MB.")
+        yield Document(name, b"", f"Arquivo maior que o limite de {limit_text()}.")
     elif extension(name) in ARCHIVE_EXTENSIONS:
         yield from expand_archive(name, data)
     elif not is_supported(name):
@@ -130,7 +157,7 @@ def iter_documents(paths: Iterable[str | os.PathLike]) -> Iterator[Document]:
             yield Document(name, b"", f"Arquivo não encontrado ou sem permissão de leitura ({exc.strerror}).")
             continue
         if size > MAX_FILE_BYTES and extension(name) not in ARCHIVE_EXTENSIONS:
-            yield Document(name, b"", f"Arquivo maior que o limite de {MAX_FILE_BYTES // (1024 * 1024)} MB.")
+            yield Document(name, b"", f"Arquivo maior que o limite de {limit_text()}.")
             continue
         try:
             data = path.read_bytes()

@@ -7,7 +7,8 @@ is computed in exactly one place. Rates are 0–1 shares; days are numbers of da
 
 It must not import streamlit, format values for display (formatting.py does), pull whole tables
 into Python (aggregate in SQL; lists are limited or paged) or show unmasked personal data
-(privacy.py masks CPF, CNPJ, phones and e-mails of every row it returns).
+(privacy.py masks CPF, CNPJ, phones and e-mails of every row it returns; only `reveal=True`, asked
+by a caller that checked the user's role and wrote the audit log first, skips the masking).
 """
 
 from __future__ import annotations
@@ -160,12 +161,12 @@ def open_by_age_band(con: Any, f: Filters | None = None, as_of: dt.date | None =
 
 
 def oldest_open_cases(con: Any, f: Filters | None = None, as_of: dt.date | None = None,
-                      limit: int = 20) -> pd.DataFrame:
+                      limit: int = 20, reveal: bool = False) -> pd.DataFrame:
     """The `limit` oldest open cases: case_id, protocol_number, operator_key, operator, analyst, uf,
-    city, dentist_name, cpf and cnpj (masked), reference_date, age_days, outcome,
+    city, dentist_name, cpf and cnpj (masked unless `reveal`), reference_date, age_days, outcome,
     last_contact_on, contacts."""
     out = run(con, "oldest_open_cases", _f(f), as_of=_today(as_of), limit=max(0, int(limit)))
-    return _mask_frame(out)
+    return out if reveal else _mask_frame(out)
 
 
 # --------------------------------------------------------------------------- network coverage
@@ -276,12 +277,16 @@ def _search_params(search: str | None) -> dict[str, Any]:
 
 
 def _mask_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """CPF, CNPJ and the CPFs, CNPJs, phones and e-mails inside free text (notes, other plans, file
+    names: people name files after the dentist's CPF) masked (privacy.py)."""
     out = df.copy()
     if "cpf" in out:
         out["cpf"] = out["cpf"].map(lambda v: None if v is None or pd.isna(v) else privacy.mask_cpf(v)).astype("object")
     if "cnpj" in out:
         out["cnpj"] = out["cnpj"].map(lambda v: None if v is None or pd.isna(v) else privacy.mask_cnpj(v)).astype("object")
-    for column in ("general_note", "note", "other_plans"):
+    # Warnings and rejection reasons quote what the form said (a CPF typed in the wrong field).
+    for column in ("general_note", "note", "other_plans", "source", "file_name", "warnings", "message",
+                   "rejection_reason"):
         if column in out:
             out[column] = out[column].map(
                 lambda v: None if v is None or pd.isna(v) else privacy.mask_text(v)
@@ -290,17 +295,19 @@ def _mask_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def cases(con: Any, f: Filters | None = None, search: str | None = None, limit: int | None = None,
-          offset: int = 0, reason: str | None = None) -> pd.DataFrame:
+          offset: int = 0, reason: str | None = None, reveal: bool = False) -> pd.DataFrame:
     """One row per current case, newest first, personal data masked: case_id, protocol_number,
     status, operator_key, operator, analyst, uf, city, ibge_code, dentist_name, cro, cro_uf, cpf,
     cnpj, person_type, requested_by, reference_date, started_on, finished_on, closure_days, lives,
     unique_cros_listed, cros_at_stake, reasons, actions, general_note, warning_count, source.
     `search` matches protocol, dentist, CRO, city, operator, analyst, file name, or CPF/CNPJ digits;
     `limit`/`offset` page the list (None = every row: for downloads). `reason` (a reason code) keeps
-    only the terminated cases citing it: the cases counted in that reason's share (reasons)."""
+    only the terminated cases citing it: the cases counted in that reason's share (reasons).
+    `reveal=True` leaves personal data unmasked: only for a user allowed to see it, and audited
+    by the caller (ui/audit.py)."""
     out = run(con, "cases", _f(f), limit=None if limit is None else max(0, int(limit)),
               offset=max(0, int(offset)), reason=_reason_param(reason), **_search_params(search))
-    return _mask_frame(out)
+    return out if reveal else _mask_frame(out)
 
 
 def cases_count(con: Any, f: Filters | None = None, search: str | None = None, reason: str | None = None) -> int:
@@ -313,7 +320,8 @@ def _reason_param(reason: str | None) -> str | None:
     return text or None
 
 
-def case_detail(con: Any, f: Filters | int | None = None, case_id: int | None = None) -> dict[str, Any] | None:
+def case_detail(con: Any, f: Filters | int | None = None, case_id: int | None = None,
+                reveal: bool = False) -> dict[str, Any] | None:
     """One stored form (current or superseded) as a dict, personal data masked, or None when it does
     not exist or the user may not see its operator (only the access restriction of `f` applies).
     Called like every summary, `case_detail(con, filters, case_id=7)`; `case_detail(con, 7)` too.
@@ -328,10 +336,19 @@ def case_detail(con: Any, f: Filters | int | None = None, case_id: int | None = 
         case_id = int(case_id)
     except (TypeError, ValueError):
         return None
+    if not 0 < case_id < 2**63:  # a link's ?caso=99999999999999999999 is no case, not an overflow
+        return None
     rows = run_records(con, "case_detail", scope, case_id=case_id)
     if not rows:
         return None
     record = rows[0]
+    for name in ("reasons", "actions", "sectors", "signatories", "warnings", "versions"):
+        record[name] = list(record.get(name) or [])
+    if reveal:  # only for a user allowed to see it, audited by the caller (ui/audit.py)
+        return record
+    record["source"] = privacy.mask_text(record.get("source"))
+    record["versions"] = [{**v, "source": privacy.mask_text(v.get("source"))} for v in record["versions"]]
+    record["warnings"] = [privacy.mask_text(w) for w in record["warnings"]]
     record["cpf"] = privacy.mask_cpf(record.get("cpf"))
     record["cnpj"] = privacy.mask_cnpj(record.get("cnpj"))
     for column in ("general_note", "other_plans"):
@@ -339,8 +356,6 @@ def case_detail(con: Any, f: Filters | int | None = None, case_id: int | None = 
     record["contacts"] = [
         {**contact, "note": privacy.mask_text(contact.get("note"))} for contact in (record.get("contacts") or [])
     ]
-    for name in ("reasons", "actions", "sectors", "signatories", "warnings", "versions"):
-        record[name] = list(record.get(name) or [])
     return record
 
 
@@ -375,12 +390,12 @@ def quality(con: Any, f: Filters | None = None, limit: int = 200) -> dict[str, p
     blank_fields = blank_fields.sort_values(["blank", "field"], ascending=[False, True]).reset_index(drop=True)
     return {
         "summary": run(con, "quality_summary", f, all_operators=everyone),
-        "warnings": run(con, "quality_warnings", f, limit=limit),
-        "warning_messages": run(con, "quality_warning_messages", f, limit=limit),
+        "warnings": _mask_frame(run(con, "quality_warnings", f, limit=limit)),
+        "warning_messages": _mask_frame(run(con, "quality_warning_messages", f, limit=limit)),
         "blank_fields": blank_fields,
         "unmatched_cities": run(con, "quality_unmatched_cities", f),
-        "superseded": run(con, "quality_superseded", f, limit=limit),
-        "rejected": run(con, "quality_rejected", f, all_operators=everyone, limit=limit),
+        "superseded": _mask_frame(run(con, "quality_superseded", f, limit=limit)),
+        "rejected": _mask_frame(run(con, "quality_rejected", f, all_operators=everyone, limit=limit)),
     }
 
 

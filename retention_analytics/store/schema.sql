@@ -151,3 +151,18 @@ create table if not exists municipalities (
 -- Columns added after the first release: `create table if not exists` does not touch an existing
 -- table, so files created by an earlier version get them here (no-ops on new files).
 alter table documents add column if not exists source_error varchar;
+
+-- Who saw personal data unmasked, downloaded an original document or logged in (LGPD): one row
+-- per event, never updated or deleted by the app. `filters` is the filters in words (describe()).
+create sequence if not exists audit_id_seq start 1;
+create table if not exists audit_log (
+    audit_id bigint primary key,
+    logged_at timestamp not null,
+    username varchar not null,
+    role varchar,
+    action varchar not null,    -- 'ver_dados_pessoais', 'exportar_dados_pessoais', 'baixar_original', 'login', …
+    page varchar,               -- the page or command, in Portuguese
+    target varchar,             -- which table or case
+    filters varchar,
+    detail varchar
+);

@@ -12,7 +12,14 @@ parser improves.
 
 DuckDB allows one writing process, or several reading ones, per file. The Streamlit app reads
 while the CLI may write, so connections here are short-lived, readers open read-only, and opening
-retries for a while on a lock conflict before failing with a clear Portuguese message.
+retries for a while on a lock conflict before failing with a clear Portuguese message. Writers
+of other processes go before new readers (an intent lock on "<db>.lock", see _writer_intent), so
+a CLI import is not starved by a busy app. A failed write (a full disk included) rolls the whole
+batch back and says so in Portuguese; the file then opens with the data it had before.
+
+`record_audit` / `audit_entries` keep the LGPD audit log (who saw personal data unmasked, who
+downloaded an original, who logged in); those writes do not bump the data version. Backups and
+restores live in backup.py.
 
 This module must not parse forms itself (that is `forms`), compute metrics (that is `metrics`, on
 the views in views.sql) or print anything (the CLI and the UI render `IngestSummary`).
@@ -147,6 +154,70 @@ def _is_lock_conflict(exc: Exception) -> bool:
         or "Conflicting lock" in text
         or "different configuration" in text  # same process, other mode: wait for it to close
     )
+
+
+# --- Across processes: writers first -----------------------------------------------------------
+# DuckDB's own file lock has no queue: a CLI `ingest` retrying to open the file read-write can be
+# starved by an app whose many threads keep short read-only connections open one after another
+# (measured: 30 s and a timeout with six busy readers). So a writer first takes an exclusive
+# flock on "<db>.lock" and holds it while it waits for and uses the file; a reader, before opening,
+# waits until no writer holds it. Readers never hold it (they take it shared and let go at once),
+# so they never block each other, and a writer only waits for the queries already running.
+# Correctness still rests on DuckDB's lock; this only orders who gets the file next.
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: DuckDB's lock and retries only
+    fcntl = None  # type: ignore[assignment]
+
+_INTENT_POLL = 0.02  # s between tries: readers wait at most this long after a writer is done
+
+
+def intent_path(path: Path) -> Path:
+    return Path(f"{path}.lock")
+
+
+@contextmanager
+def _writer_intent(path: Path, deadline: float) -> Iterator[None]:
+    fd = None
+    if fcntl is not None and path.parent.exists():
+        try:
+            fd = os.open(intent_path(path), os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError:
+            fd = None  # read-only folder: no writer can write here anyway; DuckDB will say so
+    try:
+        while fd is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise StoreBusyError(_busy_message(path, "")) from None
+                time.sleep(_INTENT_POLL)
+        yield
+    finally:
+        if fd is not None:
+            os.close(fd)  # closing releases the flock
+
+
+def _wait_for_writers(path: Path, deadline: float) -> None:
+    if fcntl is None:
+        return
+    try:
+        fd = os.open(intent_path(path), os.O_RDONLY)
+    except OSError:
+        return  # no writer ever announced itself here
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    return  # let opening the file decide (it retries, then says "ocupado")
+                time.sleep(_INTENT_POLL)
+    finally:
+        os.close(fd)
 
 
 # --- Schema -------------------------------------------------------------------------------------
@@ -325,6 +396,39 @@ def _supersede(con: duckdb.DuckDBPyConnection) -> list[tuple[int, int]]:
     ).fetchall()
 
 
+# views.sql's derived relations the store keeps a copy of (`<name>_cache`, read through `<name>`).
+DERIVED_RELATIONS: tuple[str, ...] = ("case_facts", "operator_names", "analyst_names", "filter_choices")
+# Physical order of the facts copy: most pages filter by operator and UF and sort or bucket by
+# date, so DuckDB's per-row-group min/max (zone maps) skip most of the file under such filters.
+FACTS_ORDER = "operator_key, uf, reference_date, case_id"
+
+
+def _refresh_derived(con: duckdb.DuckDBPyConnection, case_ids: list[int] | None = None) -> None:
+    """Bring the cached copies of views.sql's live relations up to date, inside the caller's write
+    transaction (so readers see the copies and the cases of one commit together).
+
+    With `case_ids` (the forms a batch added plus those it superseded) only those facts rows are
+    replaced; without, or when there is no copy yet, everything is rebuilt in FACTS_ORDER. The
+    names and the sidebar's counts are small aggregates and are always recomputed.
+    """
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_name = 'case_facts_cache'"
+    ).fetchall()[0][0]
+    if case_ids is None or not exists:
+        con.execute(f"create or replace table case_facts_cache as select * from case_facts_live order by {FACTS_ORDER}")
+    elif case_ids:
+        ids = sorted(set(case_ids))
+        con.execute("delete from case_facts_cache where list_contains($ids, case_id)", {"ids": ids})
+        # case_facts_of (views.sql) computes only these cases: an upload into a store of a million
+        # cases costs milliseconds here, not a rebuild.
+        con.execute("insert into case_facts_cache select * from case_facts_of($ids::bigint[])", {"ids": ids})
+    con.execute("create or replace view case_facts as select * from case_facts_cache")
+    # The others are small aggregates over case_facts (now the copy): always recomputed whole.
+    for name in DERIVED_RELATIONS[1:]:  # constants
+        con.execute(f"create or replace table {name}_cache as select * from {name}_live")
+        con.execute(f"create or replace view {name} as select * from {name}_cache")
+
+
 def _bump_data_version(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         """
@@ -332,6 +436,26 @@ def _bump_data_version(con: duckdb.DuckDBPyConnection) -> None:
         on conflict (key) do update set value = cast(cast(meta.value as bigint) + 1 as varchar)
         """
     )
+
+
+_DISK_FULL = ("No space left on device", "Disk full", "disk is full", "ENOSPC", "Errno 28")
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, OSError) and exc.errno == 28:
+        return True
+    return any(marker.lower() in str(exc).lower() for marker in _DISK_FULL)
+
+
+def write_error_message(exc: BaseException, path: Path, what: str) -> str:
+    """Why a write failed, for users: a full disk is named as such (it is the usual cause, and the
+    one a user can fix); anything else keeps its technical detail for support."""
+    if is_disk_full(exc):
+        return (
+            f"{what}: não há espaço livre no disco onde fica o banco de dados ({path.parent}). Libere espaço "
+            "e tente de novo. Os dados já existentes não foram alterados."
+        )
+    return f"{what} ({type(exc).__name__}: {exc}). Os dados já existentes não foram alterados."
 
 
 def _fmt_when(value: dt.datetime | None) -> str:
@@ -362,22 +486,50 @@ class Store:
                 f"O banco de dados {self.path} ainda não existe. Importe formulários "
                 "(`python -m retention_analytics ingest PASTA`) ou gere a demonstração (`demo`)."
             )
-        write = not read_only
+        if not read_only:
+            with self.exclusive() as started:
+                con = self._open(False, started)
+                try:
+                    yield con
+                finally:
+                    con.close()
+            return
         lock = _lock_for(self.path)
         started = time.monotonic()
-        if not lock.acquire(write, self.lock_timeout):
-            raise StoreBusyError(
-                f"O banco de dados {self.path} está ocupado por outra tarefa deste mesmo programa há mais de "
-                f"{pt_float(self.lock_timeout)} s. Aguarde a importação em andamento terminar e tente de novo."
-            )
+        if not lock.acquire(False, self.lock_timeout):
+            raise StoreBusyError(self._busy_here())
         try:
-            con = self._open(read_only, started)
+            # A writer of another process waiting for the file goes first (see _writer_intent).
+            _wait_for_writers(self.path, started + self.lock_timeout)
+            con = self._open(True, started)
             try:
                 yield con
             finally:
                 con.close()
         finally:
-            lock.release(write)
+            lock.release(False)
+
+    @contextmanager
+    def exclusive(self) -> Iterator[float]:
+        """Hold off every other writer and every new reader of this file, in this process (the
+        readers-writer lock) and in the others using Store (the intent lock); yields when the wait
+        started. Opening DuckDB read-write inside it is then a matter of the current readers
+        finishing their short queries. Used by writes, backup and restore."""
+        lock = _lock_for(self.path)
+        started = time.monotonic()
+        if not lock.acquire(True, self.lock_timeout):
+            raise StoreBusyError(self._busy_here())
+        try:
+            with _writer_intent(self.path, started + self.lock_timeout):
+                yield started
+        finally:
+            lock.release(True)
+
+    def _busy_here(self) -> str:
+        return (
+            f"O banco de dados {self.path} está ocupado por outra tarefa deste mesmo programa há mais de "
+            f"{pt_float(self.lock_timeout)} s. Aguarde a importação em andamento terminar e tente de novo."
+        )
 
     def _open(self, read_only: bool, started: float) -> duckdb.DuckDBPyConnection:
         delay = 0.05
@@ -398,13 +550,17 @@ class Store:
                 delay = min(delay * 2, 1.0)
 
     @contextmanager
-    def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """One write transaction: committed (with data_version bumped) or rolled back entirely."""
+    def _transaction(self, bump_version: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One write transaction: committed (with data_version bumped) or rolled back entirely.
+
+        `bump_version=False` for writes that change no number on any page (the audit log): a bump
+        would throw away every cached summary of the app for nothing."""
         with self.connect(read_only=False) as con:
             con.begin()
             try:
                 yield con
-                _bump_data_version(con)
+                if bump_version:
+                    _bump_data_version(con)
                 con.commit()
             except BaseException:
                 try:
@@ -433,6 +589,9 @@ class Store:
                 for name, table in tables.items():
                     con.execute(f"delete from {name}")  # name: a constant of _vocab_tables
                     _insert_arrow(con, name, table.schema, table.to_pylist())
+                # views.sql just pointed every derived relation back at its live definition, and the
+                # vocabularies it joins may have changed: rebuild the copies.
+                _refresh_derived(con)
                 con.execute(
                     "insert into meta (key, value) values ('created_at', ?) on conflict (key) do nothing",
                     [dt.datetime.now().isoformat(timespec="seconds")],
@@ -442,6 +601,8 @@ class Store:
         except StoreError:
             raise
         except duckdb.Error as exc:
+            if is_disk_full(exc):
+                raise StoreError(write_error_message(exc, self.path, f"Não foi possível preparar o banco de dados {self.path}")) from exc
             raise StoreError(f"Não foi possível preparar o banco de dados {self.path}: {exc}") from exc
 
     # --- meta ----------------------------------------------------------------------------------
@@ -545,12 +706,48 @@ class Store:
         except StoreError:
             raise
         except Exception as exc:
-            raise StoreError(
-                f"A importação foi cancelada e nada deste lote foi gravado ({type(exc).__name__}: {exc}). "
-                "Os dados já existentes não foram alterados."
-            ) from exc
+            raise StoreError(write_error_message(exc, self.path, "A importação foi cancelada e nada deste lote foi gravado")) from exc
         summary.write_seconds = time.perf_counter() - started
         return summary
+
+    def bulk_insert_cases(self, tables: dict[str, pa.Table], origin: str = "demo", is_demo: bool = True) -> None:
+        """Write prepared case rows (no documents) into an empty store, in one transaction.
+
+        For synthetic stores (demo/synth.py): `tables` maps "cases" and child tables to Arrow
+        tables in CASE_SCHEMA / CHILD_SCHEMAS, with ids, case keys, is_current and superseded_by
+        already resolved. The document id sequence is moved past the ids used, so a later ingest
+        into the same file cannot collide with them. Refuses a store that already holds cases.
+        """
+        with self._transaction() as con:
+            if con.execute("select count(*) from cases").fetchall()[0][0]:
+                raise StoreError(f"O banco {self.path} já tem casos; a carga em massa só vale para um banco vazio.")
+            for name, schema in (("cases", CASE_SCHEMA), *CHILD_SCHEMAS.items()):
+                data = tables.get(name)
+                if data is None or not data.num_rows:
+                    continue
+                view = f"_bulk_{name}"
+                columns = ", ".join(schema.names)
+                # Not cast to `schema` here: dictionary-encoded text goes to DuckDB as it is (it
+                # reads it as VARCHAR) instead of a million strings materialized in Python first.
+                con.register(view, data.select(schema.names))
+                try:
+                    con.execute(f"insert into {name} ({columns}) select {columns} from {view}")
+                finally:
+                    con.unregister(view)
+            rows = tables["cases"].num_rows if "cases" in tables else 0
+            last_id = con.execute("select coalesce(max(case_id), 0) from cases").fetchall()[0][0]
+            con.execute("select max(nextval('document_id_seq')) from range(?)", [int(last_id)]).fetchall()
+            superseded = con.execute("select count(*) from cases where not is_current").fetchall()[0][0]
+            now = dt.datetime.now().replace(microsecond=0)
+            con.execute(
+                """
+                insert into ingest_batches (batch_id, started_at, finished_at, origin, documents_new, superseded)
+                values (nextval('batch_id_seq'), ?, ?, ?, ?, ?)
+                """,
+                [now, now, origin, rows, superseded],
+            )
+            self._set_meta(con, "is_demo", "true" if is_demo else "false")
+            _refresh_derived(con)
 
     def _write_batch(self, con: duckdb.DuckDBPyConnection, parsed: list[ParsedDocument], origin: str) -> IngestSummary:
         # Another process may have stored the same bytes since the batch was parsed: those become
@@ -598,6 +795,7 @@ class Store:
         )
         _insert_cases(con, [(doc_id, p) for doc_id, (p, _) in zip(ids, to_store) if p.case is not None])
         changes = _supersede(con)
+        _refresh_derived(con, [*ids, *(old for old, _ in changes)])
 
         by_id: dict[int, FileResult] = {}
         for doc_id, (p, result) in zip(ids, to_store):
@@ -725,6 +923,7 @@ class Store:
             con.unregister("_reparsed")
         _insert_cases(con, [(doc_id, p) for doc_id, p in parsed if p.case is not None])
         changes = _supersede(con)
+        _refresh_derived(con)
 
         results: list[FileResult] = []
         for doc_id, p in parsed:
@@ -803,3 +1002,86 @@ class Store:
             return None
         name = re.split(r"[/\\:]", row[0])[-1] or "formulario"
         return name, bytes(row[1])
+
+    def case_key_operators(self, case_keys: list[str]) -> dict[str, set[str]]:
+        """case_key → operator keys of the stored forms with that key (any version): lets the
+        importer refuse a gestor's form that would replace another operator's case."""
+        if not case_keys or not self.path.exists():
+            return {}
+        with self.connect(read_only=True) as con:
+            con.register("_keys", pa.table({"case_key": pa.array(sorted(set(case_keys)), pa.string())}))
+            try:
+                rows = con.execute(
+                    "select distinct c.case_key, coalesce(c.operator_key, '') from cases c "
+                    "join _keys k on k.case_key = c.case_key"
+                ).fetchall()
+            finally:
+                con.unregister("_keys")
+        out: dict[str, set[str]] = {}
+        for case_key, operator_key in rows:
+            out.setdefault(case_key, set()).add(operator_key)
+        return out
+
+    # --- audit log -----------------------------------------------------------------------------
+
+    def record_audit(
+        self,
+        username: str,
+        action: str,
+        *,
+        role: str | None = None,
+        page: str | None = None,
+        target: str | None = None,
+        filters: str | None = None,
+        detail: str | None = None,
+    ) -> None:
+        """Append one event to `audit_log` (who, when, what, where, under which filters).
+
+        Raises StoreError when it cannot be written: callers showing personal data must then keep
+        it masked (no unaudited unmasked view). Does not bump the data version.
+        """
+        row = [username, role, action, page, target, filters, detail]
+        for attempt in (1, 2):
+            try:
+                with self._transaction(bump_version=False) as con:
+                    con.execute(
+                        """
+                        insert into audit_log (audit_id, logged_at, username, role, action, page, target, filters, detail)
+                        values (nextval('audit_id_seq'), ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                        [dt.datetime.now().replace(microsecond=0), *row],
+                    )
+                return
+            except duckdb.CatalogException:
+                if attempt == 2:
+                    raise StoreError(f"O banco de dados {self.path} não tem o registro de auditoria.") from None
+                self.ensure_schema()  # a file made before audit_log existed: add it, then retry
+            except StoreError:
+                raise
+            except duckdb.Error as exc:
+                raise StoreError(write_error_message(exc, self.path, "O registro de auditoria não foi gravado")) from exc
+
+    def audit_entries(self, limit: int = 200, username: str | None = None, action: str | None = None,
+                      since: dt.datetime | None = None) -> list[dict[str, Any]]:
+        """The newest audit events first, optionally of one user / one action / since a moment."""
+        clauses, params = ["true"], []
+        if username:
+            clauses.append("username = ?")
+            params.append(username)
+        if action:
+            clauses.append("action = ?")
+            params.append(action)
+        if since:
+            clauses.append("logged_at >= ?")
+            params.append(since)
+        try:
+            with self.connect(read_only=True) as con:
+                result = con.execute(
+                    f"select audit_id, logged_at, username, role, action, page, target, filters, detail "  # noqa: S608
+                    f"from audit_log where {' and '.join(clauses)} order by audit_id desc limit ?",  # fixed clauses
+                    [*params, max(0, int(limit))],
+                )
+                columns = [d[0] for d in result.description]
+                return [dict(zip(columns, r)) for r in result.fetchall()]
+        except duckdb.CatalogException:
+            return []  # a file made before audit_log existed has no events

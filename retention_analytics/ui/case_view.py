@@ -5,7 +5,8 @@ with its mark, contacts in order, versions, and markdown escaping.
 of each list, as labels; the page shows the form as it was filled, so these helpers lay the
 vocabularies (vocab.py) out again and mark what was checked (☒) and what was not (☐).
 
-It must not import streamlit, query the database or unmask anything: it formats what it is given.
+It must not import streamlit, query the database or unmask anything: it formats what it is given
+(masking again what a caller forgot to mask, unless told `reveal=True` for an audited unmasked view).
 """
 
 from __future__ import annotations
@@ -37,13 +38,24 @@ def md(value: Any) -> str:
     return _MARKDOWN_SPECIALS.sub(r"\\\1", text).replace("\n", "  \n")
 
 
+_INLINE_SPECIALS = re.compile(r"([\\`*_{}\[\]()#|<>~$])")
+
+
+def inline_md(value: Any) -> str:
+    """Text from outside (file names, reasons quoting a form, names) inside a markdown sentence:
+    links, images, HTML, emphasis and LaTeX made literal; periods and hyphens left as they are, so
+    "lote.zip:form-1.xlsx" reads (and is found by tests) as written."""
+    text = "" if value is None else str(value)
+    return _INLINE_SPECIALS.sub(r"\\\1", text).replace("\n", " ")
+
+
 def yes_no(value: Any) -> str:
     if value is None or fmt.is_missing(value):
         return fmt.MISSING
     return "SIM" if value else "NÃO"
 
 
-def header_value(field: str, record: dict[str, Any]) -> str:
+def header_value(field: str, record: dict[str, Any], reveal: bool = False) -> str:
     """One header field as people read it (pt-BR dates, money and numbers; "—" when blank)."""
     value = record.get(field)
     if field in _DATES:
@@ -65,18 +77,18 @@ def header_value(field: str, record: dict[str, Any]) -> str:
         return labels.get(value, str(value).replace("_", " ").capitalize())
     if field == "city" and value and not record.get("city_official"):
         return f"{value} (não encontrada no IBGE)"
-    if field in ("cpf", "cnpj") and value and "*" not in str(value):
+    if field in ("cpf", "cnpj") and value and "*" not in str(value) and not reveal:
         # metrics.case_detail masks these already (a mask has "*"); this only guards against a
         # caller handing over an unmasked record. Masking a mask again would erase it to "***".
         value = (privacy.mask_cpf if field == "cpf" else privacy.mask_cnpj)(value)
-    if field == "other_plans" and value:
+    if field == "other_plans" and value and not reveal:
         value = privacy.mask_text(value)  # free text: masking twice leaves it as it was
     return fmt.MISSING if fmt.is_missing(value) or value == "" else str(value)
 
 
-def header_fields(record: dict[str, Any]) -> list[tuple[str, str]]:
+def header_fields(record: dict[str, Any], reveal: bool = False) -> list[tuple[str, str]]:
     """(Portuguese label, value text) for every header field, in the form's order."""
-    return [(label, header_value(field, record)) for field, label in HEADER_LABELS.items()]
+    return [(label, header_value(field, record, reveal)) for field, label in HEADER_LABELS.items()]
 
 
 def status_label(record: dict[str, Any]) -> str:
@@ -123,15 +135,15 @@ def box(checked: bool, label: str) -> str:
     return f"{CHECKED} **{md(label)}**" if checked else f"{UNCHECKED} {md(label)}"
 
 
-def contacts(record: dict[str, Any]) -> list[dict[str, str]]:
-    """The contacts in order as {title, date, note} texts, notes masked."""
+def contacts(record: dict[str, Any], reveal: bool = False) -> list[dict[str, str]]:
+    """The contacts in order as {title, date, note} texts, notes masked (unless `reveal`)."""
     out = []
     for contact in sorted(record.get("contacts") or [], key=lambda c: c.get("number") or 0):
         out.append(
             {
                 "title": f"{contact.get('number')}º contato",
                 "date": fmt.date(contact.get("date")) if contact.get("date") else "sem data",
-                "note": privacy.mask_text(contact.get("note")) or "",
+                "note": (contact.get("note") if reveal else privacy.mask_text(contact.get("note"))) or "",
             }
         )
     return out

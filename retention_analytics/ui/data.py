@@ -4,7 +4,12 @@ Every summary is cached under (database, data version, summary, filters, argumen
 the same filters is served from memory, and any committed write (an upload, a CLI ingest) bumps
 the data version so the next interaction computes afresh — no restart, no stale numbers.
 
-It must not draw anything except through streamlit's caching decorators.
+While another process writes (a CLI `ingest`), reads wait for it (Store retries for up to
+RETENTION_DB_LOCK_TIMEOUT seconds); only when the database stays busy longer, or cannot be read at
+all, does a page stop with a Portuguese message and a "Tentar de novo" button (`stop_busy`,
+`stop_unavailable`) — never a traceback.
+
+It must not draw anything except through streamlit's caching decorators and those two messages.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import streamlit as st
 
 from .. import metrics
 from ..filters import Filters
-from ..store import Store, StoreError, default_db_path
+from ..store import Store, StoreBusyError, StoreError, default_db_path
 
 
 def db_path() -> Path:
@@ -34,51 +39,129 @@ def store() -> Store:
     return _store(str(db_path()))
 
 
+# path → (file signature, data version, is_demo or None): see data_version.
+_VERSIONS: dict[str, tuple[tuple[Any, ...], int, bool | None]] = {}
+
+
+def _signature(path: Path) -> tuple[Any, ...]:
+    """What any committed write changes: the database file and its write-ahead log (inode, size,
+    modification time). A commit appends to the log; a checkpoint rewrites the file and drops the
+    log; a restore swaps the file."""
+    out: list[Any] = []
+    for part in (path, Path(f"{path}.wal")):
+        try:
+            info = part.stat()
+        except OSError:
+            out.append(None)
+        else:
+            out.append((info.st_ino, info.st_size, info.st_mtime_ns))
+    return tuple(out)
+
+
 def data_version(s: Store | None = None) -> int:
-    """-1 when there is no database yet (the pages show how to create one)."""
+    """-1 when there is no database yet (the pages show how to create one).
+
+    Asked several times per page run (it keys every cached summary): opening DuckDB to read it
+    costs ~20 ms each time, so it is read again only when the file changed since the last read
+    (`_signature`); the signature is taken before the read, so a write landing in between makes
+    the next call read again."""
     s = s or store()
     if not s.path.exists():
         return -1
+    signature = _signature(s.path)
+    known = _VERSIONS.get(str(s.path))
+    if known is not None and known[0] == signature:
+        return known[1]
     try:
-        return s.data_version()
+        version = s.data_version()
+    except StoreBusyError as exc:
+        stop_busy(exc)
     except StoreError:
         return -1
+    _VERSIONS[str(s.path)] = (signature, version, None)
+    return version
 
 
 @st.cache_data(show_spinner=False, max_entries=1024, ttl=6 * 3600)
 def _compute(path: str, version: int, name: str, filters: Filters, kwargs: tuple[tuple[str, Any], ...]) -> Any:
     function = getattr(metrics, name)
-    return function(_store(path), filters, **dict(kwargs))
+    # One read-only connection for the whole summary (some run several queries): opening DuckDB
+    # costs ~20 ms, more than most queries.
+    with _store(path).connect() as con:
+        return function(con, filters, **dict(kwargs))
 
 
 def compute(name: str, filters: Filters, **kwargs: Any) -> Any:
     """`metrics.<name>(store, filters, **kwargs)`, cached per data version. Frames are copies."""
     s = store()
-    result = _compute(str(s.path), data_version(s), name, filters, tuple(sorted(kwargs.items())))
+    try:
+        result = _compute(str(s.path), data_version(s), name, filters, tuple(sorted(kwargs.items())))
+    except StoreBusyError as exc:
+        stop_busy(exc)
+    except StoreError as exc:
+        stop_unavailable(exc)
     return result.copy() if isinstance(result, pd.DataFrame) else result
 
 
 @st.cache_data(show_spinner=False, max_entries=64, ttl=6 * 3600)
 def _table(path: str, version: int, name: str, filters: Filters) -> pd.DataFrame:
-    return metrics.compute(name, _store(path), filters)
+    with _store(path).connect() as con:  # one connection per summary, as in _compute
+        return metrics.compute(name, con, filters)
 
 
 def table(name: str, filters: Filters) -> pd.DataFrame:
     """An exportable summary (metrics.TABLES) exactly as downloads and the CLI give it."""
     s = store()
-    return _table(str(s.path), data_version(s), name, filters).copy()
+    try:
+        return _table(str(s.path), data_version(s), name, filters).copy()
+    except StoreBusyError as exc:
+        stop_busy(exc)
+    except StoreError as exc:
+        stop_unavailable(exc)
 
 
 def is_demo() -> bool:
     s = store()
-    if data_version(s) < 0:
+    version = data_version(s)
+    if version < 0:
         return False
+    known = _VERSIONS.get(str(s.path))
+    if known is not None and known[1] == version and known[2] is not None:
+        return known[2]  # marking a file as a demo is a write: a new version reads it again
     try:
-        return s.is_demo()
+        demo = s.is_demo()
+    except StoreBusyError as exc:
+        stop_busy(exc)
     except StoreError:
         return False
+    if known is not None and known[1] == version:
+        _VERSIONS[str(s.path)] = (known[0], version, demo)
+    return demo
 
 
 def clear_caches() -> None:
     _compute.clear()
     _table.clear()
+    _VERSIONS.clear()
+
+
+BUSY_MESSAGE = (
+    "O banco de dados está ocupado com uma importação em andamento e não respondeu a tempo. "
+    "Nada foi perdido: tente de novo em instantes."
+)
+
+
+def stop_busy(exc: StoreBusyError | None = None) -> None:
+    """The database stayed locked by another process past the wait: say so and end this run.
+
+    (StoreBusyError's own text names the file and process: useful in the server log, noise here.)"""
+    st.warning(BUSY_MESSAGE, icon="⏳")
+    st.button("Tentar de novo", key="_retention_retry_busy")
+    st.stop()
+
+
+def stop_unavailable(exc: StoreError) -> None:
+    """The database cannot be read (not ours, damaged, no permission): its Portuguese reason."""
+    st.error(f"Não foi possível ler o banco de dados: {exc}", icon="⚠️")
+    st.button("Tentar de novo", key="_retention_retry_unavailable")
+    st.stop()

@@ -11,6 +11,13 @@ inside its transaction, so a file stored meanwhile by someone else still comes b
 instead of being stored twice. Personal data in the previews is masked (privacy.py) like
 everywhere else on screen.
 
+Access (auth.py): an admin imports anything. A gestor (given as `user`) imports only forms of
+their own operators: a form of another operator, an unreadable file (it belongs to no operator),
+or a form whose protocol number belongs to another operator's case (it would replace that case)
+is refused, shown in the preview and never stored; duplicates are described without naming the
+stored file, which may be another operator's. Upload names are cleaned (no `..`, no control
+characters) before they are stored or shown.
+
 It must not import streamlit or draw anything, and it must never raise for one bad file: a file
 that cannot be read becomes a rejected document with a Portuguese reason (stored on commit, so
 the data-quality page lists it). Only a problem with the database itself raises (StoreError,
@@ -21,18 +28,26 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .. import formatting as fmt
 from .. import privacy
 from ..filters import STATUS_LABELS
-from ..forms.sources import Document, documents_from_bytes
+from ..forms.sources import Document, documents_from_bytes, safe_upload_name
 from ..store import IngestSummary, ParsedDocument, Store, parse_documents
 from ..store.summary import STATUS_LABELS as RESULT_LABELS
 
+if TYPE_CHECKING:
+    from ..auth import User
+
 Progress = Callable[[int, "int | None", str], None]
+
+# What a gestor is told about a duplicate: the stored original may be another operator's file.
+GENERIC_DUPLICATE = "Duplicado: este arquivo já tinha sido importado; nada foi gravado de novo."
+REFUSED_LABEL = "recusado (fora das suas operadoras)"
 
 # What the preview says will happen to each form (the summary then says what did happen).
 PLANNED_LABELS: dict[str, str] = {
@@ -73,6 +88,8 @@ class Preview:
 
     fingerprint: str
     parsed: list[ParsedDocument] = field(default_factory=list)
+    # (file name, Portuguese reason) of forms this user may not import: never stored.
+    refused: list[tuple[str, str]] = field(default_factory=list)
 
     def count(self, *statuses: str) -> int:
         return sum(1 for p in self.parsed if p.status in statuses)
@@ -113,6 +130,10 @@ class Preview:
                     "Observação": privacy.mask_text(p.reason) or "",
                 }
             )
+        for name, reason in self.refused:
+            rows.append({column: fmt.MISSING for column in _PREVIEW_COLUMNS}
+                        | {"Arquivo": name, "Situação": REFUSED_LABEL, "Avisos": 0,
+                           "Observação": privacy.mask_text(reason) or ""})
         return pd.DataFrame(rows, columns=_PREVIEW_COLUMNS)
 
 
@@ -134,34 +155,73 @@ def read_uploads(uploads: Iterable[Upload]) -> list[Document]:
     Document with a Portuguese error instead of an exception."""
     documents: list[Document] = []
     for upload in uploads:
+        name = safe_upload_name(upload.name)  # "../../etc/passwd.xlsx" → "etc/passwd.xlsx"
         try:
-            documents += list(documents_from_bytes(upload.name, upload.data))
+            documents += list(documents_from_bytes(name, upload.data))
         except Exception as exc:  # noqa: BLE001 - one bad upload must never break the page
-            documents.append(Document(upload.name, upload.data, UNREADABLE_UPLOAD.format(kind=type(exc).__name__)))
+            documents.append(Document(name, upload.data, UNREADABLE_UPLOAD.format(kind=type(exc).__name__)))
     return documents
 
 
-def prepare(store: Store, uploads: list[Upload], progress: Progress | None = None) -> Preview:
+def prepare(store: Store, uploads: list[Upload], progress: Progress | None = None,
+            user: "User | None" = None) -> Preview:
     """Parse the uploads without writing; bytes the store already holds come back as duplicates.
 
     Works before the database exists (the first import creates it): then nothing is a duplicate
-    except a file repeated within the uploads themselves.
+    except a file repeated within the uploads themselves. With a `user` restricted to some
+    operators, forms outside them are moved to `refused` (see the module docstring).
     """
     documents = read_uploads(uploads)
     if store.path.exists():
         parsed = store.parse_documents(documents, progress)
     else:
         parsed = parse_documents(documents, progress)
-    return Preview(fingerprint(uploads), parsed)
+    preview = Preview(fingerprint(uploads), parsed)
+    if user is not None and user.scope is not None:
+        _restrict(store, preview, user)
+    return preview
 
 
-def commit(store: Store, preview: Preview) -> IngestSummary:
+def _restrict(store: Store, preview: Preview, user: "User") -> None:
+    """Keep only what `user` may import; the rest goes to `preview.refused` with the reason."""
+    scope = user.scope or frozenset()
+    owners = store.case_key_operators([p.case_key for p in preview.parsed if p.case is not None and p.case_key])
+    yours = ", ".join(user.operators) or "nenhuma"
+    kept: list[ParsedDocument] = []
+    for p in preview.parsed:
+        if p.status == "duplicate":
+            kept.append(replace(p, reason=GENERIC_DUPLICATE))
+        elif p.case is None:
+            preview.refused.append((p.name, f"não pode ser lido como formulário: {p.reason}"))
+        elif not user.may_see_operator(p.case.get("operator")):
+            operator = p.case.get("operator") or "não informada"
+            preview.refused.append((p.name, f"a operadora do formulário ({operator}) não está entre as suas ({yours}). "
+                                            "Peça a um administrador para importá-lo."))
+        elif owners.get(p.case_key, set()) - scope:
+            protocol = p.case.get("protocol_number") or p.case_key
+            preview.refused.append((p.name, f"o Nº do protocolo {protocol} já pertence a um caso de outra operadora; "
+                                            "importá-lo substituiria esse caso. Peça a um administrador."))
+        else:
+            kept.append(p)
+    preview.parsed = kept
+
+
+def commit(store: Store, preview: Preview, user: "User | None" = None) -> IngestSummary:
     """Store the previewed batch in one transaction (origin 'upload'); creates the database if needed.
 
     Raises StoreError (Portuguese) when the database cannot be written; then nothing was stored.
+    For a `user` restricted to some operators the protocol check runs again (a case may have been
+    stored since the preview) and duplicates are described without naming the stored file.
     """
     store.ensure_schema()
-    return store.write_batch(preview.parsed, origin="upload")
+    if user is not None and user.scope is not None:
+        _restrict(store, preview, user)
+    summary = store.write_batch(preview.parsed, origin="upload")
+    if user is not None and user.scope is not None:
+        for result in summary.results:
+            if result.status == "duplicate":
+                result.reason = GENERIC_DUPLICATE
+    return summary
 
 
 def summary_frame(summary: IngestSummary) -> pd.DataFrame:

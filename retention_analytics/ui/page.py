@@ -1,7 +1,9 @@
 """What every page does first and the pieces every page draws the same way.
 
-`page = start_page("Motivos de desligamento", "🦷")` sets the page up, draws the shared sidebar,
-says which filters are in force, shows the demo banner, and returns the filters; pages then call
+`page = start_page("Motivos de desligamento", "🦷")` sets the page up, asks who is logged in
+(login.py: the login screen stops the run until someone is), draws the shared sidebar with the
+user's operators only, says which filters are in force, shows the demo banner, and returns the
+filters (always carrying the user's access restriction); pages then call
 `data.compute(...)`, draw a chart with `chart(...)` and a table with `show_table(...)`, which
 formats it the pt-BR way and offers the CSV and XLSX of exactly that frame.
 
@@ -19,9 +21,14 @@ import streamlit as st
 
 from .. import export
 from .. import formatting as fmt
+from ..auth import User
 from ..filters import Filters
 from ..metrics import TABLES
-from . import data, nav, sidebar, state
+from . import audit, data, login, nav, sidebar, state
+from .case_view import inline_md as md
+
+_REVEAL_KEY = "_retention_reveal"  # the admin's "Mostrar dados pessoais", kept across page switches
+_REVEAL_WIDGET = "mostrar_dados_pessoais"
 
 
 @dataclass(frozen=True)
@@ -29,6 +36,9 @@ class Page:
     filters: Filters
     names: dict[str, dict[str, str]]
     has_data: bool
+    title: str = ""
+    user: User | None = None
+    reveal: bool = False  # the user asked to see personal data unmasked (and may): see ui/audit.py
 
     def describe(self) -> str:
         return self.filters.describe(self.names)
@@ -36,6 +46,7 @@ class Page:
 
 def start_page(title: str, icon: str = "🦷", *, sidebar_filters: bool = True, url_extra: dict[str, Any] | None = None) -> Page:
     st.set_page_config(page_title=f"{title} · Painel de Retenção", page_icon=icon, layout="wide")
+    user = login.require_user()  # stops the run at the login screen until someone is logged in
     nav.draw_nav()
     version = data.data_version()
     if version < 0:
@@ -45,19 +56,46 @@ def start_page(title: str, icon: str = "🦷", *, sidebar_filters: bool = True, 
             "`python -m retention_analytics ingest PASTA`, ou gere a demonstração com `make run`."
         )
         filters = state.current_filters()
-        return Page(filters, {}, False)
+        login.draw_user_box(user)
+        return Page(filters, {}, False, title=title, user=user)
     filters = state.current_filters()
     options = data.compute("filter_options", filters.access_only())
     if sidebar_filters:
         filters = sidebar.draw_filters(options)
+    filters = user.restrict(filters)  # belt and braces: state.current_filters already did
+    reveal = _reveal_toggle(user)
     state.sync_url(filters, url_extra)
+    login.draw_user_box(user)
     if data.is_demo():
         st.warning("Dados de demonstração: formulários fictícios gerados pelo sistema, não casos reais.", icon="🧪")
     st.title(title)
-    page = Page(filters, options.get("names", {}), True)
+    page = Page(filters, options.get("names", {}), True, title=title, user=user, reveal=reveal)
     if sidebar_filters:
-        st.caption(f"Filtros: {page.describe()}")
+        # Names in the description come from the forms (operators, analysts, cities): shown as text.
+        st.caption(f"Filtros: {md(page.describe())}")
     return page
+
+
+def _reveal_toggle(user: User) -> bool:
+    """The admin's "Mostrar dados pessoais" switch in the sidebar (off at every login; others never
+    see it). Seeded from a plain key like the filters, so it survives page switches."""
+    if not user.may_reveal:
+        st.session_state[_REVEAL_KEY] = False
+        return False
+    st.session_state[_REVEAL_WIDGET] = bool(st.session_state.get(_REVEAL_KEY, False))
+
+    def on_change() -> None:
+        st.session_state[_REVEAL_KEY] = bool(st.session_state.get(_REVEAL_WIDGET))
+
+    with st.sidebar:
+        st.toggle(
+            "Mostrar dados pessoais", key=_REVEAL_WIDGET, on_change=on_change,
+            help="CPF, CNPJ, telefones e e-mails sem máscara nas páginas Casos e Tempo de finalização. "
+                 "Cada visualização e cada download ficam registrados na auditoria (LGPD).",
+        )
+        if st.session_state.get(_REVEAL_KEY):
+            st.caption("🔓 Dados pessoais visíveis: cada visualização e download é registrado na auditoria.")
+    return bool(st.session_state.get(_REVEAL_KEY))
 
 
 def no_data(message: str = "Nenhum caso corresponde aos filtros escolhidos.") -> None:
@@ -81,9 +119,11 @@ def show_table(
     key: str | None = None,
     height: int | None = None,
     selectable: bool = False,
+    revealed: bool = False,
 ) -> Any:
     """The table as on screen (Portuguese headers, pt-BR numbers) with CSV and XLSX downloads of
-    exactly these rows and columns. Returns the selection event when `selectable`."""
+    exactly these rows and columns. Returns the selection event when `selectable`. `revealed`: the
+    frame holds unmasked personal data, so each download is recorded in the audit log first."""
     spec = TABLES.get(table_name)
     formats = spec.formats if spec else {}
     labels = spec.columns if spec else {}
@@ -96,19 +136,34 @@ def show_table(
         event = st.dataframe(shown, key=key or f"table_{table_name}", on_select="rerun", selection_mode="single-row", **kwargs)
     else:
         st.dataframe(shown, key=key, **kwargs)
-    download_buttons(df, table_name, page, key=key or table_name)
+    download_buttons(df, table_name, page, key=key or table_name, revealed=revealed)
     return event
 
 
-def download_buttons(df: pd.DataFrame, table_name: str, page: Page, key: str) -> None:
+def download_buttons(df: pd.DataFrame, table_name: str, page: Page, key: str, revealed: bool = False) -> None:
     described = page.describe()
     today = dt.date.today()
+    csv_data: Any
+    xlsx_data: Any
+    if revealed and page.user is not None:
+        # Unmasked rows: the file is made only when clicked, after the audit log has the event.
+        frame = df.copy()
+        csv_data = audit.audited_download(page.user, page.title, f"{table_name} (CSV)", described,
+                                          lambda: export.to_csv_bytes(frame, table_name, described))
+        xlsx_data = audit.audited_download(page.user, page.title, f"{table_name} (XLSX)", described,
+                                           lambda: export.to_xlsx_bytes(frame, table_name, described))
+    else:
+        csv_data = export.to_csv_bytes(df, table_name, described)
+        # The workbook only when clicked: writing one is ~100x slower than the CSV (1.5 s for the
+        # 10 thousand cities of a national store), and every rerun would pay it for every table.
+        frame = df.copy()
+        xlsx_data = lambda: export.to_xlsx_bytes(frame, table_name, described)  # noqa: E731
     # A horizontal container, not st.columns: buttons keep their natural width even when the
     # table sits in a narrow column (columns squeezed them to "⬇…").
     row = st.container(horizontal=True)
     row.download_button(
         "⬇️ CSV",
-        data=export.to_csv_bytes(df, table_name, described),
+        data=csv_data,
         file_name=export.download_name(table_name, "csv", today),
         mime="text/csv",
         key=f"csv_{key}",
@@ -117,7 +172,7 @@ def download_buttons(df: pd.DataFrame, table_name: str, page: Page, key: str) ->
     )
     row.download_button(
         "⬇️ XLSX",
-        data=export.to_xlsx_bytes(df, table_name, described),
+        data=xlsx_data,
         file_name=export.download_name(table_name, "xlsx", today),
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"xlsx_{key}",
@@ -128,4 +183,31 @@ def download_buttons(df: pd.DataFrame, table_name: str, page: Page, key: str) ->
 
 def chart(figure: Any, key: str | None = None, **kwargs: Any) -> Any:
     """A plotly figure, full width, without plotly's logo; pass on_select to make it clickable."""
-    return st.plotly_chart(figure, width="stretch", config={"displaylogo": False, "locale": "pt-BR"}, key=key, **kwargs)
+    return st.plotly_chart(_inert_labels(figure), width="stretch", config={"displaylogo": False, "locale": "pt-BR"},
+                           key=key, **kwargs)
+
+
+_LINE_BREAK = "<br>"
+
+
+def _inert(value: Any) -> Any:
+    if not isinstance(value, str) or "<" not in value and ">" not in value:
+        return value
+    parts = value.split(_LINE_BREAK)  # the charts' own line breaks stay; any other tag is text
+    return _LINE_BREAK.join(p.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") for p in parts)
+
+
+def _inert_labels(figure: Any) -> Any:
+    """Plotly draws a subset of HTML in axis labels and legends (<a href>, <b>, …): names written on
+    a form (operator, analyst, city) must show as text, not become a link. Escapes the categories
+    of every trace; the charts' own markup lives in templates and layout, which stay as they are."""
+    for trace in getattr(figure, "data", ()):
+        for attribute in ("x", "y", "labels", "ids"):
+            values = getattr(trace, attribute, None)
+            if values is not None and not isinstance(values, str) and any(isinstance(v, str) and ("<" in v or ">" in v)
+                                                                          for v in values):
+                setattr(trace, attribute, [_inert(v) for v in values])
+        name = getattr(trace, "name", None)
+        if isinstance(name, str):
+            trace.name = _inert(name)
+    return figure

@@ -5,6 +5,8 @@ when a page that does not draw it runs. So the filters live under a plain sessio
 (`FILTERS_KEY`, never a widget key) as one frozen `Filters`; the sidebar widgets are seeded from it
 on every page and write back to it in their callbacks. The URL is rewritten from it at each run,
 so a copied link opens the same view, and a first visit with a link starts from the URL.
+Whatever the URL or the widgets say, `current_filters()` always carries the logged-in user's
+operator restriction (auth.User.scope), which is never written to the URL.
 
 It must not query the database.
 """
@@ -19,6 +21,7 @@ from ..filters import Filters
 
 FILTERS_KEY = "_retention_filters"
 _URL_SEEN_KEY = "_retention_url_read"
+USER_KEY = "_retention_user"  # the logged-in auth.User (login.py); never a widget key, never the URL
 
 
 def current_filters() -> Filters:
@@ -31,7 +34,20 @@ def current_filters() -> Filters:
     if not isinstance(filters, Filters):
         filters = Filters()
         st.session_state[FILTERS_KEY] = filters
-    return filters
+    return _restricted(filters)
+
+
+def _restricted(filters: Filters) -> Filters:
+    """`filters` limited to the logged-in user's operators. Applied on every read, so no path (URL,
+    sidebar callback, "Limpar filtros", a page's own Filters) can drop the restriction."""
+    user = st.session_state.get(USER_KEY)
+    scope = getattr(user, "scope", None)
+    if scope is None:
+        return filters
+    restricted = filters.restrict_to(scope)
+    if restricted != filters:
+        st.session_state[FILTERS_KEY] = restricted
+    return restricted
 
 
 def set_filters(filters: Filters) -> None:

@@ -1,11 +1,11 @@
 -- Retention among attempts where each action was offered, against attempts where it was not.
-with filtered as (
+with filtered as not materialized (
     select *
     from case_facts c
     where {where}
 ),
 attempts as (
-    select case_id, is_retained
+    select action_codes, is_retained
     from filtered
     where is_attempt
 ),
@@ -14,9 +14,9 @@ totals as (
     from attempts
 ),
 offered_pairs as (
-    select distinct a.case_id, a.action_code, t.is_retained
-    from case_actions a
-    join attempts t on t.case_id = a.case_id
+    -- action_codes lists each action of a case once (views.sql): one row per (attempt, action)
+    select unnest(action_codes) as action_code, is_retained
+    from attempts
 ),
 offered as (
     select action_code, count(*) as attempts, count(*) filter (where is_retained) as retained

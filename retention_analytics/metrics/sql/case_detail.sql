@@ -45,10 +45,13 @@ contact_list as (
     join target t on t.case_id = k.case_id
 ),
 history as (
-    select list({'case_id': h.case_id, 'source': h.source, 'is_current': h.is_current,
-        'outcome': h.outcome} order by h.case_id desc) as versions
-    from cases h
-    join target t on t.case_key = h.case_key
+    -- Versions share a protocol number, which forms of another operator may repeat: only those
+    -- the access restriction lets this user see are listed (alias c, as {where} expects).
+    select list({'case_id': c.case_id, 'source': c.source, 'is_current': c.is_current,
+        'outcome': c.outcome} order by c.case_id desc) as versions
+    from cases c
+    join target t on t.case_key = c.case_key
+    where {where}
 )
 select
     t.*,

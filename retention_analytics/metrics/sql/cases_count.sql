@@ -1,6 +1,6 @@
 -- How many (current) cases the filters, $search and $reason select: the size of the list cases.sql
 -- pages.
-with filtered as (
+with filtered as not materialized (
     select *
     from case_facts c
     where {where}

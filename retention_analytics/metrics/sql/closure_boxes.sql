@@ -1,6 +1,6 @@
 -- Box-plot statistics of days to close per operator or analyst ($by): quartiles and Tukey
 -- whiskers (the most extreme values within 1.5 IQR of the box).
-with filtered as (
+with filtered as not materialized (
     select *
     from case_facts c
     where {where}
@@ -12,17 +12,20 @@ closed as (
     from filtered
     where closure_days is not null
 ),
-stats as (
+quartile_rows as (
     select
         group_key,
         count(*) as n,
         min(closure_days) as min_days,
-        quantile_cont(closure_days, 0.25) as q1,
-        quantile_cont(closure_days, 0.5) as median,
-        quantile_cont(closure_days, 0.75) as q3,
+        -- the three in one aggregate: one sort of each group's days instead of three
+        quantile_cont(closure_days, [0.25, 0.5, 0.75]) as quartiles,
         max(closure_days) as max_days
     from closed
     group by group_key
+),
+stats as (
+    select group_key, n, min_days, quartiles[1] as q1, quartiles[2] as median, quartiles[3] as q3, max_days
+    from quartile_rows
 ),
 fences as (
     select group_key, q1 - 1.5 * (q3 - q1) as low_fence, q3 + 1.5 * (q3 - q1) as high_fence

@@ -1,5 +1,5 @@
 -- Histogram of days to close of closed cases, in bins of $bin_days days.
-with filtered as (
+with filtered as not materialized (
     select *
     from case_facts c
     where {where}

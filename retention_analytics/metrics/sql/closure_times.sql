@@ -1,5 +1,5 @@
 -- Days to close per operator and overall (the row with is_total): median, p75, p90 and n.
-with filtered as (
+with filtered as not materialized (
     select *
     from case_facts c
     where {where}
@@ -14,15 +14,19 @@ grouped as (
         grouping(operator_key) = 1 as is_total,
         operator_key,
         count(*) as closed,
-        quantile_cont(closure_days, 0.5) as median_days,
-        quantile_cont(closure_days, 0.75) as p75_days,
-        quantile_cont(closure_days, 0.9) as p90_days
+        -- the three in one aggregate: one sort of each group's days instead of three
+        quantile_cont(closure_days, [0.5, 0.75, 0.9]) as quantiles
     from closed
     group by grouping sets ((operator_key), ())
 ),
 named as (
     select
-        g.*,
+        g.is_total,
+        g.operator_key,
+        g.closed,
+        g.quantiles[1] as median_days,
+        g.quantiles[2] as p75_days,
+        g.quantiles[3] as p90_days,
         case
             when g.is_total then 'Total'
             else coalesce(n.operator_name, 'Não informada')

@@ -6,12 +6,12 @@
 -- of the city under the active filters except the period ({where_all_periods}). CROs lost and
 -- terminations count terminated cases in the selected period ({where}). A gap is a city whose
 -- CROs lost in the period (at least one) are >= its listed CROs.
-with scope as (
+with scope as not materialized (
     select *
     from case_facts c
     where {where_all_periods}
 ),
-in_period as (
+in_period as not materialized (
     select *
     from case_facts c
     where {where}
@@ -20,53 +20,64 @@ located as (
     select
         case_id,
         uf,
-        uf || '|' || coalesce(cast(ibge_code as varchar), city_key) as city_id,
+        city_id,  -- 'UF|ibge_code' or 'UF|city_key' (views.sql)
         city,
         city_official,
         ibge_code,
-        reference_date,
+        -- latest reference date, ties: latest ingested (higher case_id), as one number: days since
+        -- 0001-01-01 above the case id (a hugeint holds any bigint id below)
+        date_diff('day', date '0001-01-01', coalesce(reference_date, date '0001-01-01'))::hugeint
+            * 18446744073709551616 + case_id as recency,
         lives,
         unique_cros_listed
     from scope
     where uf is not null and city_key is not null
 ),
-cities as (
+-- One pass over the located cases: the name, and the lives and listed CROs of the most recent
+-- case stating each.
+city_rows as (
     select
         uf,
         city_id,
-        coalesce(max(city_official), mode(city)) as city,
-        max(ibge_code) as ibge_code
+        max(city_official) as city_official,
+        max(ibge_code) as ibge_code,
+        arg_max(lives, recency) filter (where lives is not null) as lives,
+        arg_max(unique_cros_listed, recency) filter (where unique_cros_listed is not null) as unique_cros_listed
     from located
     group by uf, city_id
 ),
-latest_lives as (
-    select
-        city_id,
-        arg_max(lives, {'day': coalesce(reference_date, date '0001-01-01'), 'case_id': case_id}) as lives
+-- A city matched IBGE on every case (all have city_official) or on none: the spelling written
+-- most often is only needed for the latter, a few rows.
+written_names as (
+    select uf, city_id, mode(city) as city
     from located
+    where city_official is null
+    group by uf, city_id
+),
+cities as (
+    select r.uf, r.city_id, coalesce(r.city_official, w.city) as city, r.ibge_code
+    from city_rows r
+    left join written_names w on w.uf = r.uf and w.city_id = r.city_id
+),
+latest_lives as (
+    select city_id, lives
+    from city_rows
     where lives is not null
-    group by city_id
 ),
 latest_listed as (
-    select
-        city_id,
-        arg_max(
-            unique_cros_listed,
-            {'day': coalesce(reference_date, date '0001-01-01'), 'case_id': case_id}
-        ) as unique_cros_listed
-    from located
+    select city_id, unique_cros_listed
+    from city_rows
     where unique_cros_listed is not null
-    group by city_id
 ),
 period_counts as (
     select
-        uf || '|' || coalesce(cast(ibge_code as varchar), city_key) as city_id,
+        city_id,
         count(*) as cases,
         count(*) filter (where is_terminated) as terminations,
         coalesce(sum(cros_at_stake) filter (where is_terminated), 0)::bigint as cros_lost
     from in_period
     where uf is not null and city_key is not null
-    group by 1
+    group by city_id
 ),
 joined as (
     select

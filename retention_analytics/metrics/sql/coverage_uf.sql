@@ -1,6 +1,6 @@
 -- Cases, retention and CROs lost per UF, one row for each of the 27 UFs (zeros included).
 -- Lives at risk per UF is added from coverage_city.sql (its one definition).
-with filtered as (
+with filtered as not materialized (
     select *
     from case_facts c
     where {where}

@@ -1,7 +1,7 @@
 -- Effectiveness per operator or per analyst ($by): cases, open cases, attempts, retained,
 -- median days to close, share closed within 60 days and the three most cited termination reasons.
 -- The rate, its Wilson interval and the small-sample flag are added by the caller (stats.py).
-with filtered as (
+with filtered as not materialized (
     select *
     from case_facts c
     where {where}
@@ -9,7 +9,7 @@ with filtered as (
 grouped_cases as (
     select
         case when $by = 'analyst' then analyst_key else operator_key end as group_key,
-        case_id,
+        reason_codes,
         is_closed,
         is_attempt,
         is_retained,
@@ -35,11 +35,10 @@ totals as (
     group by group_key
 ),
 reason_counts as (
-    select g.group_key, r.reason_code, count(distinct r.case_id) as cases
-    from grouped_cases g
-    join case_reasons r on r.case_id = g.case_id
-    where g.is_terminated
-    group by g.group_key, r.reason_code
+    -- reason_codes lists each code of a case once (views.sql), so rows of the unnest are cases
+    select group_key, reason_code, count(*) as cases
+    from (select group_key, unnest(reason_codes) as reason_code from grouped_cases where is_terminated)
+    group by group_key, reason_code
 ),
 reason_ranked as (
     select

@@ -1,51 +1,67 @@
--- Sidebar choices among the cases this user may see ({where}: the access restriction only):
--- one row per (kind, value) with its label and number of cases.
-with visible as (
+-- Sidebar choices among the cases this user may see ({where}: the access restriction only, which
+-- names operators): one row per (kind, value) with its label and number of cases. Summed from
+-- filter_choices (views.sql: the same counts per operator, kept by the store) instead of grouping
+-- every case on every page.
+with visible as not materialized (
     select *
-    from case_facts c
+    from filter_choices c
     where {where}
 ),
+counted as (
+    select kind, value, any_value(uf) as uf, sum(cases)::bigint as cases
+    from visible
+    where kind in ('operators', 'analysts', 'ufs', 'requested_by', 'outcomes')
+    group by kind, value
+),
 operators as (
-    select 'operators' as kind, v.operator_key as value,
-        coalesce(n.operator_name, v.operator_key) as label, null as uf, count(*) as cases
-    from visible v
-    left join operator_names n on n.operator_key = v.operator_key
-    where v.operator_key is not null
-    group by v.operator_key, n.operator_name
+    select 'operators' as kind, v.value, coalesce(n.operator_name, v.value) as label, null as uf, v.cases
+    from counted v
+    left join operator_names n on n.operator_key = v.value
+    where v.kind = 'operators'
 ),
 analysts as (
-    select 'analysts' as kind, v.analyst_key as value,
-        coalesce(n.analyst_name, v.analyst_key) as label, null as uf, count(*) as cases
-    from visible v
-    left join analyst_names n on n.analyst_key = v.analyst_key
-    where v.analyst_key is not null
-    group by v.analyst_key, n.analyst_name
+    select 'analysts' as kind, v.value, coalesce(n.analyst_name, v.value) as label, null as uf, v.cases
+    from counted v
+    left join analyst_names n on n.analyst_key = v.value
+    where v.kind = 'analysts'
 ),
 ufs as (
-    select 'ufs' as kind, uf as value, uf as label, uf, count(*) as cases
+    select 'ufs' as kind, value, value as label, uf, cases
+    from counted
+    where kind = 'ufs'
+),
+-- A city matched IBGE on every case (its IBGE name) or on none (the spelling written most often).
+city_counts as (
+    select uf, value as city_id, max(name) as city_official, sum(cases)::bigint as cases
     from visible
-    where uf is not null
-    group by uf
+    where kind = 'cities'
+    group by uf, value
+),
+written_names as (
+    select uf, city_id, arg_max(city, written) as city
+    from (
+        select uf, value as city_id, name as city, sum(cases) as written
+        from visible
+        where kind = 'city_names'
+        group by uf, value, name
+    )
+    group by uf, city_id
 ),
 cities as (
-    select 'cities' as kind, uf || '|' || coalesce(cast(ibge_code as varchar), city_key) as value,
-        coalesce(max(city_official), mode(city)) || ' (' || uf || ')' as label, uf, count(*) as cases
-    from visible
-    where uf is not null and city_key is not null
-    group by uf, 2
+    select 'cities' as kind, c.city_id as value, coalesce(c.city_official, w.city) || ' (' || c.uf || ')' as label,
+        c.uf, c.cases
+    from city_counts c
+    left join written_names w on w.uf = c.uf and w.city_id = c.city_id
 ),
 requesters as (
-    select 'requested_by' as kind, requested_by as value, requested_by as label, null as uf,
-        count(*) as cases
-    from visible
-    where requested_by is not null
-    group by requested_by
+    select 'requested_by' as kind, value, value as label, null as uf, cases
+    from counted
+    where kind = 'requested_by'
 ),
 statuses as (
-    select 'outcomes' as kind, case when is_closed then outcome else 'aberto' end as value,
-        null as label, null as uf, count(*) as cases
-    from visible
-    group by 2
+    select 'outcomes' as kind, value, null as label, null as uf, cases
+    from counted
+    where kind = 'outcomes'
 )
 select kind, value, label, uf, cases from operators
 union all

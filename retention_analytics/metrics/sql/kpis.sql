@@ -1,6 +1,6 @@
 -- Headline numbers over the filtered cases (metrics.md: cases, retention, closure time).
 -- Lives at risk is not here: it comes from coverage_city.sql, its one definition.
-with filtered as (
+with filtered as not materialized (
     select *
     from case_facts c
     where {where}

@@ -1,5 +1,5 @@
 -- Cases per month and status ('aberto' for a case that is not closed), by the period's date.
-with filtered as (
+with filtered as not materialized (
     select *
     from case_facts c
     where {where}
@@ -8,7 +8,7 @@ dated as (
     select
         date_trunc('month', case when $basis = 'finished' then finished_on else reference_date end)::date
             as month,
-        case when is_closed then outcome else 'aberto' end as outcome
+        status as outcome
     from filtered
 ),
 counted as (

@@ -1,6 +1,6 @@
 -- The $limit open cases open the longest (age = $as_of − reference date), with their last contact.
 -- Personal data is masked by the caller (privacy.py).
-with filtered as (
+with filtered as not materialized (
     select *
     from case_facts c
     where {where}

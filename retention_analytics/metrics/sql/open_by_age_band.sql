@@ -1,6 +1,6 @@
 -- Open cases by age ($as_of − reference date) in the bands of metrics.md; a case dated after
 -- $as_of counts as 0–30; open cases without any date are counted apart as 'sem data'.
-with filtered as (
+with filtered as not materialized (
     select *
     from case_facts c
     where {where}

@@ -1,6 +1,6 @@
 -- Data-quality counts over the filtered current cases: forms with warnings, unmatched cities,
 -- cases with earlier versions, and (only for users who see every operator) rejected documents.
-with filtered as (
+with filtered as not materialized (
     select *
     from case_facts c
     where {where}
@@ -15,10 +15,12 @@ case_counts as (
     from filtered
 ),
 superseded as (
-    select count(*) as superseded_versions, count(distinct h.case_key) as cases_with_versions
-    from cases h
-    join filtered f on f.case_key = h.case_key
-    where not h.is_current
+    -- version_count: the stored forms of the case's protocol, the current one included (views.sql)
+    select
+        coalesce(sum(version_count - 1), 0)::bigint as superseded_versions,
+        count(*) filter (where version_count > 1) as cases_with_versions
+    from filtered
+    where version_count > 1
 ),
 rejected as (
     select count(*) as rejected_documents

@@ -1,24 +1,22 @@
 -- Filtered current cases that replaced earlier versions of the same protocol ($limit rows).
-with filtered as (
+with filtered as not materialized (
     select *
     from case_facts c
     where {where}
 ),
 versions as (
-    select h.case_key, count(*) as versions, list(h.case_id order by h.case_id) as case_ids
-    from cases h
-    join filtered f on f.case_key = h.case_key
-    group by h.case_key
-    having count(*) > 1
+    -- version_count / version_ids: every stored form of the case's protocol (views.sql)
+    select case_id, protocol_number, operator, version_count, version_ids, source
+    from filtered
+    where version_count > 1
 )
 select
-    f.case_id as current_case_id,
-    f.protocol_number,
-    f.operator,
-    v.versions,
-    v.case_ids,
-    f.source
-from versions v
-join filtered f on f.case_key = v.case_key
-order by v.versions desc, f.case_id desc
+    case_id as current_case_id,
+    protocol_number,
+    operator,
+    version_count as versions,
+    version_ids as case_ids,
+    source
+from versions
+order by versions desc, current_case_id desc
 limit $limit

@@ -1,5 +1,5 @@
 -- City names of filtered current cases that matched no IBGE municipality of their UF.
-with filtered as (
+with filtered as not materialized (
     select *
     from case_facts c
     where {where}

@@ -1,5 +1,5 @@
 -- The most frequent warning messages over the filtered current cases ($limit rows).
-with filtered as (
+with filtered as not materialized (
     select *
     from case_facts c
     where {where} and c.warning_count > 0

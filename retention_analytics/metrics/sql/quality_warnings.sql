@@ -1,5 +1,5 @@
 -- The filtered current cases whose form has warnings, most warnings first ($limit rows).
-with filtered as (
+with filtered as not materialized (
     select *
     from case_facts c
     where {where} and c.warning_count > 0

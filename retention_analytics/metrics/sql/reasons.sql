@@ -1,13 +1,13 @@
 -- Termination reasons over terminated cases: share = cases citing the reason / terminated cases
 -- (several reasons per case, so shares add up to more than 1). cumulative_share is the Pareto
 -- line: running citations / all citations, reaching 1 at the last reason.
-with filtered as (
+with filtered as not materialized (
     select *
     from case_facts c
     where {where}
 ),
 terminated as (
-    select case_id
+    select reason_codes
     from filtered
     where is_terminated
 ),
@@ -16,10 +16,10 @@ denominator as (
     from terminated
 ),
 cited as (
-    select r.reason_code, count(distinct r.case_id) as cases
-    from case_reasons r
-    join terminated t on t.case_id = r.case_id
-    group by r.reason_code
+    -- reason_codes lists each code of a case once (views.sql), so rows of the unnest are cases
+    select reason_code, count(*) as cases
+    from (select unnest(reason_codes) as reason_code from terminated)
+    group by reason_code
 ),
 labeled as (
     select

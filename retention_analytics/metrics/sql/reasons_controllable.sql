@@ -2,13 +2,14 @@
 -- "Controllable by the operator"): at least one reason of a controllable category; only reasons
 -- of other categories; no reason cited. The three groups partition the terminated cases, so their
 -- shares add up to 1 (unlike the per-reason shares, where a case counts once per reason).
-with filtered as (
+with filtered as not materialized (
     select *
     from case_facts c
     where {where}
 ),
 terminated as (
-    select case_id
+    -- any_controllable: some reason of the case is in a controllable category (views.sql)
+    select len(reason_codes) > 0 as has_reason, any_controllable
     from filtered
     where is_terminated
 ),
@@ -16,24 +17,15 @@ denominator as (
     select count(*) as terminated
     from terminated
 ),
-flags as (
-    select r.case_id, bool_or(coalesce(rc.controllable, false)) as any_controllable
-    from case_reasons r
-    join terminated t on t.case_id = r.case_id
-    left join reasons v on v.code = r.reason_code
-    left join reason_categories rc on rc.category = v.category
-    group by r.case_id
-),
 grouped as (
     select
         case
-            when f.case_id is null then 'no_reason'
-            when f.any_controllable then 'controllable'
+            when not has_reason then 'no_reason'
+            when any_controllable then 'controllable'
             else 'not_controllable'
         end as grp,
         count(*) as cases
-    from terminated t
-    left join flags f on f.case_id = t.case_id
+    from terminated
     group by grp
 ),
 groups as (

@@ -1,11 +1,11 @@
 -- Reason categories per operator over that operator's terminated cases.
-with filtered as (
+with filtered as not materialized (
     select *
     from case_facts c
     where {where}
 ),
 terminated as (
-    select case_id, operator_key
+    select operator_key, reason_categories
     from filtered
     where is_terminated
 ),
@@ -15,11 +15,9 @@ denominators as (
     group by operator_key
 ),
 cited as (
-    select t.operator_key, v.category, count(distinct r.case_id) as cases
-    from case_reasons r
-    join terminated t on t.case_id = r.case_id
-    join reasons v on v.code = r.reason_code
-    group by t.operator_key, v.category
+    select operator_key, category, count(*) as cases
+    from (select operator_key, unnest(reason_categories) as category from terminated)
+    group by operator_key, category
 ),
 grid as (
     select d.operator_key, d.terminated, rc.category, rc.controllable, rc.position

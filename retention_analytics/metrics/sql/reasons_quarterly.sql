@@ -1,45 +1,44 @@
 -- Reason categories per quarter (of the period's date) over that quarter's terminated cases.
-with filtered as (
+with filtered as not materialized (
     select *
     from case_facts c
     where {where}
 ),
 terminated as (
     select
-        case_id,
+        reason_categories,
         case when $basis = 'finished' then finished_on else reference_date end as day
     from filtered
     where is_terminated
 ),
 quartered as (
-    select case_id, strftime(day, '%Y') || '-T' || quarter(day) as quarter
+    -- grouped by numbers; the label "2024-T1" is made once per quarter, not once per case
+    select reason_categories, year(day) * 10 + quarter(day) as quarter_number
     from terminated
     where day is not null
 ),
 denominators as (
-    select quarter, count(*) as terminated
+    select quarter_number, count(*) as terminated
     from quartered
-    group by quarter
+    group by quarter_number
 ),
 cited as (
-    select q.quarter, v.category, count(distinct r.case_id) as cases
-    from case_reasons r
-    join quartered q on q.case_id = r.case_id
-    join reasons v on v.code = r.reason_code
-    group by q.quarter, v.category
+    select quarter_number, category, count(*) as cases
+    from (select quarter_number, unnest(reason_categories) as category from quartered)
+    group by quarter_number, category
 ),
 grid as (
-    select d.quarter, d.terminated, rc.category, rc.controllable, rc.position
+    select d.quarter_number, d.terminated, rc.category, rc.controllable, rc.position
     from denominators d
     cross join reason_categories rc
 )
 select
-    g.quarter,
+    lpad(cast(g.quarter_number // 10 as varchar), 4, '0') || '-T' || (g.quarter_number % 10) as quarter,
     g.category,
     g.controllable,
     coalesce(cited.cases, 0) as cases,
     g.terminated,
     coalesce(cited.cases, 0) / nullif(g.terminated, 0) as share
 from grid g
-left join cited on cited.quarter = g.quarter and cited.category = g.category
-order by g.quarter, g.position
+left join cited on cited.quarter_number = g.quarter_number and cited.category = g.category
+order by g.quarter_number, g.position

@@ -1,5 +1,5 @@
 -- Cases, attempts and retained per "Demandado por?" value (null = not stated).
-with filtered as (
+with filtered as not materialized (
     select *
     from case_facts c
     where {where}

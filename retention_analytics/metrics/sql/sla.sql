@@ -1,5 +1,5 @@
 -- Share of closed cases (with known days to close) closed within 30, 60 and 90 days.
-with filtered as (
+with filtered as not materialized (
     select *
     from case_facts c
     where {where}

@@ -1,0 +1,105 @@
+"""Helpers for the security tests that drive the app through AppTest as a given user.
+
+`open_as(page, user, query)` runs a page from app.py (pages-directory mode, as the server does) with
+`user` already logged in: the test hook is the same session-state key a successful login writes
+(ui/state.USER_KEY), set before the first run, with the user also written to a users file (the
+app re-checks the session's user against it on every run, as it would after a real login). `rendered_text` is everything the page sent to the
+browser as text (element protos, chart specs and dataframe cells), to search for leaks.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+
+from retention_analytics import auth
+from retention_analytics.auth import User
+from retention_analytics.ui.state import USER_KEY
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+PAGES = (
+    "app.py",
+    "pages/1_Motivos_de_desligamento.py",
+    "pages/2_Tempo_de_finalizacao.py",
+    "pages/3_Cobertura_da_rede.py",
+    "pages/4_Efetividade.py",
+    "pages/5_Casos.py",
+    "pages/6_Importar.py",
+    "pages/7_Qualidade_dos_dados.py",
+)
+TIMEOUT = 120
+
+
+def register(user: User) -> Path:
+    """Put `user` in a users file (a new one, with the users of RETENTION_USERS if it exists) and
+    point RETENTION_USERS at it: the app checks the session's user against the file on every run.
+    (conftest's autouse fixture puts RETENTION_USERS back after each test.)"""
+    current = Path(os.environ.get("RETENTION_USERS", ""))
+    users = auth.load_users(current) if current.is_file() else {}
+    users[user.username] = user
+    path = Path(tempfile.mkdtemp(prefix="usuarios-")) / "users.toml"
+    auth.save_users(users, path)
+    os.environ["RETENTION_USERS"] = str(path)
+    return path
+
+
+def open_as(page: str, user: User | None, query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    if user is not None:
+        if user.via != "local":
+            register(user)
+        at.session_state[USER_KEY] = user
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    if page != "app.py":
+        at.switch_page(page)
+    return at.run()
+
+
+def rendered_text(at: AppTest) -> str:
+    parts: list[str] = []
+
+    def walk(node) -> None:
+        if getattr(node, "type", "") == "text_input":
+            return
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            parts.append(str(proto))
+        if getattr(node, "type", "") == "dataframe":
+            parts.append(node.value.to_string())
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at.main)
+    walk(at.sidebar)
+    return "\n".join(parts).replace("\\", "")
+
+
+def assert_ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Traceback" not in rendered_text(at)
+
+
+class RecordingStorage(MemoryMediaFileStorage):
+    """AppTest's in-memory media store that also keeps every eager download after the run."""
+
+    files: dict[str, bytes] = {}
+
+    def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):  # noqa: ANN001
+        file_id = super().load_and_get_id(path_or_data, mimetype, kind, filename)
+        RecordingStorage.files[file_id] = self._files_by_id[file_id].content
+        return file_id
+
+
+def csv_downloads(at: AppTest, files: dict[str, bytes]) -> list[bytes]:
+    """The bytes of every eager CSV download button on the page."""
+    out = []
+    for button in at.get("download_button"):
+        if "-csv_" in button.proto.id and button.proto.url:
+            out.append(files[Path(button.proto.url).stem])
+    return out
