@@ -1,8 +1,18 @@
 -- Derived values of metrics.md, defined once. Recreated on every open (views hold no data).
+--
+-- Each derived relation has its definition here as `<name>_live` (computed from the stored rows
+-- every time it is read) and the name the metrics read, `<name>`, a view over it. The store keeps
+-- a copy of each live relation in a table `<name>_cache`, refreshed in the same transaction as
+-- every write, and points `<name>` at that copy (store.py, `refresh_derived`): at a million cases
+-- the pages then read precomputed rows instead of recomputing them on every query. A database
+-- built without the store (the tests' hand-made fixture) keeps `<name>` over `<name>_live`; both
+-- give the same rows, because the copy is `select * from <name>_live`.
 
 -- One row per case: the current (newest ingested) form of each case_key, with the derived columns
--- every metric uses.
-create or replace view case_facts as
+-- every metric uses. Written as a table macro of the case ids to compute (null: every case) so the
+-- store can refresh the rows a write touched without recomputing a million others; the ids filter
+-- every base table, not only the result.
+create or replace macro case_facts_of(ids) as table
 select
     c.*,
     coalesce(c.started_on, c.protocol_opened_on, c.form_date) as reference_date,
@@ -22,19 +32,150 @@ select
     (c.started_on is not null and c.finished_on is not null and c.days_to_close is not null
         and date_diff('day', c.started_on, c.finished_on) <> c.days_to_close) as closure_days_conflict,
     coalesce(c.cro_count, 1) as cros_at_stake,
-    coalesce(c.city_official, c.city) as city_name
+    coalesce(c.city_official, c.city) as city_name,
+    -- The city as Filters.cities and coverage name it (filters.city_value): 'UF|ibge_code', or
+    -- 'UF|city_key' for a name no IBGE municipality matched; null when the form names no city.
+    c.uf || '|' || coalesce(cast(c.ibge_code as varchar), c.city_key) as city_id,
+    -- The status of metrics.md, "Cases": the outcome of a closed case, 'aberto' for any other.
+    case when c.outcome is not null and c.finished_on is not null then c.outcome else 'aberto' end as status,
+    -- The checkboxes as per-case lists (each code once), so summaries need no join with the
+    -- child tables: reason codes, the categories they belong to (known codes only) and whether
+    -- any of them is controllable by the operator; action codes.
+    coalesce(r.reason_codes, []) as reason_codes,
+    coalesce(r.reason_categories, []) as reason_categories,
+    coalesce(r.any_controllable, false) as any_controllable,
+    coalesce(a.action_codes, []) as action_codes,
+    -- How many forms the store holds for this case_key (1 when none was superseded) and their
+    -- ids, oldest first, when more than one: the data-quality page's protocol history.
+    coalesce(v.version_count, 1) as version_count,
+    coalesce(v.version_ids, []) as version_ids,
+    -- Which header fields of the form were left blank, one flag per field (the data-quality page
+    -- counts them: a sum over a few bits instead of reading every text column of every case).
+    {
+        'analyst': c.analyst is null,
+        'cro_count': c.cro_count is null,
+        'form_date': c.form_date is null,
+        'operator': c.operator is null,
+        'cro': c.cro is null,
+        'cro_uf': c.cro_uf is null,
+        'dentist_name': c.dentist_name is null,
+        'cnpj': c.cnpj is null,
+        'cpf': c.cpf is null,
+        'inclusion_date': c.inclusion_date is null,
+        'person_type': c.person_type is null,
+        'requested_by': c.requested_by is null,
+        'protocol_number': c.protocol_number is null,
+        'protocol_opened_on': c.protocol_opened_on is null,
+        'uf': c.uf is null,
+        'city': c.city is null,
+        'lives': c.lives is null,
+        'unique_cros_listed': c.unique_cros_listed is null,
+        'accepts_other_plans': c.accepts_other_plans is null,
+        'other_plans': c.other_plans is null,
+        'coin_value': c.coin_value is null,
+        'last_production': c.last_production is null,
+        'last_production_value': c.last_production_value is null,
+        'started_on': c.started_on is null,
+        'finished_on': c.finished_on is null,
+        'days_to_close': c.days_to_close is null,
+        'outcome': c.outcome is null
+    } as blank_fields
 from cases c
-where c.is_current;
+left join (
+    select
+        cr.case_id,
+        list(distinct cr.reason_code order by cr.reason_code) as reason_codes,
+        list(distinct v.category order by v.category) filter (where v.category is not null) as reason_categories,
+        bool_or(coalesce(rc.controllable, false)) as any_controllable
+    from case_reasons cr
+    left join reasons v on v.code = cr.reason_code
+    left join reason_categories rc on rc.category = v.category
+    where ids is null or list_contains(ids, cr.case_id)
+    group by cr.case_id
+) r on r.case_id = c.case_id
+left join (
+    select case_id, list(distinct action_code order by action_code) as action_codes
+    from case_actions
+    where ids is null or list_contains(ids, case_id)
+    group by case_id
+) a on a.case_id = c.case_id
+left join (
+    -- only protocols with a superseded form can have several (the store keeps exactly one current
+    -- form per case_key): a few keys, not a group per case
+    select case_key, count(*) as version_count, list(case_id order by case_id) as version_ids
+    from cases
+    where case_key in (select case_key from cases where not is_current)
+        and (ids is null or case_key in (select case_key from cases where list_contains(ids, case_id)))
+    group by case_key
+) v on v.case_key = c.case_key
+where c.is_current and (ids is null or list_contains(ids, c.case_id));
+
+create or replace view case_facts_live as select * from case_facts_of(null::bigint[]);
+
+create or replace view case_facts as select * from case_facts_live;
 
 -- The name shown for each grouping key: the spelling used most often ("ODONTOLIFE" over "OdontoLife").
-create or replace view operator_names as
+create or replace view operator_names_live as
 select operator_key, mode(operator) as operator_name, count(*) as cases
 from cases
 where is_current and operator_key is not null
 group by operator_key;
 
-create or replace view analyst_names as
+create or replace view operator_names as select * from operator_names_live;
+
+create or replace view analyst_names_live as
 select analyst_key, mode(analyst) as analyst_name, count(*) as cases
 from cases
 where is_current and analyst_key is not null
 group by analyst_key;
+
+create or replace view analyst_names as select * from analyst_names_live;
+
+-- The counts behind the sidebar's choices (metrics/sql/filter_options.sql, date_range.sql), per
+-- operator so that an access restriction (which only names operators) still applies: a few
+-- thousand rows to sum instead of every case on every page. kind: operators, analysts, ufs,
+-- cities (name: the IBGE name), city_names (the spellings of unmatched cities), requested_by,
+-- outcomes (value: the status), dates (first and last reference and closing dates).
+create or replace view filter_choices_live as
+select operator_key, 'operators' as kind, operator_key as value, null::varchar as uf, null::varchar as name,
+    count(*) as cases, null::date as first_day, null::date as last_day, null::date as first_finished,
+    null::date as last_finished
+from case_facts
+where operator_key is not null
+group by operator_key
+union all
+select operator_key, 'analysts', analyst_key, null, null, count(*), null, null, null, null
+from case_facts
+where analyst_key is not null
+group by operator_key, analyst_key
+union all
+select operator_key, 'ufs', uf, uf, null, count(*), null, null, null, null
+from case_facts
+where uf is not null
+group by operator_key, uf
+union all
+select operator_key, 'cities', city_id, uf, max(city_official), count(*), null, null, null, null
+from case_facts
+where uf is not null and city_key is not null
+group by operator_key, uf, city_id
+union all
+select operator_key, 'city_names', city_id, uf, city, count(*), null, null, null, null
+from case_facts
+where uf is not null and city_key is not null and city_official is null
+group by operator_key, uf, city_id, city
+union all
+select operator_key, 'requested_by', requested_by, null, null, count(*), null, null, null, null
+from case_facts
+where requested_by is not null
+group by operator_key, requested_by
+union all
+select operator_key, 'outcomes', status, null, null, count(*), null, null, null, null
+from case_facts
+group by operator_key, status
+union all
+select operator_key, 'dates', null, null, null, count(*), min(reference_date), max(reference_date),
+    min(finished_on), max(finished_on)
+from case_facts
+group by operator_key;
+
+create or replace view filter_choices as select * from filter_choices_live;
