@@ -20,13 +20,33 @@ from retention_analytics.store import Store, open_store
 from retention_analytics.store.store import DERIVED_RELATIONS
 
 
+# The names are the spelling written most often (mode); when two spellings tie, either is right, and
+# the copy keeps the one it chose until the next write. Compared on the key and count, and the name
+# checked to be one of the most written spellings.
+_NAMES = {"operator_names": ("operator_key", "operator", "operator_name"),
+          "analyst_names": ("analyst_key", "analyst", "analyst_name")}
+
+
 def _differences(path: Path) -> dict[str, int]:
     """Rows in the copy and not live, plus rows live and not in the copy, per relation."""
     out = {}
     with duckdb.connect(str(path), read_only=True) as con:
         for name in DERIVED_RELATIONS:
-            one = con.execute(f"select count(*) from (select * from {name} except all select * from {name}_live)").fetchone()[0]
-            two = con.execute(f"select count(*) from (select * from {name}_live except all select * from {name})").fetchone()[0]
+            columns = f"{_NAMES[name][0]}, cases" if name in _NAMES else "*"
+            one = con.execute(f"select count(*) from (select {columns} from {name} except all "
+                              f"select {columns} from {name}_live)").fetchone()[0]
+            two = con.execute(f"select count(*) from (select {columns} from {name}_live except all "
+                              f"select {columns} from {name})").fetchone()[0]
+            if name in _NAMES:
+                key, written, label = _NAMES[name]
+                one += con.execute(f"""
+                    select count(*) from {name} n
+                    where n.{label} not in (
+                        select {written} from cases where is_current and {key} = n.{key}
+                        group by {written}
+                        having count(*) = (select max(k) from (select count(*) as k from cases
+                                           where is_current and {key} = n.{key} group by {written})))
+                """).fetchone()[0]
             out[name] = one + two
             # and the name the metrics read is the copy
             definition = con.execute(
