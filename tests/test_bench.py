@@ -186,7 +186,7 @@ def test_each_page_asks_for_exactly_what_the_registry_lists(page: str, synth_db:
 def test_bench_runs_end_to_end_at_a_tiny_size(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     done = subprocess.run(
-        [sys.executable, "-m", "retention_analytics", "bench", "--cases", "1000,2000", "--repeats", "1",
+        [sys.executable, "-m", "retention_analytics", "bench", "--cases", "1000,2000", "--repeats", "1", "--cold-repeats", "1",
          "--cache-dir", str(tmp_path / "cache"), "--json", str(out)],
         capture_output=True, text=True, cwd=ROOT, timeout=600,
     )

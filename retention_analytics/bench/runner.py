@@ -5,12 +5,12 @@ by size, seed, the synthesizer's version and the store's schema), then three kin
 each in a fresh process so that one's caches and memory never flatter another's:
 
 - "sql": for every page, the summaries it asks for (metrics/pages.PAGE_QUERIES), under the default
-  filters and under a narrow one (one operator + one UF): cold = a fresh DuckDB connection, warm =
-  the median of several runs on an open one;
+  filters and under a narrow one (one operator + one UF): cold = a fresh DuckDB connection (the
+  median of COLD_RUNS), warm = the median of WARM_RUNS runs on an open one;
 - "app": every page run whole through Streamlit's AppTest, as the server would (login, sidebar,
-  charts, tables, downloads), cold (empty caches, new session) and warm (reruns of the session,
-  the median), with the time spent asking ui/data.py for numbers during warm reruns, and the
-  process's peak resident memory;
+  charts, tables, downloads), cold (empty caches, new session; median of COLD_RUNS) and warm
+  (reruns of the session, the median), with the time spent asking ui/data.py for numbers during
+  warm reruns, and the process's peak resident memory;
 - "pandas": the same summaries computed by bench/pandas_baseline.py over DataFrames loaded once.
 
 It prints a table, writes JSON (artifacts/bench.json, or --json) and ends with the line
@@ -40,6 +40,7 @@ from ..filters import Filters
 from ..text import key
 
 WARM_RUNS = 5
+COLD_RUNS = 3  # a cold run is one sample of a noisy machine: the median of three is reported
 NARROW = {"operators": ("ODONTOLIFE",), "ufs": ("SP",)}  # one operator + one UF (always in synth data)
 FILTER_SETS: dict[str, Filters] = {
     "default": Filters(),
@@ -96,7 +97,7 @@ def _median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
-def worker_sql(db: Path, warm_runs: int) -> dict[str, Any]:
+def worker_sql(db: Path, warm_runs: int, cold_runs: int = COLD_RUNS) -> dict[str, Any]:
     import duckdb
 
     from ..metrics.pages import PAGE_QUERIES
@@ -104,11 +105,18 @@ def worker_sql(db: Path, warm_runs: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for label, f in FILTER_SETS.items():
         for page, queries in PAGE_QUERIES.items():
-            started = time.perf_counter()
-            con = duckdb.connect(str(db), read_only=True)  # cold: a new DuckDB instance, nothing cached
-            for q in queries:
+            colds = []
+            for _ in range(cold_runs):
+                started = time.perf_counter()  # cold: opening a new DuckDB instance included
+                con = duckdb.connect(str(db), read_only=True)
+                for q in queries:
+                    q.run(con, f)
+                colds.append(time.perf_counter() - started)
+                con.close()
+            cold = _median(colds)
+            con = duckdb.connect(str(db), read_only=True)
+            for q in queries:  # warm: the same connection, its caches filled by this first run
                 q.run(con, f)
-            cold = time.perf_counter() - started
             warm, per_query = [], {q.label: [] for q in queries}
             for _ in range(warm_runs):
                 started = time.perf_counter()
@@ -126,7 +134,7 @@ def worker_sql(db: Path, warm_runs: int) -> dict[str, Any]:
     return {"pages": out, "peak_rss_mb": _peak_rss_mb()}
 
 
-def worker_pandas(db: Path, runs: int) -> dict[str, Any]:
+def worker_pandas(db: Path, runs: int, cold_runs: int = COLD_RUNS) -> dict[str, Any]:
     import duckdb
 
     from ..metrics.pages import PAGE_QUERIES
@@ -178,7 +186,7 @@ class _QueryClock:
             setattr(data, name, self.wrap(getattr(data, name)))
 
 
-def worker_app(db: Path, warm_runs: int) -> dict[str, Any]:
+def worker_app(db: Path, warm_runs: int, cold_runs: int = COLD_RUNS) -> dict[str, Any]:
     os.environ["RETENTION_DB"] = str(db)
     import streamlit as st
     from streamlit.testing.v1 import AppTest
@@ -211,14 +219,17 @@ def worker_app(db: Path, warm_runs: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for label in FILTER_SETS:
         for page in PAGE_SCRIPTS:
-            st.cache_data.clear()
-            data.clear_caches()
-            at = session(page, label)
-            clock.total = 0.0
-            started = time.perf_counter()
-            at.run()
-            cold = time.perf_counter() - started
-            cold_query = clock.total
+            colds, cold_queries = [], []
+            for _ in range(cold_runs):  # cold: empty caches, a new session
+                st.cache_data.clear()
+                data.clear_caches()
+                at = session(page, label)
+                clock.total = 0.0
+                started = time.perf_counter()
+                at.run()
+                colds.append(time.perf_counter() - started)
+                cold_queries.append(clock.total)
+            cold, cold_query = _median(colds), _median(cold_queries)
             errors = [str(e.value)[:300] for e in at.exception]
             warm, warm_query = [], []
             for _ in range(warm_runs):
@@ -240,9 +251,9 @@ def worker_app(db: Path, warm_runs: int) -> dict[str, Any]:
 WORKERS = {"sql": worker_sql, "app": worker_app, "pandas": worker_pandas}
 
 
-def _run_worker(kind: str, db: Path, runs: int) -> dict[str, Any]:
+def _run_worker(kind: str, db: Path, runs: int, cold_runs: int = COLD_RUNS) -> dict[str, Any]:
     """One worker in a fresh Python process; its JSON result."""
-    command = [sys.executable, "-m", "retention_analytics.bench.runner", kind, str(db), str(runs)]
+    command = [sys.executable, "-m", "retention_analytics.bench.runner", kind, str(db), str(runs), str(cold_runs)]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[2]),
                                                         os.environ.get("PYTHONPATH", "")])}
     done = subprocess.run(command, capture_output=True, text=True, env=env)
@@ -284,7 +295,8 @@ def loadavg() -> str | None:
 
 
 def run(sizes: list[int], seed: int, cache_dir: Path, warm_runs: int = WARM_RUNS, kinds: tuple[str, ...] = ("sql", "app", "pandas"),
-        log: Callable[[str], None] = lambda s: print(s, file=sys.stderr, flush=True)) -> dict[str, Any]:
+        log: Callable[[str], None] = lambda s: print(s, file=sys.stderr, flush=True),
+        cold_runs: int = COLD_RUNS) -> dict[str, Any]:
     """Benchmark every size; the report as a dict (see the module docstring)."""
     from ..metrics.pages import PAGE_QUERIES
 
@@ -294,6 +306,7 @@ def run(sizes: list[int], seed: int, cache_dir: Path, warm_runs: int = WARM_RUNS
         "loadavg_start": loadavg(),
         "seed": seed,
         "warm_runs": warm_runs,
+        "cold_runs": cold_runs,
         "filters": {"default": "nenhum", "narrow": f"operadora {NARROW['operators'][0]} + UF {NARROW['ufs'][0]}"},
         "sizes": {},
     }
@@ -305,7 +318,7 @@ def run(sizes: list[int], seed: int, cache_dir: Path, warm_runs: int = WARM_RUNS
         for kind in kinds:
             t = time.perf_counter()
             runs = warm_runs if kind != "pandas" else (3 if cases <= 100_000 else 1)
-            entry[kind] = _run_worker(kind, db, runs)
+            entry[kind] = _run_worker(kind, db, runs, cold_runs)
             log(f"           {kind}: {time.perf_counter() - t:.1f} s")
         entry["loadavg"] = loadavg()
         report["sizes"][str(cases)] = entry
@@ -396,8 +409,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("kind", choices=sorted(WORKERS))
     parser.add_argument("db")
     parser.add_argument("runs", type=int)
+    parser.add_argument("cold_runs", type=int, nargs="?", default=COLD_RUNS)
     args = parser.parse_args(argv)
-    result = WORKERS[args.kind](Path(args.db), args.runs)
+    result = WORKERS[args.kind](Path(args.db), args.runs, args.cold_runs)
     print(json.dumps(result, default=str))
     return 0
 

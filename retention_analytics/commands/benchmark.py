@@ -1,4 +1,4 @@
-"""`bench [--cases 10000,100000,1000000] [--seed S] [--json ARQUIVO]`: every page's speed per size.
+"""`bench [--cases 10000,100000,1000000] [--seed S] [--json ARQUIVO] [--repeats N] [--cold-repeats N]`: every page's speed per size.
 
 Builds (or reuses, from data/bench/) a synthetic store per size, times each page's summaries in SQL
 (cold and warm, default and narrow filters), each page whole in the app (AppTest), the app's peak
@@ -33,6 +33,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=7, metavar="S", help="semente dos dados sintéticos (padrão: 7)")
     parser.add_argument("--json", default=None, metavar="ARQUIVO", help="onde gravar o JSON (padrão: artifacts/bench.json)")
     parser.add_argument("--repeats", type=int, default=5, metavar="N", help="execuções a quente por página (padrão: 5)")
+    parser.add_argument("--cold-repeats", type=int, default=3, metavar="N",
+                        help="execuções a frio por página; vale a mediana (padrão: 3)")
     parser.add_argument("--cache-dir", default=None, metavar="PASTA", help="pasta dos bancos sintéticos (padrão: data/bench)")
     parser.add_argument("--only", default="sql,app,pandas", metavar="TIPOS",
                         help="o que medir, entre sql, app e pandas (padrão: todos)")
@@ -52,10 +54,11 @@ def run(args: argparse.Namespace) -> int:
     kinds = tuple(k.strip() for k in args.only.split(",") if k.strip())
     if not set(kinds) <= set(runner.WORKERS):
         raise CommandError(f"--only aceita {', '.join(sorted(runner.WORKERS))}.")
-    if args.repeats < 1:
-        raise CommandError("--repeats precisa ser pelo menos 1.")
+    if args.repeats < 1 or args.cold_repeats < 1:
+        raise CommandError("--repeats e --cold-repeats precisam ser pelo menos 1.")
     cache = Path(args.cache_dir).expanduser() if args.cache_dir else REPO_ROOT / "data" / "bench"
-    report = runner.run(sorted(set(sizes)), args.seed, cache, warm_runs=args.repeats, kinds=kinds)
+    report = runner.run(sorted(set(sizes)), args.seed, cache, warm_runs=args.repeats, kinds=kinds,
+                        cold_runs=args.cold_repeats)
     out = Path(args.json).expanduser() if args.json else REPO_ROOT / "artifacts" / "bench.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str), encoding="utf-8")

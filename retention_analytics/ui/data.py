@@ -32,7 +32,15 @@ def db_path() -> Path:
 
 @st.cache_resource(show_spinner=False)
 def _store(path: str) -> Store:
-    return Store(path)
+    s = Store(path)
+    if s.path.exists():
+        # A file written by an older version gets today's views and derived tables (once per
+        # process; a read-only check when nothing changed): the metrics read columns they add.
+        try:
+            s.ensure_schema()
+        except StoreError:
+            pass  # busy or unreadable: the page's first read says so
+    return s
 
 
 def store() -> Store:
