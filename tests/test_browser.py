@@ -48,49 +48,63 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def start_server(db: Path, log_path: Path, env_extra: dict[str, str] | None = None):
+    """`streamlit run app.py` as `make run` does, on a free port; (process, log, url) once healthy."""
+    port = _free_port()
+    log = log_path.open("wb")
+    env = {**os.environ, "RETENTION_DB": str(db), **(env_extra or {})}
+    process = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "streamlit"), "run", "app.py", "--server.port", str(port),
+         "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: stopped as a whole by stop_server
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while True:
+        if process.poll() is not None:
+            stop_server(process, log)
+            pytest.fail(f"o servidor terminou ao iniciar:\n{log_path.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return process, log, url
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            stop_server(process, log)
+            pytest.fail(f"o servidor não respondeu em {SERVER_START_TIMEOUT} s")
+        time.sleep(0.3)
+
+
+def stop_server(process, log) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=15)
+    log.close()
+
+
 @pytest.fixture
 def server(demo_db, tmp_path):
-    """`streamlit run app.py` on a free port against a copy of the demo database; yields its URL."""
+    """The server against a copy of the demo database; yields its URL, database and log."""
     db = tmp_path / "navegador.duckdb"
     shutil.copy(demo_db, db)
-    port = _free_port()
-    log = (tmp_path / "streamlit.log").open("wb")
-    env = {**os.environ, "RETENTION_DB": str(db)}
-    command = [str(ROOT / ".venv" / "bin" / "streamlit"), "run", "app.py", "--server.port", str(port),
-               "--server.headless", "true"]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                               start_new_session=True)  # its own process group: stopped as a whole below
-    url = f"http://127.0.0.1:{port}"
+    process, log, url = start_server(db, tmp_path / "streamlit.log")
     try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"o servidor terminou ao iniciar:\n{(tmp_path / 'streamlit.log').read_text()}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"o servidor não respondeu em {SERVER_START_TIMEOUT} s")
-            time.sleep(0.3)
         yield {"url": url, "db": db, "log": tmp_path / "streamlit.log"}
     finally:
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=15)
-        log.close()
+        stop_server(process, log)
 
 
 @pytest.fixture
-def browser_page():
+def chromium():
+    """Debian's Chromium driven by playwright (no browser download); closed afterwards."""
     if not CHROMIUM.exists():
         pytest.skip("Chromium não encontrado em /usr/bin/chromium (instale o pacote chromium do Debian)")
     from playwright.sync_api import sync_playwright
@@ -98,12 +112,21 @@ def browser_page():
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         try:
-            context = browser.new_context(viewport={"width": 1440, "height": 1600}, locale="pt-BR")
-            page = context.new_page()
-            page.set_default_timeout(RUN_TIMEOUT_MS)
-            yield page
+            yield browser
         finally:
             browser.close()
+
+
+def new_page(browser, height: int = 1600):
+    context = browser.new_context(viewport={"width": 1440, "height": height}, locale="pt-BR")
+    page = context.new_page()
+    page.set_default_timeout(RUN_TIMEOUT_MS)
+    return page
+
+
+@pytest.fixture
+def browser_page(chromium):
+    return new_page(chromium)
 
 
 def _running(page) -> bool:

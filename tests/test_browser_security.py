@@ -12,13 +12,9 @@ Skipped only when /usr/bin/chromium is absent. Every wait is bounded; the server
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -27,73 +23,13 @@ from forms_factory import make_record, write_form
 from retention_analytics import auth
 from retention_analytics.demo import render
 from retention_analytics.store import Store
-from test_browser import (
-    CHROMIUM, CHROMIUM_ARGS, ROOT, RUN_TIMEOUT_MS, SERVER_START_TIMEOUT, _free_port, assert_no_exception, go, shot,
-    wait_until_idle,
+from test_browser import (  # noqa: F401  (chromium is a fixture)
+    ROOT, RUN_TIMEOUT_MS, assert_no_exception, chromium, go, new_page, shot, start_server, stop_server, wait_until_idle,
 )
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "senha-do-navegador-1"
-
-
-def _start(db: Path, log_path: Path, env_extra: dict[str, str]):
-    port = _free_port()
-    log = log_path.open("wb")
-    env = {**os.environ, "RETENTION_DB": str(db), **env_extra}
-    process = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "streamlit"), "run", "app.py", "--server.port", str(port),
-         "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while True:
-        if process.poll() is not None:
-            pytest.fail(f"o servidor terminou ao iniciar:\n{log_path.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                if answer.status == 200:
-                    return process, log, url
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            pytest.fail(f"o servidor não respondeu em {SERVER_START_TIMEOUT} s")
-        time.sleep(0.3)
-
-
-def _stop(process, log) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        pass
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=15)
-    log.close()
-
-
-@pytest.fixture
-def chromium():
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium não encontrado em /usr/bin/chromium (instale o pacote chromium do Debian)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-def _new_page(browser):
-    context = browser.new_context(viewport={"width": 1440, "height": 1400}, locale="pt-BR")
-    page = context.new_page()
-    page.set_default_timeout(RUN_TIMEOUT_MS)
-    return page
 
 
 def _log_in(page, username: str, password: str) -> None:
@@ -113,8 +49,8 @@ def test_login_and_a_gestor_confined_to_their_operator(demo_db, tmp_path, chromi
     with Store(db).connect() as con:
         other_case = con.execute("select case_id from cases where operator_key <> 'odontolife' and is_current "
                                  "limit 1").fetchone()[0]
-    process, log, url = _start(db, tmp_path / "streamlit.log", {"RETENTION_USERS": str(users_file)})
-    page = _new_page(chromium)
+    process, log, url = start_server(db, tmp_path / "streamlit.log", {"RETENTION_USERS": str(users_file)})
+    page = new_page(chromium, 1400)
     try:
         page.goto(url + "/", timeout=RUN_TIMEOUT_MS)
         page.get_by_role("button", name="Entrar").wait_for()
@@ -135,7 +71,7 @@ def test_login_and_a_gestor_confined_to_their_operator(demo_db, tmp_path, chromi
         shot(page, "seguranca_casos_gestora")
 
         # A link to another operator's case, opened in a new tab (a new session: login again).
-        other = _new_page(chromium)
+        other = new_page(chromium, 1400)
         other.goto(f"{url}/Casos?caso={other_case}", timeout=RUN_TIMEOUT_MS)
         other.get_by_role("button", name="Entrar").wait_for()
         _log_in(other, "gestora", PASSWORD)
@@ -148,7 +84,7 @@ def test_login_and_a_gestor_confined_to_their_operator(demo_db, tmp_path, chromi
         print(log_path_tail(tmp_path / "streamlit.log"))
         raise
     finally:
-        _stop(process, log)
+        stop_server(process, log)
 
 
 def log_path_tail(path: Path) -> str:
@@ -161,8 +97,8 @@ def log_path_tail(path: Path) -> str:
 def test_two_sessions_upload_at_once_while_the_cli_ingests(demo_db, tmp_path, chromium):
     db = tmp_path / "concorrencia.duckdb"
     shutil.copy(demo_db, db)
-    process, log, url = _start(db, tmp_path / "streamlit.log", {})
-    pages = [_new_page(chromium), _new_page(chromium)]
+    process, log, url = start_server(db, tmp_path / "streamlit.log")
+    pages = [new_page(chromium, 1400), new_page(chromium, 1400)]
     folder = tmp_path / "cli"
     for i in range(60):
         write_form(folder, f"cli_{i:02d}.txt", protocol_number=f"CLI-NAV-{i:02d}")
@@ -204,4 +140,4 @@ def test_two_sessions_upload_at_once_while_the_cli_ingests(demo_db, tmp_path, ch
         print(log_path_tail(tmp_path / "streamlit.log"))
         raise
     finally:
-        _stop(process, log)
+        stop_server(process, log)
