@@ -62,6 +62,9 @@ def open_as(page: str, user: User | None, query: dict[str, str] | None = None) -
 
 
 def rendered_text(at: AppTest) -> str:
+    """Everything the page sent to the browser, as text: every element's message and every
+    dataframe's cells, except the text typed into inputs. Markdown escapes are dropped so
+    "123\\.456" is found as "123.456"."""
     parts: list[str] = []
 
     def walk(node) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_helpers import assert_ok, rendered_text  # noqa: F401  (shared with the access tests)
 from forms_factory import make_record
 from retention_analytics.demo import render
 from retention_analytics.privacy import mask_cpf
@@ -39,33 +40,6 @@ def open_page(page: str, query: dict[str, str] | None = None) -> AppTest:
         at.query_params[key] = value
     at.switch_page(page)
     return at.run()
-
-
-def rendered_text(at: AppTest) -> str:
-    """Everything the page sent to the browser, as text: every element's message and every
-    dataframe's cells, except the text typed into inputs. Markdown escapes are dropped so
-    "123\\.456" is found as "123.456"."""
-    parts: list[str] = []
-
-    def walk(node) -> None:
-        if getattr(node, "type", "") == "text_input":
-            return  # what the user typed in the search box is theirs to see
-        proto = getattr(node, "proto", None)
-        if proto is not None:
-            parts.append(str(proto))
-        if getattr(node, "type", "") == "dataframe":
-            parts.append(node.value.to_string())
-        for child in getattr(node, "children", {}).values():
-            walk(child)
-
-    walk(at.main)
-    walk(at.sidebar)
-    return "\n".join(parts).replace("\\", "")
-
-
-def assert_ok(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert "Traceback" not in rendered_text(at)
 
 
 def texts(elements) -> list[str]:
