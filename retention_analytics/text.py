@@ -24,8 +24,30 @@ _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _SPACES = re.compile(r"\s+")
 
 
+def _accent_table() -> dict[int, str]:
+    """Latin letters with accents (U+0080–U+024F) → what strip_accents makes of them."""
+    table: dict[int, str] = {}
+    for code in range(0x80, 0x250):
+        char = chr(code)
+        plain = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+        if plain != char:
+            table[code] = plain
+    return table
+
+
+_ACCENTS = _accent_table()
+
+
 def strip_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
+    if text.isascii():
+        return text  # nothing to strip (most words of a form): skip the decomposition
+    # Fast path: Portuguese text only has accents of the Latin table; a long note is translated
+    # in one C call instead of being decomposed and filtered character by character. Same result:
+    # NFKD works character by character, and every replacement is already decomposed.
+    translated = text.translate(_ACCENTS)
+    if translated.isascii():
+        return translated
+    decomposed = unicodedata.normalize("NFKD", translated)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
@@ -96,15 +118,18 @@ def is_us_locale() -> bool:
     return _US_LOCALE.get()
 
 
+_SLASH_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/\d{2,4}\b")
+
+
 def guess_us_locale(texts: list[str]) -> bool:
     """True when the dates in `texts` are month-first (some second field > 12, no first field > 12)."""
     day_first = month_first = 0
-    for text in texts:
-        for a, b in re.findall(r"\b(\d{1,2})/(\d{1,2})/\d{2,4}\b", text):
-            if int(a) > 12 >= int(b):
-                day_first += 1
-            elif int(b) > 12 >= int(a):
-                month_first += 1
+    # One pass over all the texts (a date never spans two of them: the pattern has no spaces).
+    for a, b in _SLASH_DATE.findall("\n".join(texts)):
+        if int(a) > 12 >= int(b):
+            day_first += 1
+        elif int(b) > 12 >= int(a):
+            month_first += 1
     return month_first > 0 and day_first == 0
 
 

@@ -300,3 +300,15 @@ def test_markdown_of_a_sheet_read_through_pandas_as_markitdown_writes_it():
             lines.append("| " + " | ".join(cells) + " |")
     parsed = parse_document("planilha.md", ("## Formulário\n" + "\n".join(lines)).encode())
     assert without_source(parsed) == without_source(BASE)
+
+
+def test_parsing_does_not_depend_on_what_was_parsed_before(tmp_path):
+    # The parser memoizes labels, template lines and value fits across forms (they repeat from
+    # form to form); the record of a form must still be the same whatever came before it.
+    from retention_analytics.demo import write_corpus
+
+    paths = write_corpus(tmp_path / "forms", 24, seed=5)
+    forward = {p.name: parse_path(p) for p in paths}
+    backward = {p.name: parse_path(p) for p in reversed(paths)}
+    assert forward == backward
+    assert len({r["protocol_number"] for r in forward.values()}) > 10

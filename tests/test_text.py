@@ -109,3 +109,27 @@ def test_money_written_pt_br_read_back(value):
 @given(st.dates(min_value=dt.date(1950, 1, 1), max_value=dt.date(2068, 12, 31)))
 def test_dates_written_pt_br_read_back(day):
     assert T.parse_date(day.strftime("%d/%m/%Y")) == day
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x2FFF, exclude_categories=("Cs",)), max_size=30))
+def test_strip_accents_equals_the_unicode_decomposition(text):
+    # The fast path (a translation table for Latin letters) must give exactly what decomposing
+    # and dropping combining marks gives, for any text, accents outside the table included.
+    import unicodedata
+
+    expected = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    assert T.strip_accents(text) == expected
+
+
+@pytest.mark.parametrize(
+    "texts, us",
+    [
+        (["16/03/2024", "03/16/2024"], False),  # both orders present: not month-first
+        (["Data 03/16/2024", "12/25/2023"], True),
+        (["16/03/2024\n01/02/2024"], False),
+        (["x1/13/2024"], False),  # not a date at a word boundary
+        ([], False),
+    ],
+)
+def test_guess_us_locale_reads_every_text(texts, us):
+    assert T.guess_us_locale(texts) is us

@@ -76,10 +76,17 @@ SECTION_HEADINGS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("general_note", ("obs geral", "observacao geral", "observacoes gerais", "obs gerais")),
     ("sectors", ("setor responsavel", "setores responsaveis", "setor responsaveis")),
 )
+_HEADING_VARIANTS: tuple[tuple[str, str, int], ...] = tuple(
+    (section, variant, len(variant.split())) for section, variants in SECTION_HEADINGS for variant in variants
+)
 _CONTACT = re.compile(r"^([1-5])\s*(?:o|a)?\s*contato\b")
 _OUTROS_SENTENCE = re.compile(r"obrigat[óo]rio\s+justificativa\s+caso\s+selecione\s*\W*outros\W*\.?", re.I)
 _DATE_IN_TEXT = re.compile(r"\b(\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{2,4}|\d{4}-\d{2}-\d{2})\b")
 YES_NO: tuple[Term, ...] = (Term("sim", "SIM"), Term("nao", "NÃO"))
+_VOCABULARIES: dict[str, tuple[Term, ...]] = {
+    "outcomes": OUTCOMES, "actions": ACTIONS, "reasons": REASONS, "sectors": SECTORS, "yes_no": YES_NO,
+}
+_VOCABULARY_NAME: dict[int, str] = {id(terms): name for name, terms in _VOCABULARIES.items()}
 
 
 # ------------------------------------------------------------------------------------ row items
@@ -101,7 +108,7 @@ class Value:
     tabular: bool
 
 
-@dataclass
+@dataclass(frozen=True)
 class Check:
     text: str
     checked: bool | None  # None: the box's state was lost (see grid.UNKNOWN)
@@ -131,31 +138,66 @@ def _token_equal(a: str, b: str) -> bool:
     return False
 
 
+# (rank, variant, field) by the first letter of the variant's first word: a token can only be
+# that word when it starts with the same letter (see _token_equal), so most tokens (values) are
+# turned down after looking at a handful of variants instead of all of them.
+_VARIANTS_BY_LETTER: dict[str, list[tuple[int, tuple[str, ...], str]]] = {}
+for _rank, (_variant, _fld) in enumerate(_VARIANTS):
+    _VARIANTS_BY_LETTER.setdefault(_variant[0][0], []).append((_rank, _variant, _fld))
+
+
 @lru_cache(maxsize=16384)
 def _variants_starting_with(token: str) -> tuple[tuple[int, tuple[str, ...], str], ...]:
     """(rank, variant, field) of the label variants whose first word `token` may be."""
     return tuple(
-        (rank, variant, fld) for rank, (variant, fld) in enumerate(_VARIANTS) if _token_equal(token, variant[0])
+        (rank, variant, fld)
+        for rank, variant, fld in _VARIANTS_BY_LETTER.get(token[:1], ())
+        if _token_equal(token, variant[0])
     )
 
 
 def _find_labels(tokens: list[str], state: HeaderState, row_fields: set[str]) -> list[tuple[int, int, str]]:
     """(start, end, field) of labels among folded tokens, longest first, each field used once."""
+    return list(_labels_in(tuple(tokens), frozenset(state.seen), frozenset(row_fields)))
+
+
+# Pure in its arguments, hence memoized: the label rows of a form repeat from one form to the next,
+# so a batch pays for finding "Colaborador  Qtd CRO(s)  Data" once, not once per form.
+def _labels_in(tokens: tuple[str, ...], seen: frozenset[str], row_fields: frozenset[str]) -> tuple[tuple[int, int, str], ...]:
+    candidates = _label_candidates(tokens)
+    if not candidates:
+        return ()  # a row of values (most rows of a filled form): nothing to resolve
+    return _resolve_labels(tokens, candidates, seen, row_fields)
+
+
+@lru_cache(maxsize=32768)
+def _label_candidates(tokens: tuple[str, ...]) -> tuple[tuple[int, int, tuple[str, ...], str], ...]:
+    """(rank, start, variant, field) of every label variant the tokens spell, best rank first."""
     candidates: list[tuple[int, int, tuple[str, ...], str]] = []
     for start, token in enumerate(tokens):
         for rank, variant, fld in _variants_starting_with(token):
             n = len(variant)
             if start + n <= len(tokens) and all(_token_equal(w, v) for w, v in zip(tokens[start + 1 : start + n], variant[1:])):
                 candidates.append((rank, start, variant, fld))
+    return tuple(sorted(candidates))
+
+
+@lru_cache(maxsize=32768)
+def _resolve_labels(
+    tokens: tuple[str, ...],
+    candidates: tuple[tuple[int, int, tuple[str, ...], str], ...],
+    seen: frozenset[str],
+    row_fields: frozenset[str],
+) -> tuple[tuple[int, int, str], ...]:
     found: list[tuple[int, int, str]] = []
     taken = [False] * len(tokens)
     claimed: set[str] = set()
     used_variants: set[int] = set()
-    for rank, start, variant, fld in sorted(candidates):
+    for rank, start, variant, fld in candidates:
         n = len(variant)
         if rank in used_variants or any(taken[start : start + n]):
             continue
-        resolved = _resolve_field(fld, state, claimed, row_fields)
+        resolved = _resolve_field(fld, seen, claimed, row_fields)
         if resolved is None:
             continue
         used_variants.add(rank)
@@ -163,11 +205,11 @@ def _find_labels(tokens: list[str], state: HeaderState, row_fields: set[str]) ->
         for i in range(start, start + n):
             taken[i] = True
         found.append((start, start + n, resolved))
-    return sorted(found)
+    return tuple(sorted(found))
 
 
-def _resolve_field(fld: str, state: HeaderState, claimed: set[str], row_fields: set[str]) -> str | None:
-    used = state.seen | claimed
+def _resolve_field(fld: str, seen: frozenset[str], claimed: set[str], row_fields: frozenset[str]) -> str | None:
+    used = seen | claimed
     if fld != "uf":
         return None if fld in used else fld
     if row_fields & _CITY_ROW_FIELDS and "uf" not in used:
@@ -180,10 +222,16 @@ def _resolve_field(fld: str, state: HeaderState, claimed: set[str], row_fields: 
     return None
 
 
-def _split_checks(text: str, one_word: bool) -> tuple[list[Check], str]:
+def _split_checks(text: str, one_word: bool) -> tuple[tuple[Check, ...], str]:
     """Checkbox segments of a cell, and the text left without them."""
     if CHECKED not in text and UNCHECKED not in text and UNKNOWN not in text:
-        return [], text
+        return (), text
+    return _split_boxes(text, one_word)
+
+
+@lru_cache(maxsize=16384)
+def _split_boxes(text: str, one_word: bool) -> tuple[tuple[Check, ...], str]:
+    # Memoized: the form's option lines ("☐ Valores  ☐ Franquia") repeat in every form.
     parts = re.split(f"([{CHECKED}{UNCHECKED}{UNKNOWN}])", text)
     rest = [parts[0]]
     checks: list[Check] = []
@@ -195,33 +243,46 @@ def _split_checks(text: str, one_word: bool) -> tuple[list[Check], str]:
             rest.append(remainder)
         else:
             checks.append(Check(segment, None if mark == UNKNOWN else mark == CHECKED))
-    return checks, " ".join(p for p in rest if p.strip())
+    return tuple(checks), " ".join(p for p in rest if p.strip())
+
+
+_COLON_GLUED = re.compile(r":(?=\S)")
+
+
+@lru_cache(maxsize=32768)
+def _header_cell(text: str) -> tuple[tuple[Check, ...], str, tuple[tuple[str, int, int], ...], tuple[str, ...], tuple[int, ...]]:
+    """A header cell's checkboxes, its text without them, its words (with offsets) and their
+    folded tokens with the word each comes from. Memoized: cells repeat across forms (and
+    Check is frozen, so sharing them is safe)."""
+    checks, rest = _split_checks(text, one_word=True)
+    rest = _COLON_GLUED.sub(": ", rest)
+    words = tuple(_words(rest))
+    tokens: list[str] = []
+    owners: list[int] = []
+    for index, (word, _, _) in enumerate(words):
+        for token in T.fold(word).split():
+            tokens.append(token)
+            owners.append(index)
+    return tuple(checks), rest, words, tuple(tokens), tuple(owners)
 
 
 def _row_items(row: Row, state: HeaderState) -> list[Label | Value]:
     """A header row as labels and values in reading order; checkboxes go to state.checks."""
     # First pass: which fields does this row label (decides the two "UF"s).
-    prepared: list[tuple[Cell, str, list[tuple[str, int, int]], list[str], list[int]]] = []
+    prepared: list[tuple[Cell, str, tuple[tuple[str, int, int], ...], tuple[str, ...], tuple[int, ...]]] = []
     row_fields: set[str] = set()
+    seen = frozenset(state.seen)
     for cell in row.cells:
-        checks, rest = _split_checks(cell.text, one_word=True)
+        checks, rest, words, tokens, owners = _header_cell(cell.text)
         state.checks += checks
-        rest = re.sub(r":(?=\S)", ": ", rest)
-        words = _words(rest)
-        tokens: list[str] = []
-        owners: list[int] = []
-        for index, (word, _, _) in enumerate(words):
-            for token in T.fold(word).split():
-                tokens.append(token)
-                owners.append(index)
         prepared.append((cell, rest, words, tokens, owners))
-        for _, _, fld in _find_labels(tokens, HeaderState(seen=set(state.seen)), set()):
+        for _, _, fld in _labels_in(tokens, seen, frozenset()):
             row_fields.add(fld)
     items: list[Label | Value] = []
     for cell, rest, words, tokens, owners in prepared:
         if not words:
             continue
-        labels = _find_labels(tokens, state, row_fields)
+        labels = _labels_in(tokens, frozenset(state.seen), frozenset(row_fields))
         state.seen.update(f for _, _, f in labels)
         word_label: dict[int, str] = {}
         for start, end, fld in labels:
@@ -277,24 +338,24 @@ def _widen_labels(items: list[Label | Value]) -> None:
 
 def _fit(fld: str, text: str) -> float | None:
     """How well `text` fits field `fld` (higher is better), None when it cannot be that field."""
-    return _fit_cached(fld, text, T.is_us_locale())
+    return _fit_cached(*_FIT_KEY[fld], text, T.is_us_locale())
 
 
 _FLOAT_DIGITS = re.compile(r"^(\d+)\.0+$")  # "51554.0": a number a converter read as a float
+_LETTER = re.compile(r"[A-Za-zÀ-ÿ]")
+_NUMBERISH = re.compile(r"[-R$\s\d.,/()%]+")
 
 
 @lru_cache(maxsize=65536)
-def _fit_cached(fld: str, text: str, us_locale: bool) -> float | None:
-    # us_locale is part of the key: "05/10/24" fits a date either way, "1,234" does not.
-    kind = HEADER_FIELDS.get(fld, ("uf", ()))[0] if fld != "cro_uf" else "uf"
+def _fit_cached(kind: str, plausible_max: int, text: str, us_locale: bool) -> float | None:
+    # Keyed by the field's kind (and its plausible maximum), not the field: a date is tried
+    # against five date fields, and the answer is the same for all of them. us_locale is part of
+    # the key: "05/10/24" fits a date either way, "1,234" does not.
     raw = text.strip()
     if not raw:
         return None
     if kind in ("cro", "cpf", "cnpj"):
         raw = _FLOAT_DIGITS.sub(r"\1", raw)
-    folded = T.fold(raw)
-    has_letters = bool(re.search(r"[A-Za-zÀ-ÿ]", raw))
-    numberish = bool(re.fullmatch(r"[-R$\s\d.,/()%]+", raw))
     if kind == "date":
         try:
             return 3.0 if T.parse_date(raw) is not None else None
@@ -306,7 +367,7 @@ def _fit_cached(fld: str, text: str, us_locale: bool) -> float | None:
             return None
         # An 11-digit CPF is not a count of CROs: out of range, a number is only taken when it
         # sits right under its label (the column bonus outweighs this), and then warned about.
-        return 3.0 if abs(value) <= _PLAUSIBLE_MAX.get(fld, 10**9) else -1.0
+        return 3.0 if abs(value) <= plausible_max else -1.0
     if kind == "decimal":
         value = T.parse_decimal(raw)
         if value is None:
@@ -321,7 +382,7 @@ def _fit_cached(fld: str, text: str, us_locale: bool) -> float | None:
         value = T.parse_days(raw)
         if value is None:
             return None
-        if abs(value) > _PLAUSIBLE_MAX["days_to_close"]:
+        if abs(value) > plausible_max:
             return -1.0
         return 3.5 if "dia" in raw.lower() else 1.5
     if kind == "uf":
@@ -355,6 +416,10 @@ def _fit_cached(fld: str, text: str, us_locale: bool) -> float | None:
         if re.fullmatch(r"[\w./-]+(?: [\w./-]+){0,2}", raw) and re.search(r"\d{4}", raw):
             return 1.0
         return None
+    # Only the text kinds below need these (computed here, not for every date or number).
+    folded = T.fold(raw)
+    has_letters = bool(_LETTER.search(raw))
+    numberish = bool(_NUMBERISH.fullmatch(raw))
     if kind == "production":
         if folded.startswith("sem prod") or folded in {"nao ha", "sem producao", "nenhuma"}:
             return 3.0
@@ -382,14 +447,20 @@ def _fit_cached(fld: str, text: str, us_locale: bool) -> float | None:
 
 # Beyond these a number is implausible for that field: taken only where the layout says so.
 _PLAUSIBLE_MAX = {"cro_count": 10_000, "lives": 50_000_000, "unique_cros_listed": 1_000_000, "days_to_close": 36_500}
+# field -> the (kind, plausible maximum) _fit_cached is keyed by.
+_FIT_KEY: dict[str, tuple[str, int]] = {
+    fld: (kind, _PLAUSIBLE_MAX.get(fld, 10**9)) for fld, (kind, _) in HEADER_FIELDS.items()
+}
+_FIT_KEY["cro_uf"] = ("uf", 10**9)
 
 
 def _uf_from_name(text: str) -> str | None:
-    folded = T.fold(text)
-    for uf in UFS.values():
-        if T.fold(uf.name) == folded:
-            return uf.code
-    return None
+    return _UF_BY_FOLDED_NAME.get(T.fold(text))
+
+
+_UF_BY_FOLDED_NAME: dict[str, str] = {}
+for _uf in UFS.values():
+    _UF_BY_FOLDED_NAME.setdefault(T.fold(_uf.name), _uf.code)
 
 
 def _person_type(text: str) -> str | None:
@@ -405,12 +476,14 @@ def _person_type(text: str) -> str | None:
 
 
 def _position_bonus(label: Label, value: Value, tabular: bool) -> float:
-    if not tabular:
-        return 0.0
-    if label.x0 < value.x1 and value.x0 < label.x1:
+    return _position_bonus_at(label.x0, label.x1, value.x0, value.x1) if tabular else 0.0
+
+
+def _position_bonus_at(lx0: float, lx1: float, vx0: float, vx1: float) -> float:
+    if lx0 < vx1 and vx0 < lx1:
         return 1.5
-    width = max(min(label.x1, value.x1 + 1e6) - label.x0, value.x1 - value.x0, 1e-9)
-    gap = max(value.x0 - label.x1, label.x0 - value.x1)
+    width = max(min(lx1, vx1 + 1e6) - lx0, vx1 - vx0, 1e-9)
+    gap = max(vx0 - lx1, lx0 - vx1)
     if gap <= 0.5 * width:
         return 0.0
     return -0.6 * min(gap / width, 4.0)
@@ -422,7 +495,13 @@ def _align(labels: list[Label], values: list[Value], tabular: bool) -> dict[str,
     Values are split into words; a span joins consecutive words of one cell. Scores: the type fit,
     column alignment, a penalty for each word left unassigned and for splitting a table cell.
     """
-    tokens: list[tuple[str, Value]] = []
+    # Tokens as parallel lists (word, x0, x1, cell item, tabular): the DP below runs for every
+    # value row of every form, so it works on plain floats instead of building objects.
+    words_of: list[str] = []
+    xs0: list[float] = []
+    xs1: list[float] = []
+    items: list[int] = []
+    tabs: list[bool] = []
     for value in values:
         words = value.text.split()
         if not words:
@@ -430,69 +509,107 @@ def _align(labels: list[Label], values: list[Value], tabular: bool) -> dict[str,
         n = len(words)
         span = value.x1 - value.x0
         for i, word in enumerate(words):
-            piece = Value(word, value.x0 + span * i / n, value.x0 + span * (i + 1) / n, value.item, value.tabular)
-            tokens.append((word, piece))
-    n_labels, n_tokens = len(labels), len(tokens)
+            words_of.append(word)
+            xs0.append(value.x0 + span * i / n)
+            xs1.append(value.x0 + span * (i + 1) / n)
+            items.append(value.item)
+            tabs.append(value.tabular)
+    n_labels, n_tokens = len(labels), len(words_of)
     if not n_labels or not n_tokens:
         return {}
     item_sizes: dict[int, int] = {}
-    for _, piece in tokens:
-        item_sizes[piece.item] = item_sizes.get(piece.item, 0) + 1
+    for item in items:
+        item_sizes[item] = item_sizes.get(item, 0) + 1
     skip_token = -0.6
     neg = float("-inf")
-    best = [[neg] * (n_tokens + 1) for _ in range(n_labels + 1)]
-    back: list[list[tuple[int, int, int] | None]] = [[None] * (n_tokens + 1) for _ in range(n_labels + 1)]
-    best[0][0] = 0.0
+    us_locale = T.is_us_locale()
+    fit_of = _fit_cached
+    # The spans starting at each token (within its cell): (end, text, is a part of its cell).
+    spans: list[list[tuple[int, str, bool]]] = []
+    for j in range(n_tokens):
+        item = items[j]
+        out: list[tuple[int, str, bool]] = []
+        text = ""
+        for k in range(j + 1, n_tokens + 1):
+            if items[k - 1] != item:
+                break
+            text = words_of[k - 1] if k == j + 1 else f"{text} {words_of[k - 1]}"
+            out.append((k, text, k - j != item_sizes[item]))
+        spans.append(out)
+    # best/back as flat tables: state (i labels done, j tokens done) at i * width + j.
+    width = n_tokens + 1
+    best = [neg] * ((n_labels + 1) * width)
+    back: list[tuple[int, int, int] | None] = [None] * ((n_labels + 1) * width)
+    best[0] = 0.0
     for i in range(n_labels + 1):
-        for j in range(n_tokens + 1):
-            here = best[i][j]
+        row, below = i * width, (i + 1) * width
+        has_label = i < n_labels
+        if has_label:
+            label = labels[i]
+            fit_kind, fit_max = _FIT_KEY[label.field]
+            lx0, lx1 = label.x0, label.x1
+            # The tiny term breaks ties toward earlier labels: a lone date under "Data início /
+            # Data final" with no columns to go by is the start date.
+            tie = 0.001 * i
+        for j in range(width):
+            here = best[row + j]
             if here == neg:
                 continue
-            if i < n_labels and here > best[i + 1][j]:  # label left blank
-                best[i + 1][j], back[i + 1][j] = here, (i, j, -1)
-            if j < n_tokens and here + skip_token > best[i][j + 1]:  # word not used
-                best[i][j + 1], back[i][j + 1] = here + skip_token, (i, j, -2)
-            if i < n_labels:
-                first_item = tokens[j][1].item if j < n_tokens else None
-                for k in range(j + 1, n_tokens + 1):
-                    if tokens[k - 1][1].item != first_item:
-                        break
-                    text = " ".join(w for w, _ in tokens[j:k])
-                    fit = _fit(labels[i].field, text)
-                    if fit is None:
-                        continue
-                    whole = k - j == item_sizes[first_item]
-                    piece = tokens[j][1]
-                    merged = Value(text, piece.x0, tokens[k - 1][1].x1, piece.item, piece.tabular)
-                    # The tiny last term breaks ties toward earlier labels: a lone date under
-                    # "Data início / Data final" with no columns to go by is the start date.
-                    score = here + fit + _position_bonus(labels[i], merged, tabular and piece.tabular) - 0.001 * i
-                    if not whole and piece.tabular:
-                        score -= 1.0
-                    if score > best[i + 1][k]:
-                        best[i + 1][k], back[i + 1][k] = score, (i, j, k)
+            if has_label and here > best[below + j]:  # label left blank
+                best[below + j], back[below + j] = here, (i, j, -1)
+            if j == n_tokens:
+                continue
+            if here + skip_token > best[row + j + 1]:  # word not used
+                best[row + j + 1], back[row + j + 1] = here + skip_token, (i, j, -2)
+            if not has_label:
+                continue
+            piece_tabular = tabs[j]
+            aligned = tabular and piece_tabular
+            vx0 = xs0[j]
+            for k, text, partial in spans[j]:
+                fit = fit_of(fit_kind, fit_max, text, us_locale)
+                if fit is None:
+                    continue
+                if aligned:
+                    # _position_bonus_at, inlined: this is the innermost loop of the parser.
+                    vx1 = xs1[k - 1]
+                    if lx0 < vx1 and vx0 < lx1:
+                        bonus = 1.5
+                    else:
+                        span_width = max(min(lx1, vx1 + 1e6) - lx0, vx1 - vx0, 1e-9)
+                        gap = max(vx0 - lx1, lx0 - vx1)
+                        bonus = 0.0 if gap <= 0.5 * span_width else -0.6 * min(gap / span_width, 4.0)
+                else:
+                    bonus = 0.0
+                score = here + fit + bonus - tie
+                if partial and piece_tabular:
+                    score -= 1.0
+                if score > best[below + k]:
+                    best[below + k], back[below + k] = score, (i, j, k)
     assigned: dict[str, str] = {}
     used_tokens: set[int] = set()
     i, j = n_labels, n_tokens
     while (i, j) != (0, 0):
-        step = back[i][j]
+        step = back[i * width + j]
         if step is None:
             break
         pi, pj, k = step
         if k >= 0:
-            assigned[labels[pi].field] = " ".join(w for w, _ in tokens[pj:k])
+            assigned[labels[pi].field] = " ".join(words_of[pj:k])
             used_tokens.update(range(pj, k))
         i, j = pi, pj
     # Converters that read a table column by column put some values before the label they answer
     # would follow in reading order; a whole unused cell that clearly fits a label still left
     # blank is matched by type, best fits first.
+    if len(assigned) == n_labels or len(used_tokens) == n_tokens:
+        return assigned  # no label left blank, or no value left over
     unused_items: dict[int, list[int]] = {}
-    for index, (_, piece) in enumerate(tokens):
-        unused_items.setdefault(piece.item, []).append(index)
+    for index, item in enumerate(items):
+        unused_items.setdefault(item, []).append(index)
     leftovers = [ids for ids in unused_items.values() if not used_tokens.intersection(ids)]
     candidates = []
     for ids in leftovers:
-        text = " ".join(tokens[t][0] for t in ids)
+        text = " ".join(words_of[t] for t in ids)
         for label in labels:
             if label.field in assigned:
                 continue
@@ -591,12 +708,18 @@ def _heading(row_text: str) -> tuple[str, str] | None:
     if not folded:
         return None
     tokens = folded.split()
-    for section, variants in SECTION_HEADINGS:
-        for variant in variants:
-            n = len(variant.split())
-            head = " ".join(tokens[:n])
-            if head == variant or (len(variant) >= 8 and T.similarity(head, variant) >= 0.86):
-                return section, _drop_words(row_text, n)
+    heads: dict[int, str] = {}
+    for section, variant, n in _HEADING_VARIANTS:
+        head = heads.get(n)
+        if head is None:
+            head = heads[n] = " ".join(tokens[:n])
+        if head == variant:
+            return section, _drop_words(row_text, n)
+        # similarity = 1 − distance / total length, and the distance is at least the length
+        # difference: a head much longer or shorter than the variant cannot reach 0.86.
+        total = len(head) + len(variant)
+        if len(variant) >= 8 and abs(len(head) - len(variant)) <= 0.15 * total and T.similarity(head, variant) >= 0.86:
+            return section, _drop_words(row_text, n)
     return None
 
 
@@ -620,6 +743,13 @@ def _is_outcome_row(row: Row) -> bool:
 
 def _match_option(text: str, terms: tuple[Term, ...]) -> Term | None:
     """The option a checkbox's text names; tolerates trailing words ("Outros (especificar)")."""
+    # Memoized per vocabulary name: hashing a tuple of Terms on every call cost more than matching.
+    return _match_option_in(text, _VOCABULARY_NAME[id(terms)])
+
+
+@lru_cache(maxsize=32768)
+def _match_option_in(text: str, vocabulary: str) -> Term | None:
+    terms = _VOCABULARIES[vocabulary]
     term = match_term(text, terms)
     if term:
         return term
@@ -631,21 +761,17 @@ def _match_option(text: str, terms: tuple[Term, ...]) -> Term | None:
     return None
 
 
-_SECTION_TERMS: dict[str | None, tuple[Term, ...]] = {
-    "status": OUTCOMES,
-    "actions": ACTIONS,
-    "reasons": REASONS,
-    "protocol": YES_NO,
-    "sectors": SECTORS,
-}
+_X_MARKS = {"x": CHECKED, "✓": CHECKED, "true": CHECKED, "verdadeiro": CHECKED, "false": UNCHECKED, "falso": UNCHECKED}
 
 
 def _x_cells_to_marks(row: Row) -> Row:
     """Tables that mark a box by typing "X" (or TRUE/FALSE) in the cell beside its label."""
     if not row.tabular or len(row.cells) < 2:
         return row
-    marks = {"x": CHECKED, "✓": CHECKED, "true": CHECKED, "verdadeiro": CHECKED, "false": UNCHECKED, "falso": UNCHECKED}
+    marks = _X_MARKS
     texts = [c.text for c in row.cells]
+    if not any(text.strip().lower() in marks for text in texts):
+        return row  # no cell is a typed mark (nearly every row)
     converted = False
     for i, text in enumerate(texts):
         mark = marks.get(text.strip().lower())
@@ -666,6 +792,7 @@ def _x_cells_to_marks(row: Row) -> Row:
     return Row([Cell(t, c.x0, c.x1) for t, c in zip(texts, row.cells)], row.tabular)
 
 
+@lru_cache(maxsize=8192)
 def _any_option(text: str) -> Term | None:
     for terms in (OUTCOMES, ACTIONS, REASONS, SECTORS, YES_NO):
         term = match_term(text, terms)
@@ -703,31 +830,36 @@ def _add_unique(target: list[str], code: str) -> None:
 
 def _record_check(state: LowerState, check: Check) -> bool:
     """Files a checkbox under its section's vocabulary (or any, when the heading is missing)."""
-    order = [_SECTION_TERMS.get(state.section)] if state.section in _SECTION_TERMS else []
-    order += [OUTCOMES, ACTIONS, REASONS, SECTORS, YES_NO]
-    for terms in order:
-        if terms is None:
-            continue
-        term = _match_option(check.text, terms)
-        if term is None:
-            continue
-        if terms is YES_NO and state.section not in ("protocol", None):
-            return False
-        if check.checked is None:
-            state.unknown_boxes += 1
-        elif check.checked:
-            target = {
-                id(OUTCOMES): state.outcomes,
-                id(ACTIONS): state.actions,
-                id(REASONS): state.reasons,
-                id(SECTORS): state.sectors,
-                id(YES_NO): state.protocol,
-            }[id(terms)]
-            _add_unique(target, term.code)
-        if terms is SECTORS:
-            state.section = "sectors"
-        return True
-    return False
+    found = _option_of(check.text, state.section)
+    if found is None:
+        return False
+    vocabulary, term = found
+    if vocabulary == "yes_no" and state.section not in ("protocol", None):
+        return False
+    if check.checked is None:
+        state.unknown_boxes += 1
+    elif check.checked:
+        _add_unique(getattr(state, _CHECK_TARGET[vocabulary]), term.code)
+    if vocabulary == "sectors":
+        state.section = "sectors"
+    return True
+
+
+# Which list of LowerState a checked option of each vocabulary goes to.
+_CHECK_TARGET = {"outcomes": "outcomes", "actions": "actions", "reasons": "reasons", "sectors": "sectors", "yes_no": "protocol"}
+_SECTION_VOCABULARY = {"status": "outcomes", "actions": "actions", "reasons": "reasons", "protocol": "yes_no", "sectors": "sectors"}
+
+
+@lru_cache(maxsize=16384)
+def _option_of(text: str, section: str | None) -> tuple[str, Term] | None:
+    """(vocabulary, term) a checkbox's text names: its section's vocabulary first, then any."""
+    first = _SECTION_VOCABULARY.get(section or "")
+    order = ([first] if first else []) + ["outcomes", "actions", "reasons", "sectors", "yes_no"]
+    for vocabulary in order:
+        term = _match_option_in(text, vocabulary)
+        if term is not None:
+            return vocabulary, term
+    return None
 
 
 def _name_like(text: str) -> bool:

@@ -6,6 +6,9 @@ index, character offset, PDF points) because only overlaps and order are compare
 distances across rows of different units. Checkboxes of every notation are already normalized to
 a leading "☒ " (checked) or "☐ " (unchecked) in the cell text.
 
+Cells and rows are values (frozen; a row's list of cells is never changed after a reader built
+it): readers memoize the rows of lines that repeat from form to form and share them.
+
 It must not know any label of the form.
 """
 
@@ -13,13 +16,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 
 CHECKED = "☒"
 UNCHECKED = "☐"
 UNKNOWN = "⍰"  # a box whose glyph was lost to an encoding: state unknowable
 
 
-@dataclass
+@dataclass(frozen=True)
 class Cell:
     text: str
     x0: float
@@ -29,7 +33,7 @@ class Cell:
         return self.x0 < other.x1 and other.x0 < self.x1
 
 
-@dataclass
+@dataclass(frozen=True)
 class Row:
     cells: list[Cell] = field(default_factory=list)
     # True when the cells come from a real table structure (spreadsheet, CSV, Word table,
@@ -37,7 +41,8 @@ class Row:
     # is atomic (its words never belong to two fields).
     tabular: bool = False
 
-    @property
+    # Cached: the extraction asks a row for its text several times (rows are values, see above).
+    @cached_property
     def text(self) -> str:
         return " ".join(c.text for c in self.cells if c.text)
 
@@ -80,6 +85,7 @@ def normalize_checkboxes(text: str) -> str:
 _SPACES = re.compile(r"[ \t\u00a0\u2007\u202f]+")
 
 
+@lru_cache(maxsize=65536)
 def clean_cell(text: str) -> str:
     """Checkboxes normalized, whitespace collapsed (inside a cell, line breaks become spaces)."""
     return _SPACES.sub(" ", normalize_checkboxes(text).replace("\r", " ").replace("\n", " ")).strip()
@@ -91,4 +97,10 @@ _EMPTY_MARKERS = re.compile(r"^(?:nan|NaN|None|NaT|<NA>|Unnamed: \d+)$")
 
 def row_from_texts(texts: list[str], tabular: bool) -> Row:
     """A row of cells at column positions 0, 1, 2… (spreadsheets, CSV, tables)."""
+    return _row_from_texts(tuple(texts), tabular)
+
+
+# Memoized: a form's label and option rows are the same in every form of a batch.
+@lru_cache(maxsize=32768)
+def _row_from_texts(texts: tuple[str, ...], tabular: bool) -> Row:
     return Row([Cell(_EMPTY_MARKERS.sub("", clean_cell(t)), float(i), float(i + 1)) for i, t in enumerate(texts)], tabular)

@@ -19,6 +19,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+from functools import lru_cache
 from html.parser import HTMLParser
 from xml.etree import ElementTree as ET
 
@@ -172,6 +173,9 @@ class _HTMLTable(HTMLParser):
         self._flush_loose()
 
 
+_SPACED = re.compile(r"\S {3,}\S")
+
+
 def read_text(data: bytes) -> Grid:
     text = decode_text(data).replace("\r\n", "\n").replace("\r", "\n")
     if "\x00" in text:
@@ -190,7 +194,7 @@ def read_text(data: bytes) -> Grid:
     lines = text.split("\n")
     # `pdftotext -layout` output: columns kept by spaces. Then even a line holding one value keeps
     # its position (a lone date under "Data final" is the final date, not the start date).
-    spaced = sum(1 for line in lines if re.search(r"\S {3,}\S", line))
+    spaced = sum(1 for line in lines if "   " in line and _SPACED.search(line))
     layout = spaced >= 5 and "\t" not in text
     grid = []
     index = 0
@@ -218,6 +222,12 @@ def _pandoc_table(lines: list[str], start: int) -> tuple[int, Grid]:
     the column positions the dashes give.
     """
     line = lines[start]
+    if not line.lstrip().startswith(("+", "-")):
+        # Only a simple table can start here: a header line right above a column rule. This
+        # check spares the other lines of a text form (nearly all) the probing below.
+        following = lines[start + 1] if start + 1 < len(lines) else ""
+        if not line.strip() or "-" not in following or not _COLUMN_RULE.match(following):
+            return 0, []
     if _GRID_BORDER.match(line):
         return _grid_table(lines, start)
     if _COLUMN_RULE.match(line) and (start == 0 or not lines[start - 1].strip()):
@@ -356,6 +366,17 @@ def _grid_table(lines: list[str], start: int) -> tuple[int, Grid]:
 
 
 def _text_line_rows(raw: str, layout: bool = False) -> Grid:
+    return list(_text_line_rows_cached(raw, layout))
+
+
+# Memoized: most lines of a text form are the template's own (labels, options, "Obs.:") and repeat
+# in every form of a batch. Rows are values (grid.py): sharing them between forms is safe.
+@lru_cache(maxsize=32768)
+def _text_line_rows_cached(raw: str, layout: bool) -> tuple[Row, ...]:
+    return tuple(_line_rows(raw, layout))
+
+
+def _line_rows(raw: str, layout: bool) -> Grid:
     # Trailing tabs are empty cells (a value row with one value still is a table row).
     line = raw.rstrip("\r\n ") if "\t" in raw.strip(" ") else raw.rstrip()
     if not line.strip():
@@ -440,6 +461,15 @@ _CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 
 
+@lru_cache(maxsize=4096)
+def _cell_position(ref: str) -> tuple[int, int]:
+    """(row, column), both from 1, of a reference like "B12"."""
+    match = _CELL_REF.match(ref)
+    if not match:
+        raise ValueError("cell without a reference")
+    return int(match.group(2)), _column_index(match.group(1))
+
+
 def _column_index(letters: str) -> int:
     index = 0
     for char in letters:
@@ -515,19 +545,22 @@ def _xlsx_sheet_grid(sheet: ET.Element, shared: list[str], formats: list[str]) -
                 if (r, c) != (r1, c1):
                     covered.add((r, c))
     grid: Grid = []
+    value_tag = f"{_S}v"
     for row in sheet.iter(f"{_S}row"):
         cells: list[Cell] = []
         for cell in row.findall(f"{_S}c"):
-            match = _CELL_REF.match(cell.get("r", ""))
-            if not match:
-                raise ValueError("cell without a reference")
-            r, c = int(match.group(2)), _column_index(match.group(1))
+            r, c = _cell_position(cell.get("r", ""))
             if (r, c) in covered:
                 continue
             kind = cell.get("t", "n")
-            value_node = cell.find(f"{_S}v")
+            value_node = cell.find(value_tag)
             raw = value_node.text if value_node is not None and value_node.text is not None else ""
-            style = formats[int(cell.get("s", "0"))] if formats and int(cell.get("s", "0")) < len(formats) else ""
+            if not raw and kind not in ("inlineStr", "b"):
+                # An empty (often merged-over or only formatted) cell: most cells of a form sheet.
+                cells.append(Cell("", float(c - 1), float(spans.get((r, c), c))))
+                continue
+            style_index = int(cell.get("s", "0"))
+            style = formats[style_index] if style_index < len(formats) else ""
             if kind == "s":
                 text = shared[int(raw)] if raw else ""
             elif kind == "inlineStr":

@@ -209,6 +209,13 @@ def _parse_default(item: tuple[DocumentLike, str]) -> ParsedDocument:
     return parse_one(doc, sha)
 
 
+def _parse_in_worker(item: tuple[DocumentLike, str]) -> ParsedDocument:
+    # The parent has the bytes already: sending them back would double what crosses the pipe.
+    parsed = _parse_default(item)
+    parsed.data = b""
+    return parsed
+
+
 def parse_documents(
     docs: Iterable[DocumentLike],
     progress: Progress | None = None,
@@ -276,12 +283,28 @@ def die_with_parent() -> None:
         pass  # not Linux: the pool's own shutdown still applies
 
 
+def _warm_up(work: list[tuple[DocumentLike, str]]) -> None:
+    """Parse one form of each format here before forking, so that every worker starts with what
+    the first form of a batch otherwise costs each of them: the municipality index, and the
+    parser's memoized labels and template lines (shared copy-on-write, not copied per worker)."""
+    firsts: dict[str, DocumentLike] = {}
+    for doc, _ in work:
+        suffix = doc.name.rsplit(".", 1)[-1].lower() if "." in doc.name else ""
+        firsts.setdefault(suffix, doc)
+    for doc in firsts.values():
+        parse_one(doc)  # result dropped: the worker parses it again, in order, as usual
+
+
 def _parse_in_pool(work: list[tuple[DocumentLike, str]], workers: int) -> Iterable[ParsedDocument]:
     # fork is cheap and inherits the warm parser; only when this process runs no other threads
     # (a Streamlit server does: there, spawn).
     method = "fork" if "fork" in mp.get_all_start_methods() and threading.active_count() == 1 else "spawn"
+    if method == "fork":
+        _warm_up(work)
     with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method), initializer=die_with_parent) as pool:
-        yield from pool.map(_parse_default, work, chunksize=8)
+        for (doc, _), parsed in zip(work, pool.map(_parse_in_worker, work, chunksize=16)):
+            parsed.data = doc.data
+            yield parsed
 
 
 def rejected(doc: DocumentLike, sha: str, version: str, reason: str, source_error: str | None = None) -> ParsedDocument:
