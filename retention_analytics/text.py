@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
 
+from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
@@ -80,6 +81,11 @@ def collapse(text: str | None) -> str | None:
         return None
     collapsed = _SPACES.sub(" ", str(text)).strip()
     return collapsed or None
+
+
+def similar_among(query: str, choices: list[str], cutoff: float) -> list[int]:
+    """Indexes of the `choices` whose similarity to `query` is at least `cutoff` (one C loop)."""
+    return [index for _, _, index in process.extract(query, choices, scorer=Indel.normalized_similarity, score_cutoff=cutoff, limit=None)]
 
 
 @lru_cache(maxsize=65536)

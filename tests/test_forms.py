@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from retention_analytics.forms import FormReadError, parse_document, parse_path
 from retention_analytics.forms.template import cell_text, form_grid
@@ -312,3 +314,43 @@ def test_parsing_does_not_depend_on_what_was_parsed_before(tmp_path):
     backward = {p.name: parse_path(p) for p in reversed(paths)}
     assert forward == backward
     assert len({r["protocol_number"] for r in forward.values()}) > 10
+
+
+def _heading_reference(row_text):
+    """The plain definition of a section heading, as the parser first had it."""
+    from retention_analytics import text as T
+    from retention_analytics.forms.extract import SECTION_HEADINGS, _drop_words
+
+    tokens = T.fold(row_text).split()
+    if not tokens:
+        return None
+    for section, variants in SECTION_HEADINGS:
+        for variant in variants:
+            n = len(variant.split())
+            head = " ".join(tokens[:n])
+            if head == variant or (len(variant) >= 8 and T.similarity(head, variant) >= 0.86):
+                return section, _drop_words(row_text, n)
+    return None
+
+
+_HEADING_WORDS = (
+    "status retencao retenção ação acoes motivo motivos de do desligamento necessário necessaria abertura "
+    "protocolo obs geral observação observacoes gerais setor setores responsável responsaveis data valor"
+).split()
+
+
+@given(
+    words=st.lists(st.sampled_from(_HEADING_WORDS), min_size=1, max_size=6),
+    typo=st.tuples(st.integers(0, 40), st.sampled_from(["", "a", "e", "o", "s", " "])),
+    upper=st.booleans(),
+)
+def test_section_heading_matching_equals_its_plain_definition(words, typo, upper):
+    # _heading groups variants by word count and compares them in one C call; it must pick the
+    # same section (and cut the same words) as trying each variant in order.
+    from retention_analytics.forms.extract import _heading
+
+    text = " ".join(words)
+    position, letter = typo
+    text = text[:position] + letter + text[position + 1 :]
+    text = text.upper() if upper else text
+    assert _heading.__wrapped__(text) == _heading_reference(text)

@@ -266,18 +266,50 @@ def _header_cell(text: str) -> tuple[tuple[Check, ...], str, tuple[tuple[str, in
     return tuple(checks), rest, words, tuple(tokens), tuple(owners)
 
 
+_NO_FIELDS: frozenset[str] = frozenset()
+
+
+def _value_items(row: Row, prepared: list[Any], state: HeaderState) -> list[Label | Value]:
+    """_row_items of a row without any label (the value rows of a filled form): each cell's
+    words are one value, exactly as the general loop below makes them."""
+    items: list[Label | Value] = []
+    for cell, rest, words, _, _ in prepared:
+        if not words:
+            continue
+        text = rest[words[0][1] : words[-1][2]].strip(" :")
+        if not text:
+            continue
+        item = state.next_item
+        state.next_item += 1
+        if row.tabular:
+            items.append(Value(text, cell.x0, cell.x1, item, True))
+        else:
+            width = max(len(rest), 1)
+            span = cell.x1 - cell.x0
+            x0 = cell.x0 + span * words[0][1] / width
+            x1 = cell.x0 + span * words[-1][2] / width
+            items.append(Value(text, x0, x1, item, False))
+    return items
+
+
 def _row_items(row: Row, state: HeaderState) -> list[Label | Value]:
     """A header row as labels and values in reading order; checkboxes go to state.checks."""
     # First pass: which fields does this row label (decides the two "UF"s).
     prepared: list[tuple[Cell, str, tuple[tuple[str, int, int], ...], tuple[str, ...], tuple[int, ...]]] = []
     row_fields: set[str] = set()
     seen = frozenset(state.seen)
+    any_label = False
     for cell in row.cells:
         checks, rest, words, tokens, owners = _header_cell(cell.text)
-        state.checks += checks
+        if checks:
+            state.checks += checks
         prepared.append((cell, rest, words, tokens, owners))
-        for _, _, fld in _labels_in(tokens, seen, frozenset()):
-            row_fields.add(fld)
+        if _label_candidates(tokens):
+            any_label = True
+            for _, _, fld in _labels_in(tokens, seen, _NO_FIELDS):
+                row_fields.add(fld)
+    if not any_label:
+        return _value_items(row, prepared, state)
     items: list[Label | Value] = []
     for cell, rest, words, tokens, owners in prepared:
         if not words:
@@ -703,24 +735,39 @@ def _read_header(rows: list[Row]) -> HeaderState:
 
 @lru_cache(maxsize=8192)
 def _heading(row_text: str) -> tuple[str, str] | None:
-    """(section, rest of the row) when the row starts with a section heading."""
+    """(section, rest of the row) when the row starts with a section heading: the first variant
+    (in SECTION_HEADINGS order) the row's first words equal or, for variants of 8 letters or
+    more, resemble (similarity ≥ 0.86)."""
     folded = T.fold(row_text)
     if not folded:
         return None
     tokens = folded.split()
-    heads: dict[int, str] = {}
-    for section, variant, n in _HEADING_VARIANTS:
-        head = heads.get(n)
-        if head is None:
-            head = heads[n] = " ".join(tokens[:n])
-        if head == variant:
-            return section, _drop_words(row_text, n)
-        # similarity = 1 − distance / total length, and the distance is at least the length
-        # difference: a head much longer or shorter than the variant cannot reach 0.86.
-        total = len(head) + len(variant)
-        if len(variant) >= 8 and abs(len(head) - len(variant)) <= 0.15 * total and T.similarity(head, variant) >= 0.86:
-            return section, _drop_words(row_text, n)
-    return None
+    matches: list[int] = []
+    # Grouped by the variants' number of words: one head per group, and the fuzzy comparisons of
+    # a group in one call (this runs for every row of every form that is not a cached one).
+    for n, (exact, fuzzy_indexes, fuzzy_variants) in _HEADING_GROUPS.items():
+        head = " ".join(tokens[:n])
+        if head in exact:
+            matches.append(exact[head])
+        matches += [fuzzy_indexes[k] for k in T.similar_among(head, fuzzy_variants, 0.86)]
+    if not matches:
+        return None
+    section, _, n = _HEADING_VARIANTS[min(matches)]
+    return section, _drop_words(row_text, n)
+
+
+def _heading_groups() -> dict[int, tuple[dict[str, int], list[int], list[str]]]:
+    groups: dict[int, tuple[dict[str, int], list[int], list[str]]] = {}
+    for index, (_, variant, n) in enumerate(_HEADING_VARIANTS):
+        exact, fuzzy_indexes, fuzzy_variants = groups.setdefault(n, ({}, [], []))
+        exact.setdefault(variant, index)
+        if len(variant) >= 8:
+            fuzzy_indexes.append(index)
+            fuzzy_variants.append(variant)
+    return groups
+
+
+_HEADING_GROUPS = _heading_groups()
 
 
 def _drop_words(text: str, n_folded_tokens: int) -> str:

@@ -400,7 +400,7 @@ def _line_rows(raw: str, layout: bool) -> Grid:
         cells: list[Cell] = []
         for m in re.finditer(r"\S+(?: \S+)*", line):
             text = clean_cell(m.group())
-            if cells and re.fullmatch(r"-?R\$", cells[-1].text):
+            if cells and cells[-1].text in ("R$", "-R$"):
                 # Accounting format pads "R$" away from its amount ("R$        -"): one cell.
                 cells[-1] = Cell(f"{cells[-1].text} {text}", cells[-1].x0, float(m.end()))
             else:
