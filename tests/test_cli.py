@@ -219,3 +219,25 @@ def test_parse_table_masks_personal_data_unless_asked(tmp_path: Path) -> None:
     assert "52998224725" in full.stdout
     jsonl = run("parse", "--format", "jsonl", str(form), db=None)
     assert '"cpf": "52998224725"' in jsonl.stdout  # the machine contract is the full record
+
+
+def test_bench_ingest_measures_each_format_with_one_process_and_all(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    result = run("bench-ingest", "--forms", "3", "--formats", "txt,csv", "--workers", "2", "--json", str(out),
+                 db=tmp_path / "nunca.duckdb")
+    assert result.returncode == 0, result.stderr
+    assert_no_traceback(result)
+    report = json.loads(out.read_text(encoding="utf-8"))
+    formats = [(r["format"], r["processes"]) for r in report["results"]]
+    # Three forms are below the pool threshold: one measure per folder, in one process.
+    assert formats == [("txt", 1), ("csv", 1), ("todos (misto)", 1)]
+    assert all(r["forms"] >= 3 and r["rejected"] == 0 and r["forms_per_s"] > 0 for r in report["results"])
+    assert "Formulários de texto (txt, md, csv):" in result.stdout and "por núcleo" in result.stdout
+    assert 0 < report["machine_scaling"] < 3
+    assert not (tmp_path / "nunca.duckdb").exists()  # the user's database is never touched
+
+
+def test_bench_ingest_refuses_an_unknown_format(tmp_path: Path) -> None:
+    result = run("bench-ingest", "--formats", "odt", db=tmp_path / "x.duckdb")
+    assert result.returncode == 2 and "Formato desconhecido: odt" in result.stderr
+    assert_no_traceback(result)

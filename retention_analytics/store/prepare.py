@@ -15,13 +15,15 @@ ParsedDocument with a Portuguese reason, so one bad file never aborts a batch.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import multiprocessing as mp
 import os
 import threading
 import uuid
 from concurrent.futures import ProcessPoolExecutor
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -270,6 +272,43 @@ def parse_documents(
     return [p for p in out if p is not None]
 
 
+# CPython collects its youngest generation every 700 net allocations. Parsing allocates many
+# short-lived objects and makes almost no reference cycles, so at that pace the collector mostly
+# re-walks live objects (the parser's memo caches, the batch being built): ~12 % of parse time.
+# A batch runs with a higher threshold; memory is still reclaimed by reference counting.
+BATCH_GC_THRESHOLD = (50_000, 50, 100)
+_gc_lock = threading.Lock()
+_gc_users = 0
+_gc_saved: tuple[int, int, int] | None = None
+
+
+@contextmanager
+def fewer_gc_pauses() -> Iterator[None]:
+    """Raise the collector's thresholds for the duration (re-entrant and thread-safe: the first
+    user saves the process's thresholds, the last one restores them)."""
+    global _gc_users, _gc_saved
+    with _gc_lock:
+        if _gc_users == 0:
+            _gc_saved = gc.get_threshold()
+            gc.set_threshold(*BATCH_GC_THRESHOLD)
+        _gc_users += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_users -= 1
+            if _gc_users == 0 and _gc_saved is not None:
+                gc.set_threshold(*_gc_saved)
+                _gc_saved = None
+
+
+def _start_worker() -> None:
+    """Pool initializer: die with the parent, collect garbage at the batch pace (a worker only
+    ever parses)."""
+    die_with_parent()
+    gc.set_threshold(*BATCH_GC_THRESHOLD)
+
+
 def die_with_parent() -> None:
     """Pool initializer: a worker ends when its parent does (Linux), so an ingest killed with
     SIGKILL leaves no orphan parsers waiting forever on their queue."""
@@ -301,7 +340,7 @@ def _parse_in_pool(work: list[tuple[DocumentLike, str]], workers: int) -> Iterab
     method = "fork" if "fork" in mp.get_all_start_methods() and threading.active_count() == 1 else "spawn"
     if method == "fork":
         _warm_up(work)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method), initializer=die_with_parent) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method), initializer=_start_worker) as pool:
         for (doc, _), parsed in zip(work, pool.map(_parse_in_worker, work, chunksize=16)):
             parsed.data = doc.data
             yield parsed

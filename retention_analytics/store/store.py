@@ -53,6 +53,7 @@ from .prepare import (
     StoredDocument,
     content_sha256,
     default_parser,
+    fewer_gc_pauses,
     parse_documents,
     parse_one,
 )
@@ -686,10 +687,11 @@ class Store:
         `parser` defaults to forms.parse_document (with forms.PARSER_VERSION); progress is called
         as progress(done, total, name) after each document is parsed.
         """
-        started = time.perf_counter()
-        parsed = self.parse_documents(documents, progress, parser, parser_version)
-        parse_seconds = time.perf_counter() - started
-        summary = self.write_batch(parsed, origin)
+        with fewer_gc_pauses():
+            started = time.perf_counter()
+            parsed = self.parse_documents(documents, progress, parser, parser_version)
+            parse_seconds = time.perf_counter() - started
+            summary = self.write_batch(parsed, origin)
         summary.parse_seconds = parse_seconds
         return summary
 
@@ -837,6 +839,10 @@ class Store:
         if parser is None:
             parser, version = default_parser()
             parser_version = parser_version or version
+        with fewer_gc_pauses():
+            return self._reparse(progress, parser, parser_version)
+
+    def _reparse(self, progress: Progress | None, parser: Parser, parser_version: str | None) -> IngestSummary:
         started = time.perf_counter()
         with self.connect(read_only=True) as con:
             total = con.execute("select count(*) from documents").fetchone()[0]
