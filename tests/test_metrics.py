@@ -547,3 +547,41 @@ def test_no_table_shows_a_cpf_or_cnpj(demo_db):
             leaked = [d for d in documents if any(d in cell for cell in cells)]
             assert not leaked, (name, leaked[:3])
             assert df.empty or export.to_csv_bytes(df, name, "")
+
+
+def test_city_coverage_is_computed_once_per_page_and_never_served_stale(tmp_path):
+    # coverage_city feeds the headline numbers, the gap list, the UF table and the city table:
+    # query.run keeps its frame per database, data version and filters so a page computes it once.
+    from retention_analytics.demo import write_corpus
+    from retention_analytics.forms.sources import iter_documents
+    from retention_analytics.metrics import query
+    from retention_analytics.store import open_store
+
+    files = write_corpus(tmp_path / "forms", 40, seed=3)
+    store = open_store(tmp_path / "cases.duckdb")
+    store.ingest(iter_documents(files[:25]))
+    f = Filters()
+
+    def page(con):
+        return (metrics.kpis(con, f), metrics.coverage_gaps(con, f), metrics.coverage_uf(con, f),
+                metrics.coverage_city(con, f))
+
+    query.clear_shared()
+    with store.connect() as con:
+        shared = page(con)
+        assert len(query._shared) == 1  # one frame for the four summaries
+        shared[3]["added_by_a_caller"] = 1  # callers get copies: the kept frame is untouched
+        assert "added_by_a_caller" not in metrics.coverage_city(con, f).columns
+        query.clear_shared()
+        alone = [page(con)[i] for i in range(4)]  # each computed from scratch
+    for got, expected in zip(shared[:3], alone[:3]):
+        pd.testing.assert_frame_equal(got, expected)
+
+    before = alone[3]["cases"].sum()
+    store.ingest(iter_documents(files[25:]))  # a write bumps the data version
+    with store.connect() as con:
+        after = metrics.coverage_city(con, f)
+        query.clear_shared()
+        fresh = metrics.coverage_city(con, f)
+    pd.testing.assert_frame_equal(after, fresh)
+    assert after["cases"].sum() > before

@@ -12,6 +12,8 @@ return unaggregated tables.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -81,7 +83,63 @@ def run(source: Any, name: str, f: Filters | None = None, *, access_only: bool =
     """
     sql, bound = _prepare(name, f, access_only, params)
     with cursor(source) as con:
-        return con.execute(sql, bound).df()
+        key = _shared_key(con, name, sql, bound)
+        if key is not None:
+            hit = _shared_get(key)
+            if hit is not None:
+                return hit
+        out = con.execute(sql, bound).df()
+        if key is not None:
+            _shared_put(key, out)
+        return out
+
+
+# Queries whose frame several summaries need: coverage_city feeds the headline numbers (gap
+# cities, lives at risk), the gap list, the UF table and the city table, so one page would
+# otherwise compute it up to four times (~70 ms each at a million cases). Their frames are kept
+# per database file, data version (bumped by every write) and SQL with its parameters, in this
+# process, for the few most recent filter sets.
+SHARED_QUERIES = frozenset({"coverage_city"})
+SHARED_MAX_ENTRIES = 16
+_shared: OrderedDict[tuple[str, str, str, str], pd.DataFrame] = OrderedDict()
+_shared_lock = threading.Lock()
+
+
+def _shared_key(con: duckdb.DuckDBPyConnection, name: str, sql: str, bound: dict[str, Any]) -> tuple[str, str, str, str] | None:
+    if name not in SHARED_QUERIES:
+        return None
+    try:
+        path, version = con.execute(
+            "select (select path from duckdb_databases() where database_name = current_database()), "
+            "(select value from meta where key = 'data_version')"
+        ).fetchone()
+    except duckdb.Error:
+        return None  # a database without the store's meta table (built by hand): no sharing
+    if not path or version is None:
+        return None  # in memory, or never written through the store: no version to trust
+    return (str(path), str(version), sql, repr(sorted(bound.items())))
+
+
+def _shared_get(key: tuple[str, str, str, str]) -> pd.DataFrame | None:
+    with _shared_lock:
+        frame = _shared.get(key)
+        if frame is None:
+            return None
+        _shared.move_to_end(key)
+        return frame.copy()  # callers add and drop columns on what they get
+
+
+def _shared_put(key: tuple[str, str, str, str], frame: pd.DataFrame) -> None:
+    with _shared_lock:
+        _shared[key] = frame.copy()
+        while len(_shared) > SHARED_MAX_ENTRIES:
+            _shared.popitem(last=False)
+
+
+def clear_shared() -> None:
+    """Forget the shared frames (the benchmark's cold runs; tests)."""
+    with _shared_lock:
+        _shared.clear()
 
 
 # Queries run side by side by run_many: two cores, and a small query keeps DuckDB busy on one.
@@ -93,21 +151,35 @@ def run_many(source: Any, calls: list[tuple[str, Filters | None, dict[str, Any]]
 
     On a DuckDB connection they run side by side, each on its own cursor (made here, in the
     calling thread: a connection is not to be shared between threads): a summary made of several
-    small queries then waits for the slowest instead of their sum. On a store, one after another
-    (each opens its own short-lived connection anyway)."""
+    small queries then waits for the slowest instead of their sum. A shared frame already known
+    (SHARED_QUERIES) is not run again. On a store, one after another (each opens its own
+    short-lived connection anyway)."""
     if not isinstance(source, duckdb.DuckDBPyConnection) or len(calls) < 2:
         return [run(source, name, f, **params) for name, f, params in calls]
-    prepared = [_prepare(name, f, bool(params.pop("access_only", False)), params)
-                for name, f, params in ((n, f, dict(p)) for n, f, p in calls)]
-    cursors = [source.cursor() for _ in prepared]
+    prepared = [
+        _prepare(name, f, bool(params.get("access_only", False)), {k: v for k, v in params.items() if k != "access_only"})
+        for name, f, params in calls
+    ]
+    keys = [_shared_key(source, name, sql, bound) for (name, _, _), (sql, bound) in zip(calls, prepared)]
+    frames: list[pd.DataFrame | None] = [_shared_get(key) if key is not None else None for key in keys]
+    todo = [i for i, frame in enumerate(frames) if frame is None]
+    cursors = [source.cursor() for _ in todo]
     try:
-        with ThreadPoolExecutor(max_workers=PARALLEL_QUERIES) as pool:
-            futures = [pool.submit(lambda c, q: c.execute(q[0], q[1]).df(), cur, query)
-                       for cur, query in zip(cursors, prepared)]
-            return [future.result() for future in futures]
+        if len(todo) == 1:
+            frames[todo[0]] = cursors[0].execute(*prepared[todo[0]]).df()
+        elif todo:
+            with ThreadPoolExecutor(max_workers=PARALLEL_QUERIES) as pool:
+                futures = [pool.submit(lambda c, q: c.execute(q[0], q[1]).df(), cur, prepared[i])
+                           for cur, i in zip(cursors, todo)]
+                for i, future in zip(todo, futures):
+                    frames[i] = future.result()
     finally:
         for cur in cursors:
             cur.close()
+    for i in todo:
+        if keys[i] is not None:
+            _shared_put(keys[i], frames[i])
+    return frames  # type: ignore[return-value]
 
 
 def run_records(source: Any, name: str, f: Filters | None = None, *, access_only: bool = False,

@@ -22,6 +22,7 @@ import pandas as pd
 import streamlit as st
 
 from .. import metrics
+from ..metrics import query as metrics_query
 from ..filters import Filters
 from ..store import Store, StoreBusyError, StoreError, default_db_path
 
@@ -151,6 +152,7 @@ def clear_caches() -> None:
     _compute.clear()
     _table.clear()
     _VERSIONS.clear()
+    metrics_query.clear_shared()
 
 
 BUSY_MESSAGE = (
