@@ -475,3 +475,23 @@ def test_summary_text_uses_brazilian_numbers() -> None:
     assert "Novos: 1.234 (0 com avisos)" in text and "Substituídos: 1.200" in text
     assert "  - ruim.txt: Não parece um formulário." in text
     assert summary.counts() == {"new": 1234, "duplicate": 0, "superseded": 1200, "rejected": 1, "with_warnings": 0}
+
+
+def test_parsing_in_a_pool_gives_what_parsing_here_gives(tmp_path):
+    # From POOL_THRESHOLD forms on, `ingest` parses in a pool (the parent parses the head of the
+    # batch itself to warm the parser before forking); the parsed documents must be the same, in
+    # the same order, as parsing them one by one in this process.
+    from retention_analytics.demo import write_corpus
+    from retention_analytics.forms.sources import Document
+    from retention_analytics.store.prepare import POOL_THRESHOLD, parse_documents
+
+    paths = write_corpus(tmp_path / "forms", 110, seed=9)
+    documents = [Document(p.name, p.read_bytes()) for p in paths]
+    documents.append(Document("repetido.txt", documents[3].data))  # same bytes: a duplicate
+    documents.append(Document("quebrado.docx", b"PK\x03\x04 not a zip"))  # rejected
+    assert len(documents) >= POOL_THRESHOLD
+    here = parse_documents(documents, workers=1)
+    pooled = parse_documents(documents, workers=2)
+    assert [p.name for p in pooled] == [d.name for d in documents]
+    assert pooled == here
+    assert {p.status for p in here} >= {"ok", "duplicate", "rejected"}

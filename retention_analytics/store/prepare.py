@@ -322,16 +322,27 @@ def die_with_parent() -> None:
         pass  # not Linux: the pool's own shutdown still applies
 
 
-def _warm_up(work: list[tuple[DocumentLike, str]]) -> None:
-    """Parse one form of each format here before forking, so that every worker starts with what
-    the first form of a batch otherwise costs each of them: the municipality index, and the
-    parser's memoized labels and template lines (shared copy-on-write, not copied per worker)."""
-    firsts: dict[str, DocumentLike] = {}
-    for doc, _ in work:
-        suffix = doc.name.rsplit(".", 1)[-1].lower() if "." in doc.name else ""
-        firsts.setdefault(suffix, doc)
-    for doc in firsts.values():
-        parse_one(doc)  # result dropped: the worker parses it again, in order, as usual
+# In fork mode the parent parses the head of the batch itself (its results are kept) before
+# forking: every worker then starts with the parser's memo caches (labels, template lines, the
+# municipality index) already filled, shared copy-on-write, instead of each filling them anew.
+WARM_HEAD_MAX = 24
+
+
+def _warm_up(work: list[tuple[DocumentLike, str]]) -> list[ParsedDocument]:
+    """Parse the head of `work` here (returned, in order) and one form of every other format
+    found further on (dropped: a worker parses it again, in order, as usual)."""
+    head = min(WARM_HEAD_MAX, max(1, len(work) // 40))
+    parsed = [_parse_default(item) for item in work[:head]]
+    seen = {_suffix(doc.name) for doc, _ in work[:head]}
+    for doc, sha in work[head:]:
+        if _suffix(doc.name) not in seen:
+            seen.add(_suffix(doc.name))
+            _parse_default((doc, sha))
+    return parsed
+
+
+def _suffix(name: str) -> str:
+    return name.rsplit(".", 1)[-1].lower() if "." in name else ""
 
 
 def _parse_in_pool(work: list[tuple[DocumentLike, str]], workers: int) -> Iterable[ParsedDocument]:
@@ -339,7 +350,9 @@ def _parse_in_pool(work: list[tuple[DocumentLike, str]], workers: int) -> Iterab
     # (a Streamlit server does: there, spawn).
     method = "fork" if "fork" in mp.get_all_start_methods() and threading.active_count() == 1 else "spawn"
     if method == "fork":
-        _warm_up(work)
+        head = _warm_up(work)
+        yield from head
+        work = work[len(head):]
     with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method), initializer=_start_worker) as pool:
         for (doc, _), parsed in zip(work, pool.map(_parse_in_worker, work, chunksize=16)):
             parsed.data = doc.data
