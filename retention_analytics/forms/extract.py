@@ -12,6 +12,12 @@ waiting for one by a small dynamic program that scores how well each value fits 
 up. That is what makes values shifted a cell, blank fields and text without columns
 (pdftotext) come out right.
 
+Speed: a batch's forms share their labels, option lines and template text, so the steps that are
+pure in the text they are given (label candidates, header cells, checkbox splitting, option and
+heading matching, value fits) are memoized with bounded lru_caches; what they return is immutable
+(tuples, frozen Check/Cell/Row), so sharing it between forms is safe. The record of a form must
+not depend on what was parsed before it (tests/test_forms.py checks it).
+
 This module must not read files or touch the database; validate.py owns the consistency warnings.
 """
 
@@ -156,14 +162,13 @@ def _variants_starting_with(token: str) -> tuple[tuple[int, tuple[str, ...], str
     )
 
 
-def _find_labels(tokens: list[str], state: HeaderState, row_fields: set[str]) -> list[tuple[int, int, str]]:
-    """(start, end, field) of labels among folded tokens, longest first, each field used once."""
-    return list(_labels_in(tuple(tokens), frozenset(state.seen), frozenset(row_fields)))
-
-
-# Pure in its arguments, hence memoized: the label rows of a form repeat from one form to the next,
-# so a batch pays for finding "Colaborador  Qtd CRO(s)  Data" once, not once per form.
 def _labels_in(tokens: tuple[str, ...], seen: frozenset[str], row_fields: frozenset[str]) -> tuple[tuple[int, int, str], ...]:
+    """(start, end, field) of labels among folded tokens, longest first, each field used once
+    (`seen`: fields labelled in earlier rows; `row_fields`: those this row labels, which decide
+    which "UF" is which).
+
+    Both steps are pure and memoized: the label rows of a form repeat from one form to the next,
+    so a batch pays for finding "Colaborador  Qtd CRO(s)  Data" once, not once per form."""
     candidates = _label_candidates(tokens)
     if not candidates:
         return ()  # a row of values (most rows of a filled form): nothing to resolve
