@@ -40,7 +40,7 @@ from ..filters import Filters
 from ..text import key
 
 WARM_RUNS = 5
-COLD_RUNS = 3  # a cold run is one sample of a noisy machine: the median of three is reported
+COLD_RUNS = 5  # a cold run is one sample of a noisy machine: the median of five is reported
 NARROW = {"operators": ("ODONTOLIFE",), "ufs": ("SP",)}  # one operator + one UF (always in synth data)
 FILTER_SETS: dict[str, Filters] = {
     "default": Filters(),
