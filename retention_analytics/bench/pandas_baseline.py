@@ -447,6 +447,20 @@ def _located(frame: pd.DataFrame) -> pd.DataFrame:
     return located.assign(city_num=num)
 
 
+def _city_names(located: pd.DataFrame, index: pd.MultiIndex) -> pd.Series:
+    """The name of each (uf, city_num) of `index`, in its order: the IBGE name, else the spelling
+    written most often (ties: alphabetical) — coverage_city.sql's and filter_options.sql's rule."""
+    official = located.dropna(subset=["city_official"]).assign(
+        city_official=lambda x: x["city_official"].astype(object)).groupby(["uf", "city_num"], observed=True)[
+        "city_official"].max()
+    written = located.groupby(["uf", "city_num", "city"], observed=True).size().reset_index(name="n")
+    written["city"] = written["city"].astype(object)
+    written = written.sort_values(["n", "city"], ascending=[False, True]).drop_duplicates(["uf", "city_num"])
+    written = written.set_index(["uf", "city_num"])["city"]
+    return pd.Series(official.reindex(index).to_numpy(), dtype=object).fillna(
+        pd.Series(written.reindex(index).to_numpy(), dtype=object))
+
+
 def _city_id(data: Data, uf: pd.Series, num: pd.Series) -> pd.Series:
     """'UF|ibge' or 'UF|city_key' (filters.city_value) from _located's (uf, city_num)."""
     names = data.facts["city_key"].cat.categories
@@ -460,16 +474,8 @@ def coverage_city(data: Data, f: Filters) -> pd.DataFrame:
     scope = _located(_rows(data, f, columns, include_period=False))
     groups = scope.groupby(["uf", "city_num"], observed=True)
     cities = groups.agg(ibge_code=("ibge_code", "max")).reset_index()
-    official = scope.dropna(subset=["city_official"]).assign(
-        city_official=lambda x: x["city_official"].astype(object)).groupby(["uf", "city_num"], observed=True)[
-        "city_official"].max()
-    written = scope.groupby(["uf", "city_num", "city"], observed=True).size().reset_index(name="n")
-    written["city"] = written["city"].astype(object)
-    written = written.sort_values(["n", "city"], ascending=[False, True]).drop_duplicates(["uf", "city_num"])
-    written = written.set_index(["uf", "city_num"])["city"]
     index = pd.MultiIndex.from_frame(cities[["uf", "city_num"]])
-    cities["city"] = pd.Series(official.reindex(index).to_numpy(), dtype=object)
-    cities["city"] = cities["city"].fillna(pd.Series(written.reindex(index).to_numpy(), dtype=object))
+    cities["city"] = _city_names(scope, index)
     # The most recent case stating lives / listed CROs: latest reference date, then latest ingested.
     order = scope.assign(day=scope["reference_date"].fillna(_EPOCH_DAY)).sort_values(["day", "case_id"])
     lives = order.dropna(subset=["lives"]).groupby(["uf", "city_num"], observed=True)["lives"].last()
@@ -692,14 +698,7 @@ def filter_options(data: Data, f: Filters) -> dict[str, Any]:
     located = _located(d)
     cities = located.groupby(["uf", "city_num"], observed=True).agg(cases=("case_id", "size")).reset_index()
     index = pd.MultiIndex.from_frame(cities[["uf", "city_num"]])
-    official = located.dropna(subset=["city_official"]).assign(
-        city_official=lambda x: x["city_official"].astype(object)).groupby(["uf", "city_num"], observed=True)[
-        "city_official"].max()
-    written = located.groupby(["uf", "city_num", "city"], observed=True).size().reset_index(name="n")
-    written["city"] = written["city"].astype(object)
-    written = written.sort_values(["n", "city"], ascending=[False, True]).drop_duplicates(["uf", "city_num"])
-    name = pd.Series(official.reindex(index).to_numpy(), dtype=object).fillna(
-        pd.Series(written.set_index(["uf", "city_num"])["city"].reindex(index).to_numpy(), dtype=object))
+    name = _city_names(located, index)
     cities["value"] = _city_id(data, cities["uf"], cities["city_num"])
     cities["uf"] = cities["uf"].astype(object)
     cities["label"] = name + " (" + cities["uf"] + ")"

@@ -20,7 +20,6 @@ import datetime as dt
 import json
 import multiprocessing as mp
 import os
-import platform
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -83,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
         from ..demo import EXTENSIONS, generate_corpus, render, write_corpus
     except ImportError as exc:
         raise CommandError(f"O gerador de demonstração não está disponível ({exc}).") from exc
+    from ..bench.runner import loadavg, machine
     from ..store.prepare import worker_count
 
     formats = _formats(args.formats)
@@ -134,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({
         "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "load": _load()},
+        "machine": machine(), "loadavg": loadavg(),
         "forms_per_format": args.forms, "seed": args.seed, "workers": workers, "results": results,
         "machine_scaling": scaling,
     }, indent=2, ensure_ascii=False), encoding="utf-8")
@@ -199,10 +199,3 @@ def _machine_scaling(workers: int, n: int = 3_000_000) -> float:
         alone = min(pool.apply(_cpu_loop, (n,)) for _ in range(3))
         together = min(max(pool.map(_cpu_loop, [n] * workers, chunksize=1)) for _ in range(3))
     return alone / together
-
-
-def _load() -> float | None:
-    try:
-        return os.getloadavg()[0]
-    except OSError:
-        return None
