@@ -7,7 +7,9 @@ transaction and shows what happened (new, replaced, duplicate, rejected and why)
 version changes with the write, so every page shows the new cases on its next run.
 
 Who may import (auth.py): admins anything; a gestor only forms of their own operators (the rest
-is refused in the preview and never stored, see ui/importer.py); an analista only reads.
+is refused in the preview and never stored, see ui/importer.py); an analista only reads. Real
+forms never join the demonstration: the preview says how to go on, and an admin may remove the
+demonstration and import in one click.
 
 It must not parse or write by itself (retention_analytics.ui.importer does) and must never show
 a traceback: every failure is a Portuguese message saying what failed, in which file, and what to do.
@@ -33,10 +35,14 @@ if page.user is None or not page.user.may_import:
 _ROUND = "_import_uploader_round"  # a new uploader key after an import empties the uploader
 _PREVIEW = "_import_preview"  # the parsed batch of the files now in the uploader
 _RESULT = "_import_result"  # the summary of the last import, shown until new files arrive
+_REMOVED = "_import_removed_demo"  # what "Remover a demonstração e importar" deleted
 _SHOW_CASE_LINKS = 10
 
 
 def _draw_summary(summary: IngestSummary) -> None:
+    removed = st.session_state.get(_REMOVED)
+    if removed is not None and removed.has_demo:
+        st.info(f"Demonstração removida: {fmt.integer(removed.demo_documents)} formulários fictícios apagados.", icon="🧪")
     if summary.new:
         st.success(
             f"Importação concluída: {fmt.integer(summary.new)} formulário(s) novo(s). "
@@ -87,12 +93,29 @@ def _draw_preview(preview: importer.Preview) -> bool:
                 st.markdown("\n".join(f"- {md(w)}" for w in parsed.warnings))
     if preview.rejected:
         st.caption("Arquivos rejeitados também são guardados ao confirmar, para aparecerem em **Qualidade dos dados**.")
-    if not st.button("Confirmar importação", type="primary", key="import_confirm"):
+    remove_demo = False
+    if preview.demo_conflict:
+        # Real forms never join the demonstration: say what to do; an admin may clear it here.
+        # Our own text (the database path comes from the server's settings): its `commands` render as code.
+        st.error(preview.demo_conflict, icon="🧪")
+        if not page.user.is_admin:
+            st.info("Peça a um administrador para remover a demonstração ou apontar o painel para um banco novo.")
+            return False
+        st.caption("A demonstração tem só formulários fictícios gerados pelo sistema; nenhum formulário real é apagado. "
+                   "Depois da importação, o painel passa a pedir login.")
+        if not st.button("Remover a demonstração e importar", type="primary", key="import_remove_demo"):
+            return False
+        remove_demo = True
+    elif not st.button("Confirmar importação", type="primary", key="import_confirm"):
         return False
 
     bar = st.progress(0.1, text=f"Gravando {fmt.integer(len(preview.parsed))} documento(s)…")
     try:
-        summary = importer.commit(data.store(), preview, page.user)
+        if remove_demo:
+            removed, summary = importer.remove_demo_and_commit(data.store(), preview, page.user)
+            st.session_state[_REMOVED] = removed
+        else:
+            summary = importer.commit(data.store(), preview, page.user)
     except StoreError as exc:
         bar.empty()
         st.error(f"A importação não foi gravada: {exc}", icon="⚠️")
@@ -136,6 +159,7 @@ if not files:
         _draw_summary(last)
 else:
     st.session_state.pop(_RESULT, None)  # new files: the previous import's summary is history now
+    st.session_state.pop(_REMOVED, None)
     uploads: list[importer.Upload] = []
     for uploaded in files:
         try:

@@ -33,6 +33,9 @@ PAGES = (
     "pages/7_Qualidade_dos_dados.py",
 )
 TIMEOUT = 120
+# An administrator with a password login, for tests on real data (where the local demo user does
+# not exist): open_as(page, ADMIN).
+ADMIN = User("chefe", "admin")
 
 
 def register(user: User) -> Path:

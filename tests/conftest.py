@@ -1,7 +1,8 @@
 """Shared fixtures: real DuckDB files built the way users build them.
 
 `demo_db` is a small demo corpus written as form files and ingested through the same path as real
-forms (built once per test session); `empty_db` has the schema and no case; `use_db` points the
+forms, marked as the demo generator's (built once per test session); `real_db` is the same forms
+imported as real ones; `empty_db` has the schema and no case; `use_db` points the
 app (RETENTION_DB) at one of them for AppTest.
 """
 
@@ -25,8 +26,18 @@ def demo_db(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("demo")
     files = write_corpus(folder / "forms", DEMO_CASES, DEMO_SEED)
     store = open_store(folder / "demo.duckdb")
-    store.set_meta("is_demo", "true")
-    store.ingest(iter_documents(files), origin="demo")
+    store.ingest(iter_documents(files), origin="demo", demo=True)
+    return store.path
+
+
+@pytest.fixture(scope="session")
+def real_db(tmp_path_factory) -> Path:
+    """The same forms as `demo_db`, imported as an operator imports its own (real) forms: the
+    database every test of a logged-in user, an import of a real form or a gestor works on."""
+    folder = tmp_path_factory.mktemp("real")
+    files = write_corpus(folder / "forms", DEMO_CASES, DEMO_SEED)
+    store = open_store(folder / "real.duckdb")
+    store.ingest(iter_documents(files), origin="cli")
     return store.path
 
 

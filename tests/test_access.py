@@ -158,9 +158,9 @@ def test_cli_export_for_a_user_exports_only_their_operators(demo_db, tmp_path, m
     assert "Conhecidos: ODONTOLIFE." in out.stderr.decode(), "the known operators listed are the gestor's only"
 
 
-def test_a_gestor_cannot_import_another_operators_form(demo_db, tmp_path):
+def test_a_gestor_cannot_import_another_operators_form(real_db, tmp_path):
     db = tmp_path / "gestor_importa.duckdb"
-    shutil.copy(demo_db, db)
+    shutil.copy(real_db, db)
     store = Store(db)
     before = query(db, "select count(*) from documents")[0][0]
     other_protocol = query(db, "select protocol_number from cases where operator_key = ? and is_current "

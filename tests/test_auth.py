@@ -169,9 +169,146 @@ def test_real_data_without_users_file_does_not_open(tmp_path, use_db):
     importer.commit(store, importer.prepare(store, [importer.Upload("real.xlsx", render(make_record(), "xlsx"))]))
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert_ok(at)
-    assert any("users add NOME --role admin" in e.value for e in at.error)
+    assert any("users add admin --role admin" in c.value for c in at.code), "the exact command, nothing else"
     assert "ODONTOLIFE" not in rendered_text(at)
     assert not at.get("dataframe")
+
+
+def _assert_no_data(at) -> None:
+    assert USER_KEY not in at.session_state, "nobody is logged in"
+    text = rendered_text(at)
+    assert "ODONTOLIFE" not in text and "Visão geral" not in text
+    assert not at.get("dataframe") and not at.get("plotly_chart") and not at.get("metric")
+
+
+def _legacy_with_real_upload(tmp_path):
+    import gzip
+
+    target = tmp_path / "legado.duckdb"
+    source = os.path.join(os.path.dirname(__file__), "fixtures", "legacy", "schema1_demo_with_real_upload.duckdb.gz")
+    with gzip.open(source) as data, open(target, "wb") as out:
+        shutil.copyfileobj(data, out)
+    return target
+
+
+def test_a_real_form_imported_during_a_demo_session_ends_it(demo_db, tmp_path, use_db):
+    """The local demo user is decided on every run: a real form arriving (here, by the CLI after
+    the demo was removed) closes the open session on its next click."""
+    db = use_db(tmp_path / "sessao.duckdb")
+    shutil.copy(demo_db, db)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert at.session_state[USER_KEY].username == "demo"
+    store = Store(db)
+    store.remove_demo()
+    at.run()
+    assert at.session_state[USER_KEY].username == "demo", "an empty database has nothing to protect"
+    importer.commit(store, importer.prepare(store, [importer.Upload("real.xlsx", render(make_record(), "xlsx"))]))
+    at.run()
+    assert_ok(at)
+    _assert_no_data(at)
+    assert any("users add admin --role admin" in c.value for c in at.code)
+
+
+def test_a_database_from_before_schema_2_with_a_real_upload_asks_for_a_login(tmp_path, use_db):
+    """The bug of issue 9 as it sits in users' files: schema 1 called this database a demo."""
+    use_db(_legacy_with_real_upload(tmp_path))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert_ok(at)
+    _assert_no_data(at)
+    assert any("users add admin --role admin" in c.value for c in at.code)
+
+
+def test_a_restored_backup_with_real_data_asks_for_a_login(demo_db, tmp_path, use_db):
+    from retention_analytics.store.backup import restore
+
+    db = use_db(tmp_path / "restaurado.duckdb")
+    shutil.copy(demo_db, db)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert at.session_state[USER_KEY].username == "demo"
+    restore(Store(db), _legacy_with_real_upload(tmp_path))
+    at.run()
+    assert_ok(at)
+    _assert_no_data(at)
+
+
+def _newer(db):
+    Store(db).set_meta("schema_version", "99")
+
+
+def _foreign(db):
+    import duckdb
+
+    db.unlink()
+    con = duckdb.connect(str(db))
+    con.execute("create table clientes (nome varchar)")
+    con.close()
+
+
+def _garbage(db):
+    db.write_bytes(b"isto nao e um banco" * 100)
+
+
+def _damaged_meta(db):
+    with Store(db).connect(read_only=False) as con:
+        con.execute("delete from meta")
+        con.execute("insert into meta values ('is_demo', 'true')")
+
+
+@pytest.mark.parametrize("damage, message", [
+    (_newer, "versão mais nova"),
+    (_foreign, "não do Painel de Retenção"),
+    (_garbage, "não é um banco de dados do Painel"),
+    (_damaged_meta, None),  # real rows, meta gone: the rows decide, so login (the command)
+])
+def test_a_database_the_app_cannot_vouch_for_shows_no_data(real_db, tmp_path, use_db, damage, message):
+    db = use_db(tmp_path / "duvida.duckdb")
+    shutil.copy(real_db, db)
+    damage(db)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert_ok(at)
+    _assert_no_data(at)
+    if message:
+        assert any(message in e.value for e in at.error), [e.value for e in at.error]
+    else:
+        assert any("users add admin --role admin" in c.value for c in at.code)
+
+
+def test_an_exception_while_deciding_shows_no_data(demo_db, tmp_path, use_db, monkeypatch):
+    db = use_db(tmp_path / "excecao.duckdb")
+    shutil.copy(demo_db, db)
+
+    def broken(self):
+        raise RuntimeError("disco com defeito")
+
+    monkeypatch.setattr(Store, "provenance", broken)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert_ok(at)
+    _assert_no_data(at)
+    assert any("RuntimeError" in e.value for e in at.error)
+
+
+def test_a_locked_database_shows_the_busy_page_and_no_data(real_db, tmp_path, use_db, monkeypatch):
+    import subprocess
+
+    db = use_db(tmp_path / "ocupado.duckdb")
+    shutil.copy(real_db, db)
+    monkeypatch.setenv("RETENTION_DB_LOCK_TIMEOUT", "1")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+         "print('ok', flush=True); time.sleep(60)", str(db)],
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert holder.stdout.readline().strip() == b"ok"
+        from retention_analytics.store import store as store_module
+        monkeypatch.setattr(store_module, "DEFAULT_LOCK_TIMEOUT", 1.0)
+        at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+        assert_ok(at)
+        _assert_no_data(at)
+        assert any("ocupado" in w.value for w in at.warning)
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 def test_login_form_wrong_then_right_password(demo_db, tmp_path, use_db, users_file):

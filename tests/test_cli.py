@@ -241,3 +241,74 @@ def test_bench_ingest_refuses_an_unknown_format(tmp_path: Path) -> None:
     result = run("bench-ingest", "--formats", "odt", db=tmp_path / "x.duckdb")
     assert result.returncode == 2 and "Formato desconhecido: odt" in result.stderr
     assert_no_traceback(result)
+
+
+def test_a_real_form_is_never_ingested_into_the_demonstration(tmp_path: Path, forms: Path) -> None:
+    """`ingest` (any --origin) into a demo database stops, says how to go on, writes nothing;
+    `demo --remove` then deletes the demonstration only, and the same ingest goes through."""
+    db = tmp_path / "demo.duckdb"
+    assert run("demo", "--cases", "5", "--seed", "2", "--out", str(tmp_path / "demo_forms"), db=db).returncode == 0
+    before = json.loads(run("stats", "--json", db=db).stdout)
+    for origin in ("cli", "demo"):
+        refused = run("ingest", str(forms), "--origin", origin, db=db)
+        assert refused.returncode == 2, refused.stdout
+        assert_no_traceback(refused)
+        assert "não se misturam" in refused.stderr and "demo --remove" in refused.stderr and "--db" in refused.stderr
+    after = json.loads(run("stats", "--json", db=db).stdout)
+    assert after["documents_total"] == before["documents_total"] and after["is_demo"] is True
+
+    removed = run("demo", "--remove", db=db)
+    assert removed.returncode == 0, removed.stderr
+    assert "Demonstração removida" in removed.stdout and "numa só transação" in removed.stdout
+    stats = json.loads(run("stats", "--json", db=db).stdout)
+    assert stats["documents_total"] == 0 and stats["provenance"]["demo_documents"] == 0
+    assert run("ingest", str(forms), db=db).returncode in (0, 1)
+    stats = json.loads(run("stats", "--json", db=db).stdout)
+    assert stats["provenance"]["real_documents"] == stats["documents_total"] > 0
+    assert "o painel pede login" in run("stats", db=db).stdout
+    again = run("demo", "--remove", db=db)
+    assert again.returncode == 0 and "não tem demonstração" in again.stdout
+    assert json.loads(run("stats", "--json", db=db).stdout)["documents_total"] == stats["documents_total"]
+
+
+def test_demo_remove_leaves_real_cases_of_a_mixed_database(tmp_path: Path) -> None:
+    """A database from before schema 2, where a real form was uploaded into the demo."""
+    import gzip
+    import shutil
+
+    db = tmp_path / "legado.duckdb"
+    with gzip.open(Path(__file__).parent / "fixtures" / "legacy" / "schema1_demo_with_real_upload.duckdb.gz") as src, \
+            db.open("wb") as out:
+        shutil.copyfileobj(src, out)
+    refused = run("demo", "--cases", "3", "--out", str(tmp_path / "f"), db=db)
+    assert refused.returncode == 2 and "já tem dados reais" in refused.stderr and "demo --remove" in refused.stderr
+    removed = run("demo", "--remove", db=db)
+    assert removed.returncode == 0, removed.stderr
+    assert "13 formulários" in removed.stdout and "Continuam no banco 1 formulários reais" in removed.stdout
+    stats = json.loads(run("stats", "--json", db=db).stdout)
+    assert stats["current_cases"] == 1 and stats["provenance"]["real_cases"] == 1
+
+
+def test_demo_summary_names_counts_as_the_app_does(tmp_path: Path) -> None:
+    """"N formulários, N casos, N versões substituídas" and the "com avisos" of Qualidade dos dados."""
+    import re
+
+    from retention_analytics.filters import Filters
+    from retention_analytics.metrics import quality
+    from retention_analytics.store import Store
+
+    db = tmp_path / "demo.duckdb"
+    result = run("demo", "--cases", "40", "--seed", "5", "--out", str(tmp_path / "demo_forms"), db=db)
+    assert result.returncode == 0, result.stderr
+    match = re.search(r"Demonstração pronta em [\d,]+ s: ([\d.]+) formulários, ([\d.]+) casos, ([\d.]+) versões "
+                      r"substituídas, ([\d.]+) rejeitados; ([\d.]+) formulários com avisos", result.stdout)
+    assert match, result.stdout
+    forms_, cases, superseded, rejected, warned = (int(g.replace(".", "")) for g in match.groups())
+    store = Store(db)
+    stats = store.stats()
+    with store.connect() as con:
+        summary = quality(con, Filters())["summary"].iloc[0]
+    assert cases == 40 == stats["current_cases"] == int(summary["cases"])
+    assert forms_ == stats["documents_total"] == cases + superseded + rejected
+    assert superseded == int(summary["superseded_versions"])
+    assert warned == int(summary["forms_with_warnings"])

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 
-from app_helpers import ROOT, assert_ok, open_as
+from app_helpers import ADMIN, ROOT, assert_ok, open_as
 from forms_factory import make_record, write_form
 from retention_analytics import auth, metrics
 from retention_analytics.demo import render
@@ -62,9 +62,9 @@ def _cli_writer(db: Path, folders: list[Path], results: list) -> threading.Threa
     return thread
 
 
-def test_many_readers_while_the_cli_ingests(demo_db, tmp_path):
+def test_many_readers_while_the_cli_ingests(real_db, tmp_path):
     db = tmp_path / "estresse.duckdb"
-    shutil.copy(demo_db, db)
+    shutil.copy(real_db, db)
     start_count = _count(db)
     folders = _batches(tmp_path / "lotes", "cli")
     written: list = []
@@ -111,9 +111,9 @@ def test_many_readers_while_the_cli_ingests(demo_db, tmp_path):
     assert max(max(c) for c in seen_counts) == expected
 
 
-def test_two_upload_sessions_and_the_cli_at_once(demo_db, tmp_path):
+def test_two_upload_sessions_and_the_cli_at_once(real_db, tmp_path):
     db = tmp_path / "uploads.duckdb"
-    shutil.copy(demo_db, db)
+    shutil.copy(real_db, db)
     start_count = _count(db)
     sessions = {
         name: [importer.Upload(f"{name}_{i}.xlsx", render(make_record(protocol_number=f"{name.upper()}-{i}"), "xlsx"))
@@ -148,10 +148,10 @@ def test_two_upload_sessions_and_the_cli_at_once(demo_db, tmp_path):
     assert _count(db) == start_count + 30 + 2 * FORMS_PER_BATCH
 
 
-def test_the_page_shows_what_the_cli_ingested_on_its_next_run(demo_db, tmp_path, use_db):
+def test_the_page_shows_what_the_cli_ingested_on_its_next_run(real_db, tmp_path, use_db):
     db = use_db(tmp_path / "proxima.duckdb")
-    shutil.copy(demo_db, db)
-    at = open_as("pages/5_Casos.py", None)
+    shutil.copy(real_db, db)
+    at = open_as("pages/5_Casos.py", ADMIN)
     assert_ok(at)
     at.text_input(key="casos_busca").set_value("NOVO-CLI-1").run()
     assert any("Nenhum caso encontrado" in i.value for i in at.info)

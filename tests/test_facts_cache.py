@@ -81,7 +81,7 @@ def test_copies_of_a_bulk_load_and_an_ingest_on_top(tmp_path: Path, corpus: list
     store = open_store(tmp_path / "synth.duckdb")
     store.bulk_insert_cases(synthesize(1500, 9), origin="demo", is_demo=True)
     assert _differences(store.path) == {name: 0 for name in DERIVED_RELATIONS}
-    store.ingest(iter_documents(corpus[:40]), origin="cli")
+    store.ingest(iter_documents(corpus[:40]), origin="demo", demo=True)  # the demo corpus on top
     assert _differences(store.path) == {name: 0 for name in DERIVED_RELATIONS}
 
 

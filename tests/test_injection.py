@@ -21,7 +21,7 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import app_test as app_test_module
 
-from app_helpers import PAGES, ROOT, RecordingStorage, assert_ok, csv_downloads, open_as
+from app_helpers import ADMIN, PAGES, ROOT, RecordingStorage, assert_ok, csv_downloads, open_as
 from forms_factory import form_text, make_record
 from retention_analytics import export, metrics
 from retention_analytics.demo import render
@@ -42,10 +42,10 @@ def query(db, sql, params=None):
 
 
 @pytest.fixture
-def hostile_db(demo_db, tmp_path, use_db) -> tuple[Path, int]:
+def hostile_db(real_db, tmp_path, use_db) -> tuple[Path, int]:
     """The demo plus one case whose every free text is hostile; returns (db, its case id)."""
     db = use_db(tmp_path / "hostil.duckdb")
-    shutil.copy(demo_db, db)
+    shutil.copy(real_db, db)
     record = make_record(
         protocol_number="INJ-1",
         dentist_name='=HYPERLINK("http://exemplo.invalid") x',  # as the parser keeps a header cell
@@ -114,7 +114,7 @@ def test_filters_never_put_values_into_sql():
 
 def test_search_box_with_sql_and_html(hostile_db):
     db, _ = hostile_db
-    at = open_as("pages/5_Casos.py", None)
+    at = open_as("pages/5_Casos.py", ADMIN)
     at.text_input(key="casos_busca").set_value("' or 1=1 --").run()
     assert_ok(at)
     assert any("Nenhum caso encontrado" in i.value for i in at.info)
@@ -128,7 +128,7 @@ def test_search_box_with_sql_and_html(hostile_db):
 
 def test_a_hostile_case_shows_as_text_on_casos(hostile_db):
     db, case_id = hostile_db
-    at = open_as("pages/5_Casos.py", None, {"caso": str(case_id)})
+    at = open_as("pages/5_Casos.py", ADMIN, {"caso": str(case_id)})
     assert_ok(at)
     assert any("Formulário do caso INJ" in s.value for s in at.subheader)
     assert_inert_markdown(at)
@@ -141,7 +141,7 @@ def test_hostile_texts_are_neutralized_in_every_download(hostile_db, monkeypatch
     db, case_id = hostile_db
     RecordingStorage.files = {}
     monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", RecordingStorage)
-    at = open_as("pages/5_Casos.py", None)
+    at = open_as("pages/5_Casos.py", ADMIN)
     at.text_input(key="casos_busca").set_value("INJ-1").run()
     assert_ok(at)
     (data,) = [d for d in csv_downloads(at, RecordingStorage.files)]
@@ -168,12 +168,12 @@ def test_hostile_texts_are_neutralized_in_every_download(hostile_db, monkeypatch
     assert any(str(c.value).startswith("'=HYPERLINK") for r in sheet.iter_rows(min_row=2) for c in r)
 
 
-def test_hostile_file_names_in_upload_and_zip(demo_db, tmp_path, use_db):
+def test_hostile_file_names_in_upload_and_zip(real_db, tmp_path, use_db):
     import zipfile
 
     db = use_db(tmp_path / "nomes.duckdb")
-    shutil.copy(demo_db, db)
-    at = open_as("pages/6_Importar.py", None)
+    shutil.copy(real_db, db)
+    at = open_as("pages/6_Importar.py", ADMIN)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("../../etc/passwd.txt", form_text(make_record(protocol_number="NOME-1")))

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_helpers import assert_ok, rendered_text  # noqa: F401  (shared with the access tests)
+from app_helpers import ADMIN, assert_ok, open_as, rendered_text  # noqa: F401  (shared with the access tests)
 from forms_factory import make_record
 from retention_analytics.demo import render
 from retention_analytics.privacy import mask_cpf
@@ -35,11 +35,8 @@ NOTE_CPF = "529.982.247-25"
 
 
 def open_page(page: str, query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    at.switch_page(page)
-    return at.run()
+    """The page as an administrator sees it (logged in: real data has no local demo user)."""
+    return open_as(page, ADMIN, query)
 
 
 def texts(elements) -> list[str]:
@@ -52,10 +49,10 @@ def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
 
 
 @pytest.fixture
-def demo_copy(demo_db, tmp_path, use_db) -> Path:
+def demo_copy(real_db, tmp_path, use_db) -> Path:
     """A private copy of the demo database for tests that import into it."""
     path = tmp_path / "demo_copy.duckdb"
-    shutil.copy(demo_db, path)
+    shutil.copy(real_db, path)
     return use_db(path)
 
 
@@ -378,3 +375,48 @@ def test_import_into_a_broken_database_is_a_portuguese_error(tmp_path, use_db):
     errors = texts(at.error)
     assert any("não é um banco de dados do Painel" in e for e in errors), errors
     assert not at.get("button") or not any(b.label == "Confirmar importação" for b in at.button)
+
+
+def test_a_real_form_uploaded_into_the_demo_is_refused_until_an_admin_removes_it(demo_db, tmp_path, use_db):
+    """The local demo user (an admin without a password) uploads a real form into the demo: the
+    preview says why not and how to go on, nothing is stored; "Remover a demonstração e importar"
+    deletes only the demo, stores the form, and the app then asks for an administrator."""
+    db = use_db(tmp_path / "demo_importa.duckdb")
+    shutil.copy(demo_db, db)
+    documents = query(db, "select count(*) from documents")[0][0]
+    at = open_as(IMPORTAR, None)
+    assert_ok(at)
+    _upload(at, ("real.xlsx", upload_form("REAL-DEMO-1"), XLSX_MIME))
+    assert_ok(at)
+    errors = texts(at.error)
+    assert any("não se misturam" in e and "demo --remove" in e and "banco novo" in e for e in errors), errors
+    assert not any(b.key == "import_confirm" for b in at.button), "no way to mix them"
+    assert query(db, "select count(*) from documents")[0][0] == documents
+
+    at.button(key="import_remove_demo").click().run()
+    assert_ok(at)
+    assert query(db, "select count(*) filter (where is_demo), count(*) from documents")[0] == (0, 1)
+    assert query(db, "select protocol_number from cases") == [("REAL-DEMO-1",)]
+    assert any("users add admin --role admin" in c.value for c in at.code), "now a login is needed"
+    assert not at.get("dataframe") and "REAL-DEMO-1" not in rendered_text(at)
+    with Store(db).connect() as con:
+        assert con.execute("select action from audit_log").fetchall() == [("remover_demonstracao",)]
+
+
+def test_a_gestor_cannot_remove_the_demonstration(demo_db, tmp_path, use_db):
+    from retention_analytics.auth import User
+
+    db = use_db(tmp_path / "demo_gestor.duckdb")
+    shutil.copy(demo_db, db)
+    gestor = User("gestora", "gestor", ("ODONTOLIFE",))
+    at = open_as(IMPORTAR, gestor)
+    _upload(at, ("real.xlsx", upload_form("REAL-DEMO-2", operator="ODONTOLIFE"), XLSX_MIME))
+    assert_ok(at)
+    assert any("não se misturam" in e for e in texts(at.error))
+    assert not any(b.key in ("import_confirm", "import_remove_demo") for b in at.button)
+    assert any("Peça a um administrador" in i for i in texts(at.info))
+    preview = importer.prepare(Store(db), [importer.Upload("x.xlsx", upload_form("REAL-DEMO-3", operator="ODONTOLIFE"))],
+                               user=gestor)
+    with pytest.raises(PermissionError):
+        importer.remove_demo_and_commit(Store(db), preview, gestor)
+    assert query(db, "select count(*) from documents where not is_demo")[0][0] == 0

@@ -263,11 +263,11 @@ def test_failed_batch_is_rolled_back_and_earlier_data_intact(store: Store, monke
     real_case_rows = store_module._case_rows
     calls = {"n": 0}
 
-    def fail_on_second_case(case_id, parsed):
+    def fail_on_second_case(case_id, parsed, *rest):
         calls["n"] += 1
         if calls["n"] == 2:
             raise RuntimeError("falha simulada na gravação")
-        return real_case_rows(case_id, parsed)
+        return real_case_rows(case_id, parsed, *rest)
 
     monkeypatch.setattr(store_module, "_case_rows", fail_on_second_case)
     batch = [form("novo1.txt", protocol_number="SAD500", lives=1), form("novo2.txt", protocol_number="SAD501"),
@@ -390,8 +390,9 @@ def test_stats_and_data_version(store: Store) -> None:
     assert [(o["name"], o["cases"]) for o in stats["operators"]] == [("ODONTOLIFE", 2)]
     assert [d.isoformat() for d in stats["date_range"]] == ["2024-02-01", "2024-03-01"]
     assert stats["db_size_bytes"] > 0 and stats["batches"] == 1
+    # The database-wide flag of schema 1 means nothing any more: these rows are real.
     store.set_meta("is_demo", "true")
-    assert store.is_demo() and store.data_version() == v0 + 2
+    assert not store.is_demo() and store.provenance().real_documents == 3 and store.data_version() == v0 + 2
 
 
 # --- locking ------------------------------------------------------------------------------------
@@ -495,3 +496,130 @@ def test_parsing_in_a_pool_gives_what_parsing_here_gives(tmp_path):
     assert [p.name for p in pooled] == [d.name for d in documents]
     assert pooled == here
     assert {p.status for p in here} >= {"ok", "duplicate", "rejected"}
+
+
+# --- demo or real, per document and case (issue 9) --------------------------------------------
+
+LEGACY = Path(__file__).parent / "fixtures" / "legacy" / "schema1_demo_with_real_upload.duckdb.gz"
+
+
+def _legacy_copy(tmp_path: Path) -> Path:
+    import gzip
+    import shutil
+
+    target = tmp_path / "legado.duckdb"
+    with gzip.open(LEGACY) as source, target.open("wb") as out:
+        shutil.copyfileobj(source, out)
+    return target
+
+
+def test_rows_say_where_they_came_from(store: Store) -> None:
+    assert store.provenance().empty and not store.is_demo()
+    store.ingest([form("demo1.txt", protocol_number="D-1"), form("demo2.txt", protocol_number="D-1", lives=3)],
+                 origin="demo", demo=True)
+    provenance = store.provenance()
+    assert (provenance.demo_documents, provenance.demo_cases, provenance.demo_superseded) == (2, 2, 1)
+    assert provenance.only_demo and store.is_demo()
+
+
+@pytest.mark.parametrize("origin", ["cli", "upload", "demo"])
+def test_a_real_form_never_joins_the_demonstration(store: Store, origin: str) -> None:
+    """Whatever the batch's origin label says (`ingest --origin demo` included), only demo=True
+    writes demo rows, and real rows are refused while the demo is there: nothing is written."""
+    store.ingest([form("demo.txt", protocol_number="D-1")], origin="demo", demo=True)
+    before, version = snapshot(store), store.data_version()
+    with pytest.raises(store_module.DemoMixError, match=r"demo --remove.*banco novo"):
+        store.ingest([form("real.txt", protocol_number="R-1"), Document("ruim.txt", b"lixo")], origin=origin)
+    assert snapshot(store) == before and store.data_version() == version
+    assert count(store, "documents") == 1
+
+
+def test_demo_forms_never_join_real_data(store: Store) -> None:
+    store.ingest([form("real.txt", protocol_number="R-1")])
+    with pytest.raises(store_module.DemoMixError, match="já tem dados reais"):
+        store.ingest([form("demo.txt", protocol_number="D-1")], origin="demo", demo=True)
+    assert store.provenance().real_documents == 1 and store.provenance().demo_documents == 0
+
+
+def test_a_batch_of_duplicates_writes_nothing_and_is_not_refused(store: Store) -> None:
+    demo = form("demo.txt", protocol_number="D-1")
+    store.ingest([demo], origin="demo", demo=True)
+    summary = store.ingest([Document("de_novo.txt", demo.data)])
+    assert summary.duplicate == 1 and store.provenance().only_demo
+
+
+def test_reparse_keeps_each_case_as_demo_or_real_as_its_document(tmp_path: Path) -> None:
+    legacy = open_store(_legacy_copy(tmp_path))
+    before = legacy.provenance()
+    legacy.reparse()
+    assert legacy.provenance() == before and before.has_real and before.has_demo
+
+
+def test_remove_demo_deletes_every_demo_row_and_never_a_real_one(tmp_path: Path) -> None:
+    """A database from before schema 2 with a real form inside the demonstration (the bug this
+    fixes): the upgrade tells them apart, and remove_demo leaves the real case alone."""
+    store = open_store(_legacy_copy(tmp_path))
+    provenance = store.provenance()
+    assert (provenance.demo_documents, provenance.real_documents, provenance.real_cases) == (13, 1, 1)
+    assert not store.is_demo(), "a real form inside: not a demonstration any more"
+    real_before = rows(store, "select * exclude (is_current, superseded_by) from cases where not is_demo order by all")
+    version = store.data_version()
+
+    removed = store.remove_demo()
+    assert (removed.demo_documents, removed.demo_cases) == (13, provenance.demo_cases)
+    after = store.provenance()
+    assert after.real_documents == 1 and after.real_cases == 1 and not after.has_demo
+    assert rows(store, "select * exclude (is_current, superseded_by) from cases order by all") == real_before
+    assert rows(store, "select protocol_number, is_current from cases") == [("REAL-LEGADO-1", True)]
+    for table in store_module.CASE_TABLES[1:]:
+        assert rows(store, f"select count(*) from {table} where case_id not in (select case_id from cases)") == [(0,)]
+    assert rows(store, "select count(*) from case_facts") == [(1,)], "derived tables follow"
+    assert store.data_version() == version + 1
+    assert store.remove_demo() == store_module.Provenance(), "a second time: nothing to remove"
+
+
+def test_remove_demo_is_one_transaction(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = open_store(_legacy_copy(tmp_path))
+    before = snapshot(store)
+
+    def fail(con):
+        raise RuntimeError("falha simulada")
+
+    monkeypatch.setattr(store_module, "_refresh_derived", fail)
+    with pytest.raises(RuntimeError):
+        store.remove_demo()
+    assert snapshot(store) == before
+
+
+def test_a_newer_database_is_refused_and_left_alone(store: Store) -> None:
+    store.ingest([form("real.txt", protocol_number="R-1")])
+    store.set_meta("schema_version", str(store_module.SCHEMA_VERSION + 1))
+    size = store.path.stat().st_size
+    for call in (store.provenance, store.ensure_schema):
+        with pytest.raises(StoreError, match="versão mais nova do Painel"):
+            call()
+    assert store.path.stat().st_size == size
+
+
+def test_a_foreign_duckdb_file_is_refused_and_not_written(tmp_path: Path) -> None:
+    import duckdb
+
+    path = tmp_path / "outro_sistema.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create table clientes (nome varchar); insert into clientes values ('x')")
+    con.close()
+    for call in (Store(path).ensure_schema, Store(path).provenance):
+        with pytest.raises(StoreError, match="não do Painel de Retenção"):
+            call()
+    con = duckdb.connect(str(path), read_only=True)
+    assert [r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()] == ["clientes"]
+    con.close()
+
+
+def test_a_damaged_meta_table_does_not_make_real_rows_demo(store: Store) -> None:
+    store.ingest([form("real.txt", protocol_number="R-1")])
+    with store.connect(read_only=False) as con:
+        con.execute("delete from meta")
+        con.execute("insert into meta values ('is_demo', 'true')")  # what schema 1 trusted
+    store.ensure_schema()  # re-runs the upgrade: the rows, not the flag, decide
+    assert store.provenance().real_documents == 1 and not store.is_demo()

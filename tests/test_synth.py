@@ -22,7 +22,7 @@ from retention_analytics import brazil, metrics
 from retention_analytics.demo import generate_records
 from retention_analytics.demo.generator import OPERATORS
 from retention_analytics.demo.synth import synthesize
-from retention_analytics.store import Store, open_store
+from retention_analytics.store import Store, StoreError, open_store
 from retention_analytics.store.store import CASE_SCHEMA, CHILD_SCHEMAS
 from retention_analytics.text import key
 from retention_analytics.vocab import ACTIONS, REASONS, SECTORS
@@ -218,7 +218,10 @@ def test_a_later_ingest_into_a_synthetic_store_gets_new_ids(tmp_path: Path, demo
             self.name, self.data, self.error = name, data, None
 
     before = store.data_version()
-    summary = store.ingest([Doc(Path(name).name, bytes(content))], origin="cli")
+    # A real form is refused (the synthetic store is a demonstration); a demo one gets new ids.
+    with pytest.raises(StoreError, match="não se misturam"):
+        store.ingest([Doc(Path(name).name, bytes(content))], origin="cli")
+    summary = store.ingest([Doc(Path(name).name, bytes(content))], origin="demo", demo=True)
     assert summary.new == 1 and store.data_version() == before + 1
     with store.connect() as con:
         assert con.execute("select count(*) from case_facts").fetchone()[0] == 301

@@ -1,12 +1,17 @@
-"""`demo --cases N --seed S [--out PASTA] [--db ARQUIVO]`: a demonstration database from invented forms.
+"""`demo --cases N --seed S [--out PASTA] [--db ARQUIVO]` and `demo --remove`: the demonstration.
 
 Writes the demo corpus (retention_analytics.demo.write_corpus) into a folder, then ingests those
-files through the same Store.ingest path as real forms (origin 'demo') and marks the database
-is_demo=true so the app can say it is showing invented data.
+files through the same Store.ingest path as real forms, marked as the demo generator's
+(`demo=True`: each document and case says so, see store/schema.sql), so the app can say it shows
+invented data and log a local user in without a password while nothing real is there. It ends
+with the database's counts named the way the app names them.
+
+`--remove` deletes every demo document and case in one transaction and says how many; real ones
+are never touched.
 
 It must never destroy real data: the output folder is only wiped when it is the default one or was
-written by this command before (marker file), and an existing database is only replaced when it is
-itself a demonstration; a database with real documents makes the command stop with an error.
+written by this command before (marker file), and an existing database is only replaced when all it
+holds is a demonstration; a database with any real row makes the command stop with an error.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from ._common import CommandError, ProgressBar, db_path, pt_int
+from ._common import CommandError, ProgressBar, db_path, pt_float, pt_int
 
 MARKER = ".corpus_de_demonstracao"  # hidden: list_paths skips dot-files, so it is never ingested
 
@@ -33,6 +38,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--cases", type=int, default=3000, metavar="N", help="número de casos (padrão: 3000)")
     parser.add_argument("--seed", type=int, default=42, metavar="S", help="semente: mesma semente, mesmos arquivos (padrão: 42)")
     parser.add_argument("--out", default=None, metavar="PASTA", help="pasta dos formulários gerados (padrão: data/demo_forms)")
+    parser.add_argument(
+        "--remove", action="store_true",
+        help="apaga do banco todos os formulários e casos de demonstração (nunca um real) e diz quantos",
+    )
     parser.set_defaults(func=run)
 
 
@@ -63,23 +72,24 @@ def recreate_out_dir(out: Path) -> None:
 
 
 def check_db(path: Path) -> None:
-    """Refuse a database holding real documents; an earlier demonstration (or an empty one) may go."""
+    """Refuse a database holding any real row (or one we cannot read: it may be someone's data);
+    an earlier demonstration, or an empty database, may be replaced."""
     if not path.exists():
         return
-    from ..store import Store
+    from ..store import Store, StoreError
 
     store = Store(path)
-    if store.is_demo():
+    try:
+        store.ensure_schema()  # an older file: its rows get their provenance first
+        provenance = store.provenance()
+    except StoreError as exc:
+        raise CommandError(f"{exc} A demonstração não foi gerada; use outro arquivo, por exemplo: --db data/demo.duckdb") from None
+    if not provenance.has_real:
         return
-    with store.connect() as con:
-        try:
-            documents = con.execute("select count(*) from documents").fetchone()[0]
-        except Exception:  # noqa: BLE001 - not our schema: treat it as someone else's data
-            documents = None
-    if documents == 0:
-        return
+    real = provenance.real_documents or provenance.real_cases
+    mixed = " e também a demonstração (remova-a com `demo --remove`)" if provenance.has_demo else ""
     raise CommandError(
-        f"O banco {path} já tem dados reais ({pt_int(documents) if documents is not None else '?'} documentos). "
+        f"O banco {path} já tem dados reais ({pt_int(real)} formulários){mixed}. "
         "Para a demonstração use outro arquivo, por exemplo: --db data/demo.duckdb"
     )
 
@@ -89,7 +99,56 @@ def remove_db(path: Path) -> None:
         stale.unlink(missing_ok=True)
 
 
+def headline(store) -> str:
+    """The database's counts as the app names them: "3.102 formulários, 3.000 casos, 102 versões
+    substituídas, 0 rejeitados; 412 formulários com avisos" — the last one is what Qualidade dos
+    dados shows (current cases whose form had warnings), computed by the same metric."""
+    from ..filters import Filters
+    from ..metrics import quality
+
+    stats = store.stats()
+    with store.connect() as con:
+        summary = quality(con, Filters(), limit=0)["summary"].iloc[0]
+    return (
+        f"{pt_int(stats['documents_total'])} formulários, {pt_int(stats['current_cases'])} casos, "
+        f"{pt_int(stats['superseded_versions'])} versões substituídas, "
+        f"{pt_int(stats['documents_by_status']['rejected'])} rejeitados; "
+        f"{pt_int(int(summary['forms_with_warnings']))} formulários com avisos (como em Qualidade dos dados)"
+    )
+
+
+def run_remove(args: argparse.Namespace) -> int:
+    from ..store import Store, StoreError
+
+    path = db_path(args)
+    if not path.exists():
+        raise CommandError(f"O banco de dados {path} não existe; não há demonstração para remover.")
+    store = Store(path)
+    try:
+        store.ensure_schema()
+        removed = store.remove_demo()
+        left = store.provenance()
+    except StoreError as exc:
+        raise CommandError(f"{exc} Nada foi apagado.") from None
+    if not removed.has_demo:
+        print(f"O banco {store.path} não tem demonstração; nada foi apagado.")
+        return 0
+    cases = removed.demo_cases - removed.demo_superseded
+    print(
+        f"Demonstração removida de {store.path}: {pt_int(removed.demo_documents)} formulários, {pt_int(cases)} casos "
+        f"e {pt_int(removed.demo_superseded)} versões substituídas apagados, numa só transação."
+    )
+    real = left.real_documents or left.real_cases
+    if real:
+        print(f"Continuam no banco {pt_int(real)} formulários reais; o painel pede login para mostrá-los.")
+    else:
+        print("O banco está vazio. Importe os formulários reais com `ingest PASTA` ou pela página Importar.")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.remove:
+        return run_remove(args)
     if args.cases < 1:
         raise CommandError("--cases precisa ser pelo menos 1.")
     try:
@@ -111,12 +170,12 @@ def run(args: argparse.Namespace) -> int:
         files = write_corpus(out, args.cases, args.seed, progress=bar)
 
     store = open_store(path)
-    # Marked before ingesting: should the import fail halfway, the file is still known to be a
-    # demonstration and the next `demo` may replace it.
-    store.set_meta("is_demo", "true")
     print(f"Banco de dados: {store.path}", file=sys.stderr)
     with ProgressBar("Importando formulários") as bar:
-        summary = store.ingest(iter_documents(files), origin="demo", progress=bar)
-    print(summary.text(max_listed=10))
-    print(f"\nDemonstração pronta: {pt_int(len(files))} formulários em {out}, banco {store.path}.")
+        summary = store.ingest(iter_documents(files), origin="demo", progress=bar, demo=True)
+    rejected = [r for r in summary.results if r.status == "rejected"]
+    for result in rejected[:10]:
+        print(f"  rejeitado: {result.name}: {result.reason}")
+    print(f"Demonstração pronta em {pt_float(summary.seconds)} s: {headline(store)}.")
+    print(f"Formulários em {out}; banco {store.path}.")
     return 0

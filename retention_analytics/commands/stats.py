@@ -44,6 +44,10 @@ def render(stats: dict) -> str:
         + ", ".join(f"{pt_int(docs[key])} {text}" for key, text in _STATUS)
         + ")",
         f"Casos atuais: {pt_int(stats['current_cases'])}",
+        "Origem: "
+        f"{pt_int(stats['provenance']['demo_documents'])} formulários de demonstração, "
+        f"{pt_int(stats['provenance']['real_documents'])} reais"
+        + (" — o painel pede login" if stats["provenance"]["real_documents"] or stats["provenance"]["real_cases"] else ""),
         f"Versões anteriores guardadas (mesmo protocolo): {pt_int(stats['superseded_versions'])}",
     ]
     if stats["cases_by_outcome"]:

@@ -775,6 +775,7 @@ def synthesize(cases: int, seed: int) -> dict[str, pa.Table]:
         "source": source,
         "warning_count": pa.array(warning_count.astype(np.int32)),
     })
+    arrays["is_demo"] = pa.array(np.ones(len(case_id), dtype=bool))  # invented, every one (bulk_insert_cases says so too)
     out = {"cases": pa.table({name: arrays[name] for name in CASE_SCHEMA.names})}
 
     r, c = np.nonzero(reasons >= 0)

@@ -5,10 +5,12 @@
 """
 
 from .prepare import ParsedDocument, parse_documents, parse_one
-from .store import Store, StoreBusyError, StoreError, default_db_path, open_store
+from .store import DemoMixError, Provenance, Store, StoreBusyError, StoreError, default_db_path, open_store
 from .summary import FileResult, IngestSummary
 
 __all__ = [
+    "DemoMixError",
+    "Provenance",
     "FileResult",
     "IngestSummary",
     "ParsedDocument",

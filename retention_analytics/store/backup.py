@@ -29,7 +29,7 @@ from typing import Any
 
 import duckdb
 
-from .store import Store, StoreBusyError, StoreError, write_error_message
+from .store import SCHEMA_VERSION, Store, StoreBusyError, StoreError, _provenance, _schema_state, write_error_message
 
 # Tables a file must have to be a backup of this store (views are recreated by ensure_schema).
 REQUIRED_TABLES: tuple[str, ...] = ("meta", "ingest_batches", "documents", "cases", "case_contacts")
@@ -68,6 +68,13 @@ def inspect_backup(path: str | os.PathLike) -> dict[str, Any]:
         con.execute("select sum(octet_length(content)) from documents").fetchone()
         meta = dict(con.execute("select key, value from meta").fetchall())
         current = con.execute("select count(*) from cases where is_current").fetchone()[0]
+        # A backup made by a newer Painel is refused here, before anything is swapped.
+        state = _schema_state(con, path)
+        # Demo or real, per row (schema 2 on); an older backup only had the database-wide flag.
+        if state.version >= SCHEMA_VERSION:
+            only_demo = _provenance(con, path).only_demo
+        else:
+            only_demo = meta.get("is_demo") == "true"
     except StoreError:
         raise
     except duckdb.Error as exc:
@@ -80,7 +87,7 @@ def inspect_backup(path: str | os.PathLike) -> dict[str, Any]:
         "documents": counts.get("documents", 0),
         "current_cases": current,
         "data_version": int(meta.get("data_version") or 0),
-        "is_demo": meta.get("is_demo") == "true",
+        "is_demo": only_demo,
         "created_at": meta.get("created_at"),
     }
 

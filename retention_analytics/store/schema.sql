@@ -151,6 +151,11 @@ create table if not exists municipalities (
 -- Columns added after the first release: `create table if not exists` does not touch an existing
 -- table, so files created by an earlier version get them here (no-ops on new files).
 alter table documents add column if not exists source_error varchar;
+-- Schema 2 (migrations/002_provenance.sql): demo or real, per document and per case. Only the demo
+-- generator (Store.ingest(demo=True), bulk_insert_cases(is_demo=True)) writes true; a row whose
+-- origin is unknown counts as real, so any doubt asks for a login.
+alter table documents add column if not exists is_demo boolean default false;
+alter table cases add column if not exists is_demo boolean default false;
 
 -- Who saw personal data unmasked, downloaded an original document or logged in (LGPD): one row
 -- per event, never updated or deleted by the app. `filters` is the filters in words (describe()).

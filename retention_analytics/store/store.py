@@ -35,6 +35,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -57,6 +58,7 @@ from .prepare import (
     parse_documents,
     parse_one,
 )
+from ..formatting import integer as pt_int
 from .summary import FileResult, IngestSummary, pt_float
 
 # Repository root = parent of the package directory; the default database lives in its data/.
@@ -65,6 +67,11 @@ DEFAULT_DB_PATH = REPO_ROOT / "data" / "retention.duckdb"
 
 # Bump when the store's own schema handling changes in a way the SQL text does not show.
 STORE_SCHEMA_VERSION = "1"
+
+# The schema version this code writes, stored in meta 'schema_version'. Upgrades are the ordered
+# files of migrations/ (NNN_name.sql, run once each when a file's version is below NNN). A file
+# with a higher number was made by a newer Painel: it is refused, never rewritten or shown.
+SCHEMA_VERSION = 2
 
 # How long opening the database waits for another process (or thread) to let go of it.
 DEFAULT_LOCK_TIMEOUT = float(os.environ.get("RETENTION_DB_LOCK_TIMEOUT", "30"))
@@ -76,6 +83,59 @@ class StoreError(Exception):
 
 class StoreBusyError(StoreError):
     """The database stayed locked by another process for longer than the lock timeout."""
+
+
+class DemoMixError(StoreError):
+    """A batch would mix real forms with the demonstration (or demo forms with real data)."""
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a database's rows came from: the demo generator, or anywhere else (real).
+
+    The app logs the local demo user in only while `only_demo` or `empty` holds; real rows, or any
+    doubt about them, ask for a login (ui/login.py)."""
+
+    demo_documents: int = 0
+    real_documents: int = 0
+    demo_cases: int = 0
+    real_cases: int = 0
+    demo_superseded: int = 0  # demo cases that are earlier versions of another demo case
+
+    @property
+    def has_real(self) -> bool:
+        return self.real_documents > 0 or self.real_cases > 0
+
+    @property
+    def has_demo(self) -> bool:
+        return self.demo_documents > 0 or self.demo_cases > 0
+
+    @property
+    def only_demo(self) -> bool:
+        return self.has_demo and not self.has_real
+
+    @property
+    def empty(self) -> bool:
+        return not self.has_demo and not self.has_real
+
+
+def demo_mix_message(path: Path, provenance: Provenance) -> str:
+    """What to do when real forms meet the demonstration: the CLI and the Importar page say it."""
+    cases = provenance.demo_cases - provenance.demo_superseded
+    return (
+        f"O banco de dados {path} contém a demonstração ({pt_int(cases)} casos fictícios), e formulários "
+        "reais não se misturam com ela: nada foi gravado. Para continuar, escolha um caminho: "
+        "(1) remova a demonstração com `python -m retention_analytics demo --remove` e importe de novo; ou "
+        "(2) use um banco novo para os dados reais, com `--db data/operadora.duckdb` no terminal ou "
+        "`RETENTION_DB=data/operadora.duckdb make run` para o app."
+    )
+
+
+def _real_into_real_message(path: Path) -> str:
+    return (
+        f"O banco de dados {path} já tem dados reais; a demonstração não é gravada nele. Use outro arquivo "
+        "para a demonstração, por exemplo: --db data/demo.duckdb"
+    )
 
 
 def default_db_path() -> Path:
@@ -284,6 +344,83 @@ def _schema_fingerprint() -> str:
     return digest.hexdigest()
 
 
+@lru_cache(maxsize=1)
+def _migrations() -> tuple[tuple[int, str], ...]:
+    """(version, SQL) of migrations/NNN_*.sql, in order."""
+    folder = resources.files(__package__).joinpath("migrations")
+    found = []
+    for entry in folder.iterdir():
+        match = re.fullmatch(r"(\d{3})_[a-z0-9_]+\.sql", entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.read_text(encoding="utf-8")))
+    return tuple(sorted(found))
+
+
+@dataclass(frozen=True)
+class _SchemaState:
+    version: int  # the schema the file is at (SCHEMA_VERSION for a file with no tables yet)
+    fingerprint: str | None  # meta 'schema_hash'
+
+
+def _schema_state(con: duckdb.DuckDBPyConnection, path: Path) -> _SchemaState:
+    """What schema the open file has; StoreError for a file that is not ours or is newer than us.
+
+    Ours = it has our `meta` or `documents` table; an empty DuckDB file is ours to set up. A file of
+    ours without 'schema_version' predates the versions (schema 1). Read-only: writes nothing."""
+    tables = {r[0] for r in con.execute(
+        "select table_name from information_schema.tables where table_schema = 'main'"
+    ).fetchall()}
+    if not tables:
+        return _SchemaState(SCHEMA_VERSION, None)
+    if "meta" not in tables and "documents" not in tables:
+        raise StoreError(
+            f"O arquivo {path} é um banco DuckDB, mas não do Painel de Retenção (não tem as tabelas do "
+            "Painel). Nada foi lido nem alterado. Confira o caminho passado em --db ou em RETENTION_DB."
+        )
+    meta: dict[str, str] = {}
+    if "meta" in tables:
+        meta = dict(con.execute(
+            "select key, value from meta where key in ('schema_version', 'schema_hash')"
+        ).fetchall())
+    raw = meta.get("schema_version")
+    try:
+        version = int(raw) if raw is not None else 1
+    except ValueError:
+        raise StoreError(
+            f"O banco de dados {path} tem uma versão de esquema ilegível ({raw!r}). Nada foi lido nem "
+            "alterado. Restaure um backup (`restore`) ou peça ajuda ao suporte."
+        ) from None
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"O banco de dados {path} foi criado por uma versão mais nova do Painel (esquema {version}; esta "
+            f"versão conhece até o {SCHEMA_VERSION}). Nada foi lido nem alterado. Atualize o Painel "
+            "(`git pull` e `make run`) antes de abrir este banco."
+        )
+    return _SchemaState(version, meta.get("schema_hash"))
+
+
+_PROVENANCE_SQL = """
+select
+    (select count(*) filter (where is_demo is true) from documents),
+    (select count(*) filter (where is_demo is not true) from documents),
+    (select count(*) filter (where is_demo is true) from cases),
+    (select count(*) filter (where is_demo is not true) from cases),
+    (select count(*) filter (where is_demo is true and not is_current) from cases)
+"""
+
+
+def _provenance(con: duckdb.DuckDBPyConnection, path: Path) -> Provenance:
+    state = _schema_state(con, path)
+    if state.version < SCHEMA_VERSION:
+        # Not upgraded yet (e.g. opened read-only): its rows carry no origin, so none is demo.
+        raise StoreError(
+            f"O banco de dados {path} ainda não foi atualizado para esta versão do Painel. Rode "
+            "`python -m retention_analytics stats` no servidor para atualizá-lo."
+        )
+    row = con.execute(_PROVENANCE_SQL).fetchone()
+    return Provenance(*(int(v or 0) for v in row))
+
+
 # --- Arrow layouts of the rows written per batch ----------------------------------------------
 
 _ARROW_OF_KIND = {"str": pa.string(), "int": pa.int32(), "float": pa.float64(), "bool": pa.bool_(), "date": pa.date32()}
@@ -301,6 +438,7 @@ DOCUMENT_SCHEMA = pa.schema(
         ("status", pa.string()),
         ("rejection_reason", pa.string()),
         ("source_error", pa.string()),
+        ("is_demo", pa.bool_()),
     ]
 )
 CASE_SCHEMA = pa.schema(
@@ -313,6 +451,7 @@ CASE_SCHEMA = pa.schema(
         ("ibge_code", pa.int32()),
         ("city_official", pa.string()),
         ("warning_count", pa.int32()),
+        ("is_demo", pa.bool_()),
     ]
 )
 CHILD_SCHEMAS: dict[str, pa.Schema] = {
@@ -343,9 +482,10 @@ def _insert_arrow(con: duckdb.DuckDBPyConnection, table: str, schema: pa.Schema,
         con.unregister(view)
 
 
-def _case_rows(case_id: int, parsed: ParsedDocument) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
+def _case_rows(case_id: int, parsed: ParsedDocument, demo: bool) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
     assert parsed.case is not None
-    row = {"case_id": case_id, "case_key": parsed.case_key, "is_current": True, "superseded_by": None, **parsed.case}
+    row = {"case_id": case_id, "case_key": parsed.case_key, "is_current": True, "superseded_by": None, **parsed.case,
+           "is_demo": demo}
     children = {
         "case_contacts": [
             {"case_id": case_id, "number": n, "contact_date": d, "note": note} for n, d, note in parsed.contacts
@@ -363,11 +503,12 @@ def _case_rows(case_id: int, parsed: ParsedDocument) -> tuple[dict[str, Any], di
     return row, children
 
 
-def _insert_cases(con: duckdb.DuckDBPyConnection, cases: list[tuple[int, ParsedDocument]]) -> None:
+def _insert_cases(con: duckdb.DuckDBPyConnection, cases: list[tuple[int, ParsedDocument]], demo: bool = False) -> None:
+    """Insert parsed cases; `demo` marks them as the demo generator's (their documents are too)."""
     case_rows: list[dict[str, Any]] = []
     children: dict[str, list[dict[str, Any]]] = {name: [] for name in CHILD_SCHEMAS}
     for case_id, parsed in cases:
-        row, kids = _case_rows(case_id, parsed)
+        row, kids = _case_rows(case_id, parsed, demo)
         case_rows.append(row)
         for name, rows in kids.items():
             children[name] += rows
@@ -580,12 +721,23 @@ class Store:
         """
         tables = _vocab_tables()
         fingerprint = _schema_fingerprint()
-        if self.path.exists() and self.get_meta("schema_hash") == fingerprint:
-            return
+        if self.path.exists():
+            try:
+                with self.connect(read_only=True) as con:
+                    state = _schema_state(con, self.path)  # refuses a foreign or newer file
+            except duckdb.Error as exc:
+                raise StoreError(f"Não foi possível ler o banco de dados {self.path}: {exc}") from exc
+            if state.fingerprint == fingerprint and state.version == SCHEMA_VERSION:
+                return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             with self._transaction() as con:
+                from_version = _schema_state(con, self.path).version  # again, now that we hold the file
                 con.execute(_sql("schema.sql"))
+                for number, migration in _migrations():
+                    if from_version < number <= SCHEMA_VERSION:
+                        con.execute(migration)
+                self._set_meta(con, "schema_version", str(SCHEMA_VERSION))
                 con.execute(_sql("views.sql"))
                 for name, table in tables.items():
                     con.execute(f"delete from {name}")  # name: a constant of _vocab_tables
@@ -597,7 +749,6 @@ class Store:
                     "insert into meta (key, value) values ('created_at', ?) on conflict (key) do nothing",
                     [dt.datetime.now().isoformat(timespec="seconds")],
                 )
-                con.execute("insert into meta (key, value) values ('is_demo', 'false') on conflict (key) do nothing")
                 self._set_meta(con, "schema_hash", fingerprint)
         except StoreError:
             raise
@@ -632,8 +783,41 @@ class Store:
         value = self.get_meta("data_version")
         return int(value) if value else 0
 
+    def provenance(self) -> Provenance:
+        """How many documents and cases the demo generator wrote, and how many came from elsewhere.
+
+        Raises StoreError for a file that is not ours, newer than this code, or not upgraded yet:
+        the app then shows no data (ui/login.py)."""
+        with self.connect(read_only=True) as con:
+            return _provenance(con, self.path)
+
     def is_demo(self) -> bool:
-        return self.get_meta("is_demo") == "true"
+        """Every row is the demo generator's (and there is at least one)."""
+        return self.provenance().only_demo
+
+    def remove_demo(self) -> Provenance:
+        """Delete every demo document and case in one transaction, never a real one; returns what
+        was deleted (`Provenance` with only the demo counts). Real cases that were versions of a
+        demo protocol (a database from before schema 2) become current again where due."""
+        with self._transaction() as con:
+            before = _provenance(con, self.path)
+            if not before.has_demo:
+                return Provenance()
+            demo_cases = "select case_id from cases where is_demo is true"
+            for table in reversed(CASE_TABLES[1:]):  # constants: children first
+                con.execute(f"delete from {table} where case_id in ({demo_cases})")
+            con.execute("delete from cases where is_demo is true")
+            con.execute("delete from documents where is_demo is true")
+            con.execute(
+                "delete from ingest_batches where origin = 'demo' "
+                "and batch_id not in (select batch_id from documents)"
+            )
+            # Version chains are recomputed over what is left (cheap: real cases only).
+            con.execute("update cases set is_current = true, superseded_by = null")
+            _supersede(con)
+            _refresh_derived(con)
+            return Provenance(demo_documents=before.demo_documents, demo_cases=before.demo_cases,
+                              demo_superseded=before.demo_superseded)
 
     # --- ingest --------------------------------------------------------------------------------
 
@@ -681,22 +865,29 @@ class Store:
         progress: Progress | None = None,
         parser: Parser | None = None,
         parser_version: str | None = None,
+        *,
+        demo: bool = False,
     ) -> IngestSummary:
         """Parse and store a batch of documents in one transaction; see the module docstring.
 
         `parser` defaults to forms.parse_document (with forms.PARSER_VERSION); progress is called
-        as progress(done, total, name) after each document is parsed.
+        as progress(done, total, name) after each document is parsed. `demo=True` only for the
+        demo generator's own files (commands/demo.py): see write_batch.
         """
         with fewer_gc_pauses():
             started = time.perf_counter()
             parsed = self.parse_documents(documents, progress, parser, parser_version)
             parse_seconds = time.perf_counter() - started
-            summary = self.write_batch(parsed, origin)
+            summary = self.write_batch(parsed, origin, demo=demo)
         summary.parse_seconds = parse_seconds
         return summary
 
-    def write_batch(self, parsed: list[ParsedDocument], origin: str = "cli") -> IngestSummary:
-        """Store parsed documents in one transaction: all of them, or (on any error) none."""
+    def write_batch(self, parsed: list[ParsedDocument], origin: str = "cli", *, demo: bool = False) -> IngestSummary:
+        """Store parsed documents in one transaction: all of them, or (on any error) none.
+
+        Every document and case written is marked real, unless `demo` (the demo generator's files).
+        Real forms never join a database holding demo rows, nor demo forms one holding real rows:
+        DemoMixError, checked inside the transaction, and nothing is written."""
         started = time.perf_counter()
         summary = IngestSummary(origin=origin)
         if not any(p.stored for p in parsed):
@@ -704,7 +895,7 @@ class Store:
             return summary
         try:
             with self._transaction() as con:
-                summary = self._write_batch(con, parsed, origin)
+                summary = self._write_batch(con, parsed, origin, demo)
         except StoreError:
             raise
         except Exception as exc:
@@ -721,17 +912,18 @@ class Store:
         into the same file cannot collide with them. Refuses a store that already holds cases.
         """
         with self._transaction() as con:
-            if con.execute("select count(*) from cases").fetchall()[0][0]:
+            if con.execute("select (select count(*) from cases) + (select count(*) from documents)").fetchall()[0][0]:
                 raise StoreError(f"O banco {self.path} já tem casos; a carga em massa só vale para um banco vazio.")
             for name, schema in (("cases", CASE_SCHEMA), *CHILD_SCHEMAS.items()):
                 data = tables.get(name)
                 if data is None or not data.num_rows:
                     continue
                 view = f"_bulk_{name}"
-                columns = ", ".join(schema.names)
+                names = [n for n in schema.names if n != "is_demo"]  # set below, from the argument
+                columns = ", ".join(names)
                 # Not cast to `schema` here: dictionary-encoded text goes to DuckDB as it is (it
                 # reads it as VARCHAR) instead of a million strings materialized in Python first.
-                con.register(view, data.select(schema.names))
+                con.register(view, data.select(names))
                 try:
                     con.execute(f"insert into {name} ({columns}) select {columns} from {view}")
                 finally:
@@ -748,10 +940,11 @@ class Store:
                 """,
                 [now, now, origin, rows, superseded],
             )
-            self._set_meta(con, "is_demo", "true" if is_demo else "false")
+            con.execute("update cases set is_demo = ?", [bool(is_demo)])  # the store was empty: all of them
             _refresh_derived(con)
 
-    def _write_batch(self, con: duckdb.DuckDBPyConnection, parsed: list[ParsedDocument], origin: str) -> IngestSummary:
+    def _write_batch(self, con: duckdb.DuckDBPyConnection, parsed: list[ParsedDocument], origin: str,
+                     demo: bool = False) -> IngestSummary:
         # Another process may have stored the same bytes since the batch was parsed: those become
         # duplicates here instead of breaking the unique sha256 and with it the whole batch.
         known = self.known_documents([p.sha256 for p in parsed if p.stored], con)
@@ -765,6 +958,12 @@ class Store:
                 to_store.append((p, results[-1]))
             else:
                 results.append(FileResult(p.name, p.status, p.reason))
+        if to_store:
+            provenance = _provenance(con, self.path)
+            if not demo and provenance.has_demo:
+                raise DemoMixError(demo_mix_message(self.path, provenance))
+            if demo and provenance.has_real:
+                raise DemoMixError(_real_into_real_message(self.path))
 
         now = dt.datetime.now().replace(microsecond=0)
         batch_id = con.execute("select nextval('batch_id_seq')").fetchone()[0]
@@ -791,11 +990,12 @@ class Store:
                     "status": p.status,
                     "rejection_reason": p.reason if p.status == "rejected" else None,
                     "source_error": p.source_error,
+                    "is_demo": demo,
                 }
                 for doc_id, (p, _) in zip(ids, to_store)
             ],
         )
-        _insert_cases(con, [(doc_id, p) for doc_id, (p, _) in zip(ids, to_store) if p.case is not None])
+        _insert_cases(con, [(doc_id, p) for doc_id, (p, _) in zip(ids, to_store) if p.case is not None], demo)
         changes = _supersede(con)
         _refresh_derived(con, [*ids, *(old for old, _ in changes)])
 
@@ -928,6 +1128,11 @@ class Store:
         finally:
             con.unregister("_reparsed")
         _insert_cases(con, [(doc_id, p) for doc_id, p in parsed if p.case is not None])
+        # A case is demo exactly when the document it was read from is.
+        con.execute(
+            "update cases set is_demo = d.is_demo from documents d "
+            "where d.document_id = cases.case_id and cases.is_demo is distinct from d.is_demo"
+        )
         changes = _supersede(con)
         _refresh_derived(con)
 
@@ -976,6 +1181,7 @@ class Store:
                 "select count(*), max(finished_at) from ingest_batches where origin <> 'reparse'"
             ).fetchone()
             meta = dict(con.execute("select key, value from meta").fetchall())
+            provenance = _provenance(con, self.path)
         size = sum(p.stat().st_size for p in (self.path, Path(f"{self.path}.wal")) if p.exists())
         return {
             "db_path": str(self.path),
@@ -990,7 +1196,8 @@ class Store:
             "batches": batches,
             "last_ingest_at": last_ingest,
             "data_version": int(meta.get("data_version") or 0),
-            "is_demo": meta.get("is_demo") == "true",
+            "is_demo": provenance.only_demo,
+            "provenance": asdict(provenance),
             "created_at": meta.get("created_at"),
         }
 

@@ -24,7 +24,7 @@ import streamlit as st
 from .. import metrics
 from ..metrics import query as metrics_query
 from ..filters import Filters
-from ..store import Store, StoreBusyError, StoreError, default_db_path
+from ..store import Provenance, Store, StoreBusyError, StoreError, default_db_path
 
 
 def db_path() -> Path:
@@ -48,8 +48,8 @@ def store() -> Store:
     return _store(str(db_path()))
 
 
-# path → (file signature, data version, is_demo or None): see data_version.
-_VERSIONS: dict[str, tuple[tuple[Any, ...], int, bool | None]] = {}
+# path → (file signature, data version, provenance or None): see data_version.
+_VERSIONS: dict[str, tuple[tuple[Any, ...], int, Provenance | None]] = {}
 
 
 def _signature(path: Path) -> tuple[Any, ...]:
@@ -129,23 +129,33 @@ def table(name: str, filters: Filters) -> pd.DataFrame:
         stop_unavailable(exc)
 
 
-def is_demo() -> bool:
+def provenance() -> Provenance:
+    """How many demo and real documents and cases the database holds (Store.provenance), read
+    again whenever the file changed (any write, a restore). Raises whatever the store raises
+    (StoreError for a foreign, newer or unreadable file; StoreBusyError): the caller decides,
+    and login.py decides closed."""
     s = store()
-    version = data_version(s)
-    if version < 0:
-        return False
+    signature = _signature(s.path)
     known = _VERSIONS.get(str(s.path))
-    if known is not None and known[1] == version and known[2] is not None:
-        return known[2]  # marking a file as a demo is a write: a new version reads it again
+    if known is not None and known[0] == signature and known[2] is not None:
+        return known[2]
+    found = s.provenance()
+    if known is not None and known[0] == signature:
+        _VERSIONS[str(s.path)] = (known[0], known[1], found)
+    return found
+
+
+def is_demo() -> bool:
+    """The demo banner: every row is the demo generator's. False when that cannot be read (the
+    access decision, not this, keeps data hidden then)."""
+    if data_version() < 0:
+        return False
     try:
-        demo = s.is_demo()
+        return provenance().only_demo
     except StoreBusyError as exc:
         stop_busy(exc)
-    except StoreError:
+    except Exception:  # noqa: BLE001 - no banner rather than a traceback
         return False
-    if known is not None and known[1] == version:
-        _VERSIONS[str(s.path)] = (known[0], version, demo)
-    return demo
 
 
 def clear_caches() -> None:

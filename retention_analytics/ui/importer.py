@@ -18,6 +18,11 @@ is refused, shown in the preview and never stored; duplicates are described with
 stored file, which may be another operator's. Upload names are cleaned (no `..`, no control
 characters) before they are stored or shown.
 
+Real forms never join the demonstration (Store.write_batch refuses it inside its transaction): the
+preview already says so (`Preview.demo_conflict`, with what to do), and an admin may choose
+`remove_demo_and_commit` — the demonstration deleted in one transaction, then the batch stored in
+another (should the second fail, only invented data was lost).
+
 It must not import streamlit or draw anything, and it must never raise for one bad file: a file
 that cannot be read becomes a rejected document with a Portuguese reason (stored on commit, so
 the data-quality page lists it). Only a problem with the database itself raises (StoreError,
@@ -37,7 +42,8 @@ from .. import formatting as fmt
 from .. import privacy
 from ..filters import STATUS_LABELS
 from ..forms.sources import Document, documents_from_bytes, safe_upload_name
-from ..store import IngestSummary, ParsedDocument, Store, parse_documents
+from ..store import IngestSummary, ParsedDocument, Provenance, Store, parse_documents
+from ..store.store import demo_mix_message
 from ..store.summary import STATUS_LABELS as RESULT_LABELS
 
 if TYPE_CHECKING:
@@ -90,6 +96,13 @@ class Preview:
     parsed: list[ParsedDocument] = field(default_factory=list)
     # (file name, Portuguese reason) of forms this user may not import: never stored.
     refused: list[tuple[str, str]] = field(default_factory=list)
+    # The database holds the demonstration, which real forms never join: what to do instead.
+    demo_conflict: str | None = None
+
+    @property
+    def stores_anything(self) -> bool:
+        """Confirming would write at least one document (a rejected one is stored too)."""
+        return any(p.stored for p in self.parsed)
 
     def count(self, *statuses: str) -> int:
         return sum(1 for p in self.parsed if p.status in statuses)
@@ -179,6 +192,10 @@ def prepare(store: Store, uploads: list[Upload], progress: Progress | None = Non
     preview = Preview(fingerprint(uploads), parsed)
     if user is not None and user.scope is not None:
         _restrict(store, preview, user)
+    if store.path.exists() and preview.stores_anything:
+        provenance = store.provenance()
+        if provenance.has_demo:
+            preview.demo_conflict = demo_mix_message(store.path, provenance)
     return preview
 
 
@@ -222,6 +239,20 @@ def commit(store: Store, preview: Preview, user: "User | None" = None) -> Ingest
             if result.status == "duplicate":
                 result.reason = GENERIC_DUPLICATE
     return summary
+
+
+def remove_demo_and_commit(store: Store, preview: Preview, user: "User") -> tuple[Provenance, IngestSummary]:
+    """An admin's "Remover a demonstração e importar": every demo document and case deleted (one
+    transaction, recorded in the audit log with who and how many), then the batch stored as
+    `commit` does. Returns what was removed and the import's summary."""
+    if not user.is_admin:
+        raise PermissionError("Só um administrador pode remover a demonstração.")
+    removed = store.remove_demo()
+    if removed.has_demo:
+        store.record_audit(user.username, "remover_demonstracao", role=user.role, page="Importar formulários",
+                           detail=f"{removed.demo_documents} formulários e {removed.demo_cases} casos de demonstração")
+    preview.demo_conflict = None
+    return removed, commit(store, preview, user)
 
 
 def summary_frame(summary: IngestSummary) -> pd.DataFrame:

@@ -7,9 +7,12 @@ the login screen and stops the run. Ways in, in order:
    the identity's e-mail is looked up in the users file, which gives the role and operators.
 2. The local users file (auth.py) with bcrypt passwords: a small form.
 3. No users file and no [auth]: the app logs in the local user "demo" (admin) by itself, but only
-   while the database is the demonstration one, empty, missing or unreadable, i.e. while there is
-   nothing real to protect, and says so on screen. A database with real forms and no users file
-   is refused with the command that creates an administrator.
+   while every document and case in the database is the demo generator's (or there is none yet),
+   decided again on every run, and says so on screen. Demo or real is a property of each row
+   (store/schema.sql), so one real form anywhere is enough to ask for a login. Every doubt fails
+   closed: a database that is not ours, newer than this code, damaged, or any exception while
+   deciding shows an error page and no data; with real data and no users, the page shows only the
+   command that creates the first administrator.
 
 The user lives under a plain session-state key (never a widget key, never the URL), so it cannot
 be set from the browser. Tests log in by putting a `User` under `USER_KEY` before the first run
@@ -21,7 +24,7 @@ It must not compute metrics or read case data: it only asks the store whether it
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import streamlit as st
@@ -73,23 +76,63 @@ def _oidc_identity() -> dict[str, Any] | None:
 
 
 # --------------------------------------------------------------------------- local demo mode
-def local_mode_allowed() -> bool:
-    """No users file: may the app log in the local "demo" user? Only when there is nothing real to
-    protect: no database yet, an unreadable file, the demonstration database, or no documents."""
-    s = data.store()
-    if not s.path.exists():
-        return True
+@dataclass(frozen=True)
+class LocalAccess:
+    """May the app log in the local "demo" user (no users file, no [auth])? `problem`: why it
+    cannot tell, in Portuguese (then it shows that and no data)."""
+
+    allowed: bool
+    problem: str | None = None
+
+
+def local_access() -> LocalAccess:
+    """Only while there is nothing real to protect: no database yet, or every document and case
+    the demo generator's. StoreBusyError goes up (the page says "ocupado"); anything else that goes
+    wrong while deciding is a refusal."""
     try:
-        if s.is_demo():
-            return True
-        with s.connect(read_only=True) as con:
-            return con.execute("select count(*) from documents").fetchone()[0] == 0
+        s = data.store()
+        if not s.path.exists():
+            return LocalAccess(True)
+        return LocalAccess(not data.provenance().has_real)
     except StoreBusyError:
         raise
-    except StoreError:
-        return True  # not a database of ours: the pages say so, and there is nothing to read
-    except Exception:  # noqa: BLE001 - e.g. a file without our tables yet
-        return True
+    except StoreError as exc:
+        return LocalAccess(False, str(exc))
+    except Exception as exc:  # noqa: BLE001 - fail closed, whatever it was
+        return LocalAccess(False, f"Erro inesperado ao ler o banco de dados ({type(exc).__name__}).")
+
+
+def local_mode_allowed() -> bool:
+    return local_access().allowed
+
+
+def first_admin_command() -> str:
+    """The exact command that creates the first administrator, for the file this server reads."""
+    users = auth.users_path()
+    prefix = "" if users == auth.DEFAULT_USERS_PATH else f"RETENTION_USERS={users} "
+    return f"{prefix}.venv/bin/python -m retention_analytics users add admin --role admin"
+
+
+def _stop_without_data(access: LocalAccess) -> None:
+    """The only screen without a login: what keeps the data closed and the one thing to do."""
+    st.title("Painel de Retenção")
+    if access.problem:
+        st.error(
+            "O painel não conseguiu confirmar que este banco de dados só tem a demonstração, então não mostra "
+            f"nenhum dado.\n\n{md(access.problem)}",
+            icon="🔒",
+        )
+        st.button("Tentar de novo", key="_retention_retry_access")
+    else:
+        st.error(
+            "Este banco de dados tem formulários reais e ainda não há usuários cadastrados, então o painel "
+            "não abre sem login.",
+            icon="🔒",
+        )
+        st.markdown("No servidor, na pasta do painel, cadastre o primeiro administrador (a senha é pedida sem eco):")
+        st.code(first_admin_command(), language="bash", wrap_lines=True)
+        st.markdown("Depois recarregue esta página e entre com esse usuário e senha.")
+    st.stop()
 
 
 # --------------------------------------------------------------------------- audit of logins
@@ -129,7 +172,7 @@ def _still_valid(user: User | None, users: Mapping[str, User], settings: Mapping
     if user is None:
         return None
     if user.via == "local":
-        return user if not users and settings is None else None
+        return None  # the local user exists only without users or [auth] (require_user decides)
     if user.via == "oidc" and _oidc_identity() is None:
         return None  # logged out at the provider (cookie gone)
     fresh = users.get(user.username)
@@ -148,6 +191,19 @@ def require_user() -> User:
         st.title("Painel de Retenção")
         st.error(f"O login está indisponível: {exc} Peça ao administrador para corrigir o arquivo de usuários.")
         st.stop()
+    if not users and settings is None:
+        # Decided on every run: a real form imported a moment ago (here or by the CLI), or a
+        # restored backup, ends the local session on the next click.
+        try:
+            access = local_access()
+        except StoreBusyError as exc:
+            st.session_state.pop(USER_KEY, None)
+            data.stop_busy(exc)
+        if access.allowed:
+            st.session_state[USER_KEY] = auth.DEMO_USER
+            return auth.DEMO_USER
+        st.session_state.pop(USER_KEY, None)
+        _stop_without_data(access)
     session_user = current_user()
     user = _still_valid(session_user, users, settings)
     if user is not None:
@@ -170,22 +226,6 @@ def require_user() -> User:
             )
             st.button("Sair", on_click=log_out)
             st.stop()
-    if not users and settings is None:
-        try:
-            allowed = local_mode_allowed()
-        except StoreBusyError as exc:
-            data.stop_busy(exc)
-        if allowed:
-            st.session_state[USER_KEY] = auth.DEMO_USER
-            return auth.DEMO_USER
-        st.title("Painel de Retenção")
-        st.error(
-            "Este banco de dados tem formulários reais e ainda não há usuários cadastrados, então o painel "
-            "não abre sem login. No servidor, cadastre um administrador:\n\n"
-            "`python -m retention_analytics users add NOME --role admin`\n\n"
-            f"(arquivo de usuários: {auth.users_path()})."
-        )
-        st.stop()
     _draw_login(users, settings)
     st.stop()
     raise AssertionError("unreachable")  # st.stop() ends the run
@@ -229,7 +269,7 @@ def draw_user_box(user: User) -> None:
     """Who is logged in, the demo notice, and "Sair" — at the bottom of the sidebar."""
     with st.sidebar:
         if user.via == "local":
-            mode = "Modo demonstração" if data.is_demo() else "Modo local (banco sem formulários reais)"
+            mode = "Modo demonstração" if data.is_demo() else "Modo local (banco ainda sem formulários)"
             st.info(
                 f"{mode}: usuário local 'demo' (administrador), sem login, porque não há arquivo de usuários. "
                 "Para exigir login, cadastre usuários com `python -m retention_analytics users add`.",
