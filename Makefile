@@ -8,6 +8,9 @@ STAMP := $(VENV)/.installed-$(shell md5sum requirements.txt | cut -c1-12)
 DB ?= $(or $(RETENTION_DB),data/retention.duckdb)
 DEMO_CASES ?= 3000
 PORT ?= 8501
+# Loopback only unless asked: the demo opens without a login, and a database with real forms holds
+# CPFs and phone numbers. To serve the office network (behind HTTPS): make run ADDRESS=0.0.0.0
+ADDRESS ?= 127.0.0.1
 
 .PHONY: setup run test demo-db bench clean
 
@@ -26,7 +29,7 @@ demo-db: setup
 	fi
 
 run: demo-db
-	RETENTION_DB="$(DB)" $(VENV)/bin/streamlit run app.py --server.port $(PORT)
+	RETENTION_DB="$(DB)" $(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS)
 
 test: setup
 	$(PY) -m pytest

@@ -1,11 +1,14 @@
 """The app in a real browser: the server started as `make run` starts it, headless Chromium driving it.
 
 What AppTest cannot show: the pages load in a browser without an exception, the sidebar links
-switch pages, a filter chosen in the sidebar survives the switch (chip and URL), and a form
-uploaded through the browser's file dialog is stored and opens on Casos. A screenshot of every
-page goes to artifacts/screenshots/<page>.png for a person to look at.
+switch pages, a filter chosen in the sidebar survives the switch (chip and URL), and a real form
+uploaded through the browser's file dialog into the demonstration is refused with what to do; the
+admin's "Remover a demonstração e importar" stores it, and from then on the app asks for a login
+(first the command that creates the administrator, then the login form) before the form opens on
+Casos. A screenshot of every page goes to artifacts/screenshots/<page>.png for a person to look at.
 
-Runs against a copy of the demo database (the upload writes into it). Skipped only when
+The server is started by `make run` itself (as a newcomer starts it), against a copy of the demo
+database (the upload writes into it). Skipped only when
 /usr/bin/chromium is absent. The server is always stopped, whatever happens. Every wait is bounded.
 """
 
@@ -48,16 +51,17 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(db: Path, log_path: Path, env_extra: dict[str, str] | None = None):
-    """`streamlit run app.py` as `make run` does, on a free port; (process, log, url) once healthy."""
+def start_server(db: Path, log_path: Path, env_extra: dict[str, str] | None = None, demo_cases: int = 60):
+    """`make run` on a free port (it builds a demo of `demo_cases` cases when `db` does not exist);
+    (process, log, url) once healthy."""
     port = _free_port()
     log = log_path.open("wb")
     env = {**os.environ, "RETENTION_DB": str(db), **(env_extra or {})}
+    env.pop("MAKEFLAGS", None)
     process = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "streamlit"), "run", "app.py", "--server.port", str(port),
-         "--server.headless", "true"],
+        ["make", "--no-print-directory", "run", f"PORT={port}", f"DB={db}", f"DEMO_CASES={demo_cases}"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group: stopped as a whole by stop_server
+        start_new_session=True,  # its own process group (make and streamlit): stopped as a whole
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + SERVER_START_TIMEOUT
@@ -92,12 +96,14 @@ def stop_server(process, log) -> None:
 
 @pytest.fixture
 def server(demo_db, tmp_path):
-    """The server against a copy of the demo database; yields its URL, database and log."""
+    """The server against a copy of the demo database, with a users file path that has no users
+    yet; yields its URL, database, users file and log."""
     db = tmp_path / "navegador.duckdb"
     shutil.copy(demo_db, db)
-    process, log, url = start_server(db, tmp_path / "streamlit.log")
+    users = tmp_path / "usuarios.toml"
+    process, log, url = start_server(db, tmp_path / "streamlit.log", {"RETENTION_USERS": str(users)})
     try:
-        yield {"url": url, "db": db, "log": tmp_path / "streamlit.log"}
+        yield {"url": url, "db": db, "users": users, "log": tmp_path / "streamlit.log"}
     finally:
         stop_server(process, log)
 
@@ -241,33 +247,56 @@ def _walk_through(server, page, tmp_path) -> None:
     assert "UF: MG" in page.inner_text("body")
     shot(page, "5_Casos_filtro_MG")
 
-    # An upload through the browser: preview, confirm, stored, and it opens on Casos.
+    # A real form uploaded into the demonstration: refused in the preview, with what to do.
     form = tmp_path / "formulario_navegador.xlsx"
     form.write_bytes(render(make_record(protocol_number=UPLOAD_PROTOCOL, uf="MG"), "xlsx"))
     go(page, "Importar")
     wait_until_idle(page, "Importar")
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(form))
-    page.get_by_role("button", name="Confirmar importação").wait_for(timeout=RUN_TIMEOUT_MS)
+    page.get_by_role("button", name="Remover a demonstração e importar").wait_for(timeout=RUN_TIMEOUT_MS)
     wait_until_idle(page)
     assert_no_exception(page, "Importar (prévia)")
+    body = page.inner_text("body")
     # The preview grid is drawn on a canvas (no text to read); its counts are plain text.
-    assert re.search(r"Serão importados\s+1\b", page.inner_text("body"))
-    shot(page, "6_Importar_previa")
-    page.get_by_role("button", name="Confirmar importação").click()
-    page.get_by_text("Importação concluída").first.wait_for(timeout=RUN_TIMEOUT_MS)
-    wait_until_idle(page)
-    assert_no_exception(page, "Importar (resumo)")
-    shot(page, "6_Importar_resumo")
+    assert re.search(r"Serão importados\s+1\b", body)
+    assert "formulários reais não se misturam" in body and "demo --remove" in body
+    assert page.get_by_role("button", name="Confirmar importação").count() == 0
+    shot(page, "6_Importar_previa_demo")
     with Store(server["db"]).connect() as con:
-        stored = con.execute("select count(*) from cases where protocol_number = ? and is_current",
-                             [UPLOAD_PROTOCOL]).fetchone()[0]
-    assert stored == 1
+        assert con.execute("select count(*) from cases where protocol_number = ?", [UPLOAD_PROTOCOL]).fetchone()[0] == 0
 
-    page.locator('[data-testid="stPageLink"] a').filter(has_text=f"Abrir o caso {UPLOAD_PROTOCOL}").first.click()
+    # The admin's way on: the demonstration goes, the form is stored, and the app closes.
+    page.get_by_role("button", name="Remover a demonstração e importar").click()
+    page.get_by_text("cadastre o primeiro administrador").first.wait_for(timeout=RUN_TIMEOUT_MS)
+    wait_until_idle(page)
+    assert_no_exception(page, "depois da importação real")
+    body = page.inner_text("body")
+    assert "users add admin --role admin" in body
+    assert "Visão geral" not in body and "ODONTOLIFE" not in body, "only the command, no data and no pages"
+    shot(page, "sem_usuarios_dados_reais")
+    with Store(server["db"]).connect() as con:
+        assert con.execute("select count(*) filter (where is_demo), count(*) from cases").fetchone() == (0, 1)
+        case_id = con.execute("select case_id from cases where protocol_number = ?", [UPLOAD_PROTOCOL]).fetchone()[0]
+
+    # The IT person runs that command; the next visit asks for a login.
+    created = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "python"), "-m", "retention_analytics", "users", "add", "admin", "--role", "admin",
+         "--password-stdin"],
+        cwd=ROOT, env={**os.environ, "RETENTION_USERS": str(server["users"])}, input=b"senha-do-admin-1\n",
+        capture_output=True, timeout=60,
+    )
+    assert created.returncode == 0, created.stderr.decode()
+    page.goto(f"{server['url']}/Casos?caso={case_id}", timeout=RUN_TIMEOUT_MS)
+    page.get_by_role("button", name="Entrar").wait_for(timeout=RUN_TIMEOUT_MS)
+    wait_until_idle(page)
+    assert UPLOAD_PROTOCOL not in page.inner_text("body"), "nothing before logging in"
+    page.get_by_label("Usuário").fill("admin")
+    page.get_by_label("Senha").fill("senha-do-admin-1")
+    page.get_by_role("button", name="Entrar").click()
     page.locator("h3").filter(has_text=f"Formulário do caso {UPLOAD_PROTOCOL}").first.wait_for(timeout=RUN_TIMEOUT_MS)
     wait_until_idle(page, "Casos")
     assert_no_exception(page, "Casos (caso importado)")
-    assert "caso=" in page.url and "uf=MG" in page.url
+    assert "caso=" in page.url
     body = page.inner_text("body")
     assert "☒" in body and "☐" in body
     assert "12345678909" not in body, "CPF sem máscara na tela"

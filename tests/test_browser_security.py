@@ -94,10 +94,13 @@ def log_path_tail(path: Path) -> str:
         return ""
 
 
-def test_two_sessions_upload_at_once_while_the_cli_ingests(demo_db, tmp_path, chromium):
+def test_two_sessions_upload_at_once_while_the_cli_ingests(real_db, tmp_path, chromium):
     db = tmp_path / "concorrencia.duckdb"
-    shutil.copy(demo_db, db)
-    process, log, url = start_server(db, tmp_path / "streamlit.log")
+    shutil.copy(real_db, db)
+    users: dict = {}
+    auth.add_user(users, "chefe", "admin", password=PASSWORD, rounds=4)
+    users_file = auth.save_users(users, tmp_path / "users.toml")
+    process, log, url = start_server(db, tmp_path / "streamlit.log", {"RETENTION_USERS": str(users_file)})
     pages = [new_page(chromium, 1400), new_page(chromium, 1400)]
     folder = tmp_path / "cli"
     for i in range(60):
@@ -107,6 +110,8 @@ def test_two_sessions_upload_at_once_while_the_cli_ingests(demo_db, tmp_path, ch
             form = tmp_path / f"sessao_{n}.xlsx"
             form.write_bytes(render(make_record(protocol_number=f"SESSAO-{n}"), "xlsx"))
             page.goto(url + "/Importar", timeout=RUN_TIMEOUT_MS)
+            page.get_by_role("button", name="Entrar").wait_for()
+            _log_in(page, "chefe", PASSWORD)
             wait_until_idle(page, "Importar")
             page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(form))
             page.get_by_role("button", name="Confirmar importação").wait_for()
@@ -139,5 +144,38 @@ def test_two_sessions_upload_at_once_while_the_cli_ingests(demo_db, tmp_path, ch
         shot(pages[0], "falha_seguranca_concorrencia")
         print(log_path_tail(tmp_path / "streamlit.log"))
         raise
+        raise
     finally:
         stop_server(process, log)
+
+
+def _listening(port: int) -> set[str]:
+    """Local addresses with a socket listening on `port` (from /proc/net/tcp and tcp6)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.rsplit(":", 1)
+            if state == "0A" and int(hex_port, 16) == port:  # 0A = LISTEN
+                found.add(address)
+    return found
+
+
+def test_make_run_listens_on_loopback_only(demo_db, tmp_path):
+    """`make run` is not reachable from another machine unless asked (ADDRESS=0.0.0.0)."""
+    db = tmp_path / "loopback.duckdb"
+    shutil.copy(demo_db, db)
+    process, log, url = start_server(db, tmp_path / "streamlit.log")
+    try:
+        port = int(url.rsplit(":", 1)[1])
+        addresses = _listening(port)
+        # 127.0.0.1 as /proc writes it (0100007F, little-endian); never 00000000 (every interface).
+        assert addresses == {"0100007F"}, addresses
+    finally:
+        stop_server(process, log)
+    dry = subprocess.run(["make", "-n", "run", "ADDRESS=0.0.0.0", f"DB={db}"], cwd=ROOT, capture_output=True, timeout=60)
+    assert "--server.address 0.0.0.0" in dry.stdout.decode(), "asked for, the network address is used"
