@@ -132,7 +132,7 @@ def test_ingest_summary_and_exit_codes(tmp_path: Path, forms: Path) -> None:
     stats = run("stats", db=db)
     assert stats.returncode == 0, stats.stderr
     assert "Casos atuais: 2" in stats.stdout
-    assert "Documentos: 4 (3 sem avisos, 0 com avisos, 1 rejeitados)" in stats.stdout
+    assert "Formulários: 4 (3 lidos sem avisos, 0 lidos com avisos, contando versões substituídas, 1 rejeitados)" in stats.stdout
     assert "Versões anteriores guardadas (mesmo protocolo): 1" in stats.stdout
     assert "Retenção Efetiva: 2" in stats.stdout
     assert "ODONTOLIFE: 2" in stats.stdout or "Odonto Life: 2" in stats.stdout  # one operator, two spellings

@@ -12,7 +12,10 @@ import json
 
 from ._common import open_db, pt_float, pt_int
 
-_STATUS = (("ok", "sem avisos"), ("ok_with_warnings", "com avisos"), ("rejected", "rejeitados"))
+# Per stored form, superseded versions included; Qualidade dos dados' "Formulários com avisos"
+# counts only the current cases (the demo command's summary prints that one).
+_STATUS = (("ok", "lidos sem avisos"), ("ok_with_warnings", "lidos com avisos, contando versões substituídas"),
+           ("rejected", "rejeitados"))
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -40,7 +43,7 @@ def render(stats: dict) -> str:
     demo = " (demonstração)" if stats["is_demo"] else ""
     lines = [
         f"Banco de dados: {stats['db_path']}{demo} — {_size(stats['db_size_bytes'])}",
-        f"Documentos: {pt_int(stats['documents_total'])} ("
+        f"Formulários: {pt_int(stats['documents_total'])} ("
         + ", ".join(f"{pt_int(docs[key])} {text}" for key, text in _STATUS)
         + ")",
         f"Casos atuais: {pt_int(stats['current_cases'])}",
