@@ -153,6 +153,10 @@ def format_value(value: Any, kind: str | None) -> str:
     """`value` as people read it, for a format kind of metrics.TABLES."""
     if kind in (None, "text"):
         return MISSING if is_missing(value) else str(value)
+    if kind.startswith("vocab:"):  # a code shown by its label ("vocab:notice_status")
+        from .vocab import label
+
+        return MISSING if is_missing(value) else label(kind.split(":", 1)[1], str(value))
     formatter = {
         "int": integer,
         "decimal": lambda v: number(v, 1),

@@ -127,7 +127,27 @@ REQUESTERS: tuple[Term, ...] = (
     Term("prestador", "Prestador"),
 )
 
+# Conformidade ANS (docs/metrics.md): the statuses of a termination's notice and substitute.
+NOTICE_STATUSES: tuple[Term, ...] = (
+    Term("no_prazo", "No prazo"),
+    Term("atrasado", "Atrasado"),
+    Term("sem_aviso", "Sem aviso"),
+)
+SUBSTITUTE_STATUSES: tuple[Term, ...] = (
+    Term("mesmo_municipio", "No mesmo município"),
+    Term("outro_municipio", "Em outro município"),
+    Term("sem_substituto", "Sem substituto"),
+)
+SUBSTITUTION_SOURCES: tuple[Term, ...] = (
+    Term("manual", "Registrado no caso"),
+    Term("importacao", "Arquivo do credenciamento"),
+    Term("formulario", "Bloco Substituição do formulário"),
+)
+
 VOCABULARIES: dict[str, tuple[Term, ...]] = {
+    "notice_status": NOTICE_STATUSES,
+    "substitute_status": SUBSTITUTE_STATUSES,
+    "substitution_source": SUBSTITUTION_SOURCES,
     "outcome": OUTCOMES,
     "action": ACTIONS,
     "sector": SECTORS,

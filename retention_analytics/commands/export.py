@@ -41,6 +41,7 @@ TABLE_CHOICES = (
     "coverage_uf",
     "coverage_city",
     "coverage_gaps",
+    "compliance",
     "actions",
     "requested_by",
     "monthly_outcomes",

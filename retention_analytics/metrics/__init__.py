@@ -19,6 +19,8 @@ from .summaries import (
     closure_boxes,
     closure_distribution,
     closure_times,
+    compliance,
+    compliance_kpis,
     coverage_city,
     coverage_gaps,
     coverage_uf,

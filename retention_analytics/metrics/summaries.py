@@ -171,6 +171,30 @@ def oldest_open_cases(con: Any, f: Filters | None = None, as_of: dt.date | None 
     return out if reveal else _mask_frame(out)
 
 
+# --------------------------------------------------------------------------- Conformidade ANS
+def compliance(con: Any, f: Filters | None = None, as_of: dt.date | None = None) -> pd.DataFrame:
+    """One row per current terminated case under `f` (docs/metrics.md, "Conformidade ANS"):
+    case_id, protocol_number, operator_key, operator, analyst, uf, city, lives, exit_date,
+    notice_due, notice_date, notice_status, notice_channels, publication_until, substitute_status,
+    substitute_cro, substitute_uf, substitute_city, substitute_name, sole_provider,
+    days_without_substitute, days_to_notice_due, record_source."""
+    return run(con, "compliance", _f(f), as_of=_today(as_of))
+
+
+def compliance_kpis(con: Any, f: Filters | None = None, as_of: dt.date | None = None) -> pd.DataFrame:
+    """The page's headline, from `compliance`: terminations, with_substitute_same_city,
+    notices_on_time, lives_without_substitute, sole_provider_terminations (one row)."""
+    rows = compliance(con, f, as_of)
+    lives = pd.to_numeric(rows["lives"], errors="coerce").fillna(0)
+    return pd.DataFrame([{
+        "terminations": len(rows),
+        "with_substitute_same_city": int((rows["substitute_status"] == "mesmo_municipio").sum()),
+        "notices_on_time": int((rows["notice_status"] == "no_prazo").sum()),
+        "lives_without_substitute": int(lives[rows["substitute_status"] == "sem_substituto"].sum()),
+        "sole_provider_terminations": int(rows["sole_provider"].fillna(False).astype(bool).sum()),
+    }])
+
+
 # --------------------------------------------------------------------------- network coverage
 def coverage_city(con: Any, f: Filters | None = None) -> pd.DataFrame:
     """uf, city, city_id (the Filters.cities value), ibge_code, lives, listed_cros, cases (in the period), terminations,

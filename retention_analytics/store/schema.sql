@@ -171,3 +171,27 @@ create table if not exists audit_log (
     filters varchar,
     detail varchar
 );
+
+-- What the operator did after a termination (Lei 9.656/98 art. 17, RN 567/2022; docs/metrics.md,
+-- "Conformidade ANS"): exit from the network, notice to beneficiaries, the substitute. Keyed by
+-- the case's case_key and append-only: every change is a new row saying who and where from
+-- ('manual' on the case's page, 'importacao' from the credentialing system's file, 'formulario'
+-- from a form's "Substituição" block); the current record of a case is its newest row. The form
+-- the case was read from is never changed.
+create sequence if not exists substitution_id_seq start 1;
+create table if not exists substitutions (
+    substitution_id bigint primary key,
+    case_key varchar not null,
+    exit_date date,                 -- saída da rede; unknown: the case's finished_on counts
+    notice_date date,               -- aviso publicado aos beneficiários
+    notice_channels varchar,
+    substitute_cro varchar,
+    substitute_uf varchar,
+    substitute_city varchar,        -- as written
+    substitute_ibge_code integer,   -- the IBGE municipality it names in substitute_uf, if any
+    substitute_name varchar,
+    notes varchar,
+    source varchar not null,
+    entered_by varchar,
+    entered_at timestamp not null
+);

@@ -39,7 +39,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
@@ -60,6 +60,9 @@ from .prepare import (
 )
 from ..formatting import integer as pt_int
 from .summary import FileResult, IngestSummary, pt_float
+
+if TYPE_CHECKING:
+    from .substitutions import SubstitutionRow
 
 # Repository root = parent of the package directory; the default database lives in its data/.
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -454,6 +457,12 @@ CASE_SCHEMA = pa.schema(
         ("is_demo", pa.bool_()),
     ]
 )
+SUBSTITUTION_SCHEMA = pa.schema(
+    [("case_key", pa.string()), ("exit_date", pa.date32()), ("notice_date", pa.date32()),
+     ("notice_channels", pa.string()), ("substitute_cro", pa.string()), ("substitute_uf", pa.string()),
+     ("substitute_city", pa.string()), ("substitute_ibge_code", pa.int32()), ("substitute_name", pa.string()),
+     ("notes", pa.string()), ("source", pa.string()), ("entered_by", pa.string()), ("entered_at", pa.timestamp("us"))]
+)
 CHILD_SCHEMAS: dict[str, pa.Schema] = {
     "case_contacts": pa.schema([("case_id", pa.int64()), ("number", pa.int32()), ("contact_date", pa.date32()), ("note", pa.string())]),
     "case_reasons": pa.schema([("case_id", pa.int64()), ("reason_code", pa.string())]),
@@ -808,6 +817,8 @@ class Store:
                 con.execute(f"delete from {table} where case_id in ({demo_cases})")
             con.execute("delete from cases where is_demo is true")
             con.execute("delete from documents where is_demo is true")
+            # Substitution records of the invented cases go with them.
+            con.execute("delete from substitutions where case_key not in (select case_key from cases)")
             con.execute(
                 "delete from ingest_batches where origin = 'demo' "
                 "and batch_id not in (select batch_id from documents)"
@@ -1157,6 +1168,71 @@ class Store:
         )
         summary.batch_id = batch_id
         return summary
+
+    # --- substitution records (Conformidade ANS) ------------------------------------------------
+
+    def add_substitutions(self, rows: "list[SubstitutionRow]", source: str, entered_by: str | None,
+                          allowed_operators: frozenset[str] | None = None) -> int:
+        """Store substitution records in one transaction: all of them, or none.
+
+        Each row's protocol must name a current case that is a termination (and, with
+        `allowed_operators`, one of those operators' cases); otherwise SubstitutionFileError lists
+        every such line and nothing is written. Rows are appended (the newest row of a case is its
+        record); the form itself is never changed. Returns how many rows were stored."""
+        from .substitutions import SubstitutionFileError
+
+        if not rows:
+            return 0
+        with self._transaction() as con:
+            protocols = sorted({r.protocol_number for r in rows})
+            found = {
+                protocol: (case_key, outcome, operator_key)
+                for protocol, case_key, outcome, operator_key in con.execute(
+                    "select protocol_number, case_key, outcome, operator_key from cases "
+                    "where is_current and list_contains($protocols, protocol_number)",
+                    {"protocols": protocols},
+                ).fetchall()
+            }
+            problems: list[str] = []
+            for row in rows:
+                where = f"linha {row.line}: " if row.line else ""
+                match = found.get(row.protocol_number)
+                if match is None or (allowed_operators is not None and match[2] not in allowed_operators):
+                    problems.append(f"{where}protocolo {row.protocol_number}: nenhum caso com esse Nº do protocolo")
+                elif match[1] != "desligamento":
+                    problems.append(f"{where}protocolo {row.protocol_number}: o caso não terminou em desligamento; "
+                                    "substituições só valem para desligamentos")
+            if problems:
+                raise SubstitutionFileError(problems)
+            now = dt.datetime.now().replace(microsecond=0)
+            table = pa.Table.from_pylist(
+                [{"case_key": found[r.protocol_number][0], "exit_date": r.exit_date, "notice_date": r.notice_date,
+                  "notice_channels": r.notice_channels, "substitute_cro": r.substitute_cro,
+                  "substitute_uf": r.substitute_uf, "substitute_city": r.substitute_city,
+                  "substitute_ibge_code": r.substitute_ibge_code, "substitute_name": r.substitute_name,
+                  "notes": r.notes, "source": source, "entered_by": entered_by, "entered_at": now}
+                 for r in rows],
+                schema=SUBSTITUTION_SCHEMA,
+            )
+            con.register("_new_substitutions", table)
+            try:
+                columns = ", ".join(SUBSTITUTION_SCHEMA.names)
+                con.execute(
+                    f"insert into substitutions (substitution_id, {columns}) "
+                    f"select nextval('substitution_id_seq'), {columns} from _new_substitutions"
+                )
+            finally:
+                con.unregister("_new_substitutions")
+        return len(rows)
+
+    def substitution_history(self, case_key: str) -> list[dict[str, Any]]:
+        """Every substitution record of a case, newest first (who entered it, when, from where)."""
+        with self.connect(read_only=True) as con:
+            cursor = con.execute(
+                "select * from substitutions where case_key = ? order by substitution_id desc", [case_key]
+            )
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row)) for row in cursor.fetchall()]
 
     # --- reading -------------------------------------------------------------------------------
 
