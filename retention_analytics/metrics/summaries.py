@@ -195,6 +195,28 @@ def compliance_kpis(con: Any, f: Filters | None = None, as_of: dt.date | None = 
     }])
 
 
+def compliance_sole_provider_cities(con: Any, f: Filters | None = None, as_of: dt.date | None = None) -> pd.DataFrame:
+    """Cities where a termination took the only listed provider, most lives first: uf, city,
+    lives (the largest stated by those terminations), terminations, without_substitute."""
+    rows = compliance(con, f, as_of)
+    sole = rows[rows["sole_provider"].fillna(False).astype(bool)]
+    if sole.empty:
+        return pd.DataFrame({"uf": pd.Series(dtype="object"), "city": pd.Series(dtype="object"),
+                             "lives": pd.Series(dtype="Int64"), "terminations": pd.Series(dtype="int64"),
+                             "without_substitute": pd.Series(dtype="int64")})
+    out = (
+        sole.assign(lives=pd.to_numeric(sole["lives"], errors="coerce"),
+                    without=(sole["substitute_status"] == "sem_substituto").astype("int64"))
+        .groupby(["uf", "city"], dropna=False)
+        .agg(lives=("lives", "max"), terminations=("protocol_number", "size"), without_substitute=("without", "sum"))
+        .reset_index()
+        .sort_values(["lives", "uf", "city"], ascending=[False, True, True], na_position="last")
+        .reset_index(drop=True)
+    )
+    out["lives"] = out["lives"].astype("Int64")
+    return out
+
+
 # --------------------------------------------------------------------------- network coverage
 def coverage_city(con: Any, f: Filters | None = None) -> pd.DataFrame:
     """uf, city, city_id (the Filters.cities value), ibge_code, lives, listed_cros, cases (in the period), terminations,
