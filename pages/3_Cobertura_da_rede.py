@@ -14,7 +14,7 @@ import streamlit as st
 from retention_analytics import formatting as fmt
 from retention_analytics.charts import coverage as charts
 from retention_analytics.ui import data
-from retention_analytics.ui.page import Page, chart, no_data, show_table, start_page
+from retention_analytics.ui.page import Page, chart, current_page, no_data, show_table
 
 METRIC_KEY = "coverage_map_metric"
 DEFAULT_METRIC = "cases"
@@ -98,6 +98,6 @@ def draw(page: Page) -> None:
     show_table(_capped(cities, "cidades", "coverage_city"), "coverage_city", page, key="coverage_city_table", height=360)
 
 
-page = start_page("Cobertura da rede", "🗺️")
+page = current_page()
 if page.has_data:
     draw(page)

@@ -32,7 +32,7 @@ from retention_analytics.store import StoreError
 from retention_analytics.ui import audit
 from retention_analytics.ui import case_view as cv
 from retention_analytics.ui import data, state
-from retention_analytics.ui.page import Page, no_data, show_table, start_page
+from retention_analytics.ui.page import Page, current_page, no_data, show_table
 
 PAGE_SIZE = 100
 _CASE = "_casos_case"  # the case on screen (int) or None; a plain key, so it survives page switches
@@ -61,6 +61,10 @@ def _open(case_id: int | None) -> None:
     st.session_state[_CASE] = case_id
 
 
+# First, before any state is touched: the frame's filters (and on a fresh server's first deep link,
+# the hand-over to app.py, which reruns this script; see ui/page.current_page).
+page: Page = current_page()
+
 # --- which case: a link's ?caso= wins when it is new; otherwise the one chosen in this session ----
 bad_link: str | None = None
 raw_link = st.query_params.get("caso")
@@ -71,7 +75,7 @@ if raw_link not in (None, "") and raw_link != st.session_state.get(_URL_WRITTEN)
 selected: int | None = st.session_state.get(_CASE)
 st.session_state[_URL_WRITTEN] = str(selected) if selected else None
 
-page: Page = start_page("Casos", "🗂️", url_extra={"caso": selected})
+state.sync_url(page.filters, {"caso": selected})
 
 
 def _remember_url(case_id: int | None) -> None:

@@ -17,9 +17,9 @@ from retention_analytics import formatting as fmt
 from retention_analytics.charts import overview
 from retention_analytics.metrics.tables import QUALITY_LIST_LIMIT, TABLES
 from retention_analytics.ui import data
-from retention_analytics.ui.page import chart, no_data, show_table, start_page
+from retention_analytics.ui.page import chart, current_page, no_data, show_table
 
-page = start_page("Qualidade dos dados", "🧹")
+page = current_page()
 
 
 def _capped(shown: int, total: int, what: str) -> None:

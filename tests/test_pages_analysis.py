@@ -65,9 +65,11 @@ def downloads(monkeypatch) -> dict[str, bytes]:
 
 
 def run(page: str, query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / page), default_timeout=60)
+    """`page` inside app.py's frame, as the server runs it (a deep link to its URL)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     for name, value in (query or {}).items():
         at.query_params[name] = value
+    at.switch_page(page)
     return at.run()
 
 

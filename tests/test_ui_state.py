@@ -52,7 +52,7 @@ def test_filters_survive_page_switches(page):
     assert "UF: MG" in caption(at), "the page says which filter it uses"
     assert at.query_params.get("uf") == "MG", "the address bar keeps the filter"
 
-    at.switch_page("app.py").run()
+    at.switch_page("pages/0_Visao_geral.py").run()
     assert_ok(at)
     assert at.multiselect(key=UF_WIDGET).value == ["MG"]
     assert at.query_params.get("uf") == "MG"

@@ -1,9 +1,10 @@
 """What every page does first and the pieces every page draws the same way.
 
-`page = start_page("Motivos de desligamento", "🦷")` sets the page up, asks who is logged in
-(login.py: the login screen stops the run until someone is), draws the shared sidebar with the
-user's operators only, says which filters are in force, shows the demo banner, and returns the
-filters (always carrying the user's access restriction); pages then call
+app.py is the frame: it asks who is logged in (login.py: the login screen stops the run until
+someone is), declares the pages with st.navigation (ui/nav.py) and calls `start_frame`, which draws
+the shared sidebar with the user's operators only, says which filters are in force and shows the
+demo banner. A page script starts with `page = current_page()` (the filters, always carrying the
+user's access restriction) and then calls
 `data.compute(...)`, draw a chart with `chart(...)` and a table with `show_table(...)`, which
 formats it the pt-BR way and offers the CSV and XLSX of exactly that frame.
 
@@ -44,10 +45,15 @@ class Page:
         return self.filters.describe(self.names)
 
 
-def start_page(title: str, icon: str = "🦷", *, sidebar_filters: bool = True, url_extra: dict[str, Any] | None = None) -> Page:
-    st.set_page_config(page_title=f"{title} · Painel de Retenção", page_icon=icon, layout="wide")
-    user = login.require_user()  # stops the run at the login screen until someone is logged in
-    nav.draw_nav()
+_PAGE_KEY = "_retention_page"  # this run's Page, set by the frame before the page's script runs
+
+
+def start_frame(spec: nav.PageSpec, user: User) -> Page:
+    """What app.py draws around every page, once per run: the sidebar filters (the page list is
+    st.navigation's own menu), the reveal switch, the user box, the demo banner, the page title and
+    the filter caption. Returns the page's `Page` and keeps it for `current_page()`."""
+    title = spec.title
+    st.set_page_config(page_title=f"{title} · Painel de Retenção", page_icon=spec.icon, layout="wide")
     version = data.data_version()
     if version < 0:
         st.title(title)
@@ -57,23 +63,64 @@ def start_page(title: str, icon: str = "🦷", *, sidebar_filters: bool = True, 
         )
         filters = state.current_filters()
         login.draw_user_box(user)
-        return Page(filters, {}, False, title=title, user=user)
+        return _keep(Page(filters, {}, False, title=title, user=user))
     filters = state.current_filters()
     options = data.compute("filter_options", filters.access_only())
-    if sidebar_filters:
+    if spec.filters:
         filters = sidebar.draw_filters(options)
     filters = user.restrict(filters)  # belt and braces: state.current_filters already did
     reveal = _reveal_toggle(user)
-    state.sync_url(filters, url_extra)
+    state.sync_url(filters, keep=spec.view_keys)
     login.draw_user_box(user)
     if data.is_demo():
         st.warning("Dados de demonstração: formulários fictícios gerados pelo sistema, não casos reais.", icon="🧪")
     st.title(title)
     page = Page(filters, options.get("names", {}), True, title=title, user=user, reveal=reveal)
-    if sidebar_filters:
+    if spec.filters:
         # Names in the description come from the forms (operators, analysts, cities): shown as text.
         st.caption(f"Filtros: {md(page.describe())}")
+    return _keep(page)
+
+
+def _keep(page: Page) -> Page:
+    st.session_state[_PAGE_KEY] = page
     return page
+
+
+def forget_page() -> None:
+    """Drop this run's `Page` once the page has run (app.py): a page script never sees another
+    run's filters or user."""
+    st.session_state.pop(_PAGE_KEY, None)
+
+
+def current_page() -> Page:
+    """The `Page` the frame (app.py) set up for this run: a page script's first statement.
+
+    Without one, the page was started without app.py. Streamlit 1.67 does that on the first run
+    of a fresh server when the first request is a deep link (…/Motivos_de_desligamento): because a
+    pages/ directory sits next to app.py, that run goes through the old pages-directory mode,
+    which executes the page script alone; st.navigation takes over once it has been called
+    (PagesManager.uses_pages_directory). AppTest starts every run that way. Then the frame is
+    drawn here, before anything of the page: the same login, page list, sidebar and banner, in
+    the same run (a rerun instead would drop the click that started it)."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if getattr(PagesManager, "uses_pages_directory", False):  # this run did not start at app.py
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        from .frame import open_frame
+
+        ctx = get_script_run_ctx()
+        # Drawn as app.py draws it: the frame's widgets under the main script's identity and the
+        # page's under its own, so a widget is the same widget in this run and the next ones.
+        with ctx.run_with_active_hash(ctx.pages_manager.main_script_hash):
+            return open_frame()[1]
+    page = st.session_state.get(_PAGE_KEY)
+    if isinstance(page, Page):
+        return page
+    st.error("Esta página abre pelo painel (`streamlit run app.py`), não sozinha.")
+    st.stop()
+    raise AssertionError("unreachable")  # st.stop() ends the run
 
 
 def _reveal_toggle(user: User) -> bool:
