@@ -184,15 +184,19 @@ def test_a_filter_changes_the_numbers_and_the_csv_is_the_table_shown(page, demo_
     assert lines[0] == metrics.TABLES[name].title
     assert lines[1] == caption_filters(at)
     expected = metrics.compute(name, Store(demo_db), f)
-    expected_lines, expected_rows = csv_rows(export.to_csv_bytes(expected, name, caption_filters(at)[9:]))
+    expected_lines, expected_rows = csv_rows(export.to_csv_bytes(expected, name, caption_filters(at)[9:],
+                                                                 header="labels"))
     assert rows == expected_rows
     assert lines[:2] == expected_lines[:2]
-    # ... and the same rows, in the same order, as the table on the screen.
+    # ... with the screen's columns, in its order, under its Portuguese headers (machine keys
+    # dropped), and the same rows, in the same order, as the table on the screen.
     header, body = rows[0], rows[1:]
-    assert header == list(metrics.TABLES[name].columns)
+    shown = list(after.columns)
+    assert [h.removesuffix(" (%)") for h in header] == shown
+    assert not set(header) & {c.key for c in metrics.TABLES[name].catalogue}, "no machine key as a header"
     assert len(body) == len(after)
     label = metrics.TABLES[name].columns[label_column]
-    assert [r[header.index(label_column)] for r in body] == [str(v) for v in after[label]]
+    assert [r[header.index(label)] for r in body] == [str(v) for v in after[label]]
 
 
 def test_the_reason_picker_lists_the_terminated_cases_citing_it(demo_db, use_db, downloads):
@@ -211,13 +215,13 @@ def test_the_reason_picker_lists_the_terminated_cases_citing_it(demo_db, use_db,
     cases = table(at, "reason_cases")
     cited = int(str(reasons["Casos que citam"].iloc[1]).replace(".", ""))
     assert len(cases) == cited  # the bar's count is the list's length
-    assert set(cases["Status"]) == {"desligamento"}
+    assert set(cases["Status"]) == {"Desligamento"}, "the status by its label, never its code"
     assert all(label in str(r) for r in cases["Motivos de desligamento"])
 
     lines, rows = csv_rows(csv_of(at, downloads, "reason_cases"))
     expected = metrics.cases(Store(demo_db), filters_of(at), reason=code, limit=500)
     expected = expected[list(metrics.TABLES["cases"].columns)]
-    assert rows == csv_rows(export.to_csv_bytes(expected, "cases", "x"))[1]
+    assert rows == csv_rows(export.to_csv_bytes(expected, "cases", "x", header="labels"))[1]
     assert [r[0] for r in rows[1:]] == [str(v) for v in cases["Caso"]]
 
 

@@ -7,6 +7,8 @@ into the shared session fixture. The importer's logic is also tested directly on
 
 from __future__ import annotations
 
+import json
+
 import re
 import shutil
 from pathlib import Path
@@ -339,8 +341,12 @@ def test_quality_page_shows_every_table(demo_db, use_db):
                           "Versões substituídas", "Documentos rejeitados"]
     warned = next(d.value for d in at.dataframe if "Avisos da leitura" in d.value.columns)
     assert list(warned.columns)[:2] == ["Caso", "Nº do protocolo"], "columns in the registry's order"
-    blank = next(d.value for d in at.dataframe if "% em branco" in d.value.columns)
-    assert blank["% em branco"].str.endswith("%").all(), "shares are shown the pt-BR way"
+    blank_table = next(d for d in at.dataframe if "% em branco" in d.value.columns)
+    shares = blank_table.value["% em branco"]
+    assert shares.dtype.kind == "f" and shares.between(0, 1).all(), "shares stay numbers (they sort as numbers)"
+    config = json.loads(blank_table.proto.columns)
+    assert config["% em branco"]["type_config"]["format"] == "percent", "drawn as 34,0% by the browser"
+    assert "Campo (código)" not in blank_table.value.columns, "the field's code is for machines"
     assert len(at.get("download_button")) >= 2 * 4, "every table has its CSV and XLSX"
 
 

@@ -149,13 +149,62 @@ def no_data(message: str = "Nenhum caso corresponde aos filtros escolhidos.") ->
     st.info(f"{message} Amplie o período ou remova algum filtro na barra lateral (ou clique em **Limpar filtros**).")
 
 
-def _display(df: pd.DataFrame, formats: dict[str, str], labels: dict[str, str]) -> pd.DataFrame:
+# How each kind of the column catalogue (metrics/tables.py) is drawn. Numbers stay numbers, so a
+# click on a header sorts 9 before 10; Streamlit formats "localized" and "percent" with the
+# browser's language (Intl.NumberFormat(navigator.languages)): 1.234,5 and 34,0% in a pt-BR
+# browser. `step` fixes the decimals shown (percent: two fewer than the step's).
+_STEPS = {"int": 1, "decimal": 0.1, "days": 0.1, "money": 0.01, "percent": 0.001}
+_PINNED_KINDS = ("text", "quarter", "month")
+
+
+def _column_config(column: Any, label: str, pinned: bool) -> Any:
+    kind = column.kind if column is not None else "text"
+    cc = st.column_config
+    if kind == "id":
+        return cc.NumberColumn(label, format="%d", step=1, pinned=pinned)  # 3095, never "3.095"
+    if kind == "percent":
+        return cc.NumberColumn(label, format="percent", step=_STEPS[kind], pinned=pinned)
+    if kind in _STEPS:
+        return cc.NumberColumn(label, format="localized", step=_STEPS[kind], pinned=pinned)
+    if kind == "date":
+        return cc.DateColumn(label, format="DD/MM/YYYY", pinned=pinned)
+    if kind == "month":
+        return cc.DateColumn(label, format="MM/YYYY", pinned=pinned)
+    if kind == "datetime":
+        return cc.DatetimeColumn(label, format="DD/MM/YYYY HH:mm", pinned=pinned)
+    if kind == "bool":
+        return cc.CheckboxColumn(label, pinned=pinned)
+    return cc.TextColumn(label, pinned=pinned)
+
+
+def screen_frame(df: pd.DataFrame, table_name: str) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The frame as st.dataframe gets it: the catalogue's columns for people, in its order, under
+    their Portuguese headers, values still typed; and the column_config that draws them pt-BR.
+    The first name-like column is pinned, so it stays in view when a wide table scrolls."""
+    spec = TABLES.get(table_name)
+    if spec is None:
+        return df, {}
+    columns = spec.shown(df.columns)
     shown = pd.DataFrame(index=df.index)
-    for column in df.columns:
-        kind = formats.get(column)
-        values = df[column]
-        shown[labels.get(column, column)] = [fmt.format_value(v, kind) for v in values] if kind else values
-    return shown
+    config: dict[str, Any] = {}
+    pin = next((c.key for c in columns if c.kind in _PINNED_KINDS), None)
+    for column in columns:
+        values = df[column.key]
+        if column.kind in ("date", "month", "datetime"):
+            values = pd.to_datetime(values, errors="coerce")
+        elif column.kind in _STEPS:
+            # Rounded here as babel rounds the cards: Streamlit truncates to the step (0.62963 would
+            # read 62,9% in the table beside a card saying 63,0%).
+            digits = column.decimals + (2 if column.kind == "percent" else 0)
+            values = pd.to_numeric(values, errors="coerce").round(digits)
+        elif column.kind == "bool":
+            values = values.astype("boolean")
+        elif column.kind not in _STEPS and column.kind != "id":
+            # Text; a vocabulary code by its label ("desligamento" → "Desligamento").
+            values = values.map(lambda v, c=column: None if fmt.is_missing(v) else str(c.label_of(v)))
+        shown[column.label] = values
+        config[column.label] = _column_config(column, column.label, column.key == pin and len(columns) > 4)
+    return shown, config
 
 
 def show_table(
@@ -168,14 +217,12 @@ def show_table(
     selectable: bool = False,
     revealed: bool = False,
 ) -> Any:
-    """The table as on screen (Portuguese headers, pt-BR numbers) with CSV and XLSX downloads of
-    exactly these rows and columns. Returns the selection event when `selectable`. `revealed`: the
-    frame holds unmasked personal data, so each download is recorded in the audit log first."""
-    spec = TABLES.get(table_name)
-    formats = spec.formats if spec else {}
-    labels = spec.columns if spec else {}
-    shown = _display(df, formats, labels)
-    kwargs: dict[str, Any] = {"hide_index": True, "width": "stretch"}
+    """The table as on screen (Portuguese headers, typed pt-BR numbers, machine columns left out)
+    with CSV and XLSX downloads of exactly these rows and columns. Returns the selection event when
+    `selectable`. `revealed`: the frame holds unmasked personal data, so each download is recorded
+    in the audit log first."""
+    shown, config = screen_frame(df, table_name)
+    kwargs: dict[str, Any] = {"hide_index": True, "width": "stretch", "column_config": config}
     if height:
         kwargs["height"] = height
     event = None
@@ -196,15 +243,15 @@ def download_buttons(df: pd.DataFrame, table_name: str, page: Page, key: str, re
         # Unmasked rows: the file is made only when clicked, after the audit log has the event.
         frame = df.copy()
         csv_data = audit.audited_download(page.user, page.title, f"{table_name} (CSV)", described,
-                                          lambda: export.to_csv_bytes(frame, table_name, described))
+                                          lambda: export.to_csv_bytes(frame, table_name, described, header="labels"))
         xlsx_data = audit.audited_download(page.user, page.title, f"{table_name} (XLSX)", described,
-                                           lambda: export.to_xlsx_bytes(frame, table_name, described))
+                                           lambda: export.to_xlsx_bytes(frame, table_name, described, header="labels"))
     else:
-        csv_data = export.to_csv_bytes(df, table_name, described)
+        csv_data = export.to_csv_bytes(df, table_name, described, header="labels")
         # The workbook only when clicked: writing one is ~100x slower than the CSV (1.5 s for the
         # 10 thousand cities of a national store), and every rerun would pay it for every table.
         frame = df.copy()
-        xlsx_data = lambda: export.to_xlsx_bytes(frame, table_name, described)  # noqa: E731
+        xlsx_data = lambda: export.to_xlsx_bytes(frame, table_name, described, header="labels")  # noqa: E731
     # A horizontal container, not st.columns: buttons keep their natural width even when the
     # table sits in a narrow column (columns squeezed them to "⬇…").
     row = st.container(horizontal=True)
