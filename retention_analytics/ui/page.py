@@ -40,6 +40,7 @@ class Page:
     title: str = ""
     user: User | None = None
     reveal: bool = False  # the user asked to see personal data unmasked (and may): see ui/audit.py
+    period_note: str | None = None  # why a relative period is empty (sidebar.relative_period)
 
     def describe(self) -> str:
         return self.filters.describe(self.names)
@@ -75,7 +76,8 @@ def start_frame(spec: nav.PageSpec, user: User) -> Page:
     if data.is_demo():
         st.warning("Dados de demonstração: formulários fictícios gerados pelo sistema, não casos reais.", icon="🧪")
     st.title(title)
-    page = Page(filters, options.get("names", {}), True, title=title, user=user, reveal=reveal)
+    page = Page(filters, options.get("names", {}), True, title=title, user=user, reveal=reveal,
+                period_note=sidebar.relative_period(filters, options) if spec.filters else None)
     if spec.filters:
         # Names in the description come from the forms (operators, analysts, cities): shown as text.
         st.caption(f"Filtros: {md(page.describe())}")
@@ -146,6 +148,10 @@ def _reveal_toggle(user: User) -> bool:
 
 
 def no_data(message: str = "Nenhum caso corresponde aos filtros escolhidos.") -> None:
+    page = st.session_state.get(_PAGE_KEY)
+    note = getattr(page, "period_note", None)
+    if note:  # "Últimos 30 dias" past the newest case: say so, not just "nothing matches"
+        message = f"{message} Motivo: {note}."
     st.info(f"{message} Amplie o período ou remova algum filtro na barra lateral (ou clique em **Limpar filtros**).")
 
 
