@@ -7,6 +7,7 @@ import streamlit as st
 
 from retention_analytics import formatting as fmt
 from retention_analytics.charts import overview
+from retention_analytics.metrics.summaries import monthly_grid
 from retention_analytics.ui import data, nav
 from retention_analytics.ui.page import chart, current_page, no_data, show_table
 
@@ -52,7 +53,8 @@ if page.has_data:
 
         monthly = data.compute("monthly_outcomes", page.filters)
         chart(overview.monthly_outcomes(monthly), key="monthly")
-        show_table(monthly[["month", "outcome_label", "cases"]], "monthly_outcomes", page, key="monthly_table", height=240)
+        # Months × status, as people read it (the same counts as the chart).
+        show_table(monthly_grid(monthly), "monthly_outcomes_grid", page, key="monthly_table", height=240)
 
         left, right = st.columns(2)
         with left:

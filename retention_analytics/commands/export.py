@@ -46,6 +46,7 @@ TABLE_CHOICES = (
     "actions",
     "requested_by",
     "monthly_outcomes",
+    "monthly_outcomes_grid",
     "kpis",
     "cases",
     "quality_warnings",

@@ -164,6 +164,11 @@ _SPECS: list[TableSpec] = [
         ("outcome_label", "Status", "text"),
         ("cases", "Casos", "int"),
     ]),
+    _spec("monthly_outcomes_grid", s.monthly_outcomes_grid, "Casos por mês e status (grade)", "casos_por_mes_grade", [
+        ("month", "Mês", "month"),
+        *[(code, label, "int") for code, label in STATUS_LABELS.items()],
+        ("total", "Total", "int"),
+    ]),
     _spec("reasons", s.reasons, "Motivos de desligamento", "motivos_desligamento", [
         ("reason_code", "Código do motivo", "code"),
         ("label", "Motivo", "text"),
