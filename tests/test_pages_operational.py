@@ -384,3 +384,28 @@ def test_import_into_a_broken_database_is_a_portuguese_error(tmp_path, use_db):
     errors = texts(at.error)
     assert any("não é um banco de dados do Painel" in e for e in errors), errors
     assert not at.get("button") or not any(b.label == "Confirmar importação" for b in at.button)
+
+
+def test_casos_a_click_on_any_cell_opens_the_case_and_scrolls_to_it(demo_db, use_db):
+    """Issue 10: only the row's checkbox opened a case, and the form opened below the fold."""
+    use_db(demo_db)
+    at = open_page(CASOS)
+    assert_ok(at)
+    table = at.dataframe[0]
+    key = table.proto.id.rsplit("-", 1)[-1]
+    assert key.startswith("casos_tabela_")
+    modes = set(table.proto.selection_mode)
+    assert modes >= {table.proto.SelectionMode.SINGLE_ROW, table.proto.SelectionMode.SINGLE_CELL}
+    row = 2
+    case_id = int(table.value["Caso"].iloc[row])
+    # What the browser sends when a cell (not the checkbox) of the third row is clicked.
+    at.session_state[key] = {"selection": {"rows": [], "columns": [], "cells": [[row, "Cidade"]]}}
+    at.run()
+    assert_ok(at)
+    assert at.session_state["_casos_case"] == case_id
+    assert at.query_params.get("caso") == str(case_id)
+    assert any("Formulário do caso" in s for s in texts(at.subheader))
+    scripts = [e for e in at.get("iframe") if "scrollIntoView" in getattr(e.proto, "srcdoc", "")]
+    assert scripts, "the page scrolls to the form it just opened"
+    at.run()  # the next interaction does not scroll again
+    assert not [e for e in at.get("iframe") if "scrollIntoView" in getattr(e.proto, "srcdoc", "")]

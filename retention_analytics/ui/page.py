@@ -225,7 +225,7 @@ def show_table(
 ) -> Any:
     """The table as on screen (Portuguese headers, typed pt-BR numbers, machine columns left out)
     with CSV and XLSX downloads of exactly these rows and columns. Returns the selection event when
-    `selectable`. `revealed`: the frame holds unmasked personal data, so each download is recorded
+    `selectable` (a row's checkbox or a click on one of its cells: `selected_row(event)`). `revealed`: the frame holds unmasked personal data, so each download is recorded
     in the audit log first."""
     shown, config = screen_frame(df, table_name)
     kwargs: dict[str, Any] = {"hide_index": True, "width": "stretch", "column_config": config}
@@ -233,11 +233,24 @@ def show_table(
         kwargs["height"] = height
     event = None
     if selectable:
-        event = st.dataframe(shown, key=key or f"table_{table_name}", on_select="rerun", selection_mode="single-row", **kwargs)
+        # A click on any cell picks its row, not only the checkbox at the row's start.
+        event = st.dataframe(shown, key=key or f"table_{table_name}", on_select="rerun",
+                             selection_mode=["single-row", "single-cell"], **kwargs)
     else:
         st.dataframe(shown, key=key, **kwargs)
     download_buttons(df, table_name, page, key=key or table_name, revealed=revealed)
     return event
+
+
+def selected_row(event: Any) -> int | None:
+    """The row position a `show_table(..., selectable=True)` event picked: by its checkbox or by a
+    click on one of its cells; None when nothing is selected."""
+    selection = getattr(event, "selection", None)
+    rows = list(getattr(selection, "rows", None) or [])
+    if rows:
+        return int(rows[0])
+    cells = list(getattr(selection, "cells", None) or [])
+    return int(cells[0][0]) if cells else None
 
 
 def download_buttons(df: pd.DataFrame, table_name: str, page: Page, key: str, revealed: bool = False) -> None:
