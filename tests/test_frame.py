@@ -50,7 +50,7 @@ def test_a_page_script_is_only_its_content(spec):
             break
         inert = isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)) or (
             isinstance(node, (ast.Assign, ast.AnnAssign, ast.Expr))
-            and all(isinstance(n, (ast.Constant, ast.Name, ast.Tuple, ast.List, ast.Load, ast.Store, ast.Subscript,
+            and all(isinstance(n, (ast.Constant, ast.Name, ast.Tuple, ast.List, ast.Dict, ast.Load, ast.Store, ast.Subscript,
                                    ast.BinOp, ast.BitOr, ast.Attribute, ast.Mult, ast.Add))
                     for n in ast.walk(node.value if node.value is not None else node))
             and not any(isinstance(n, ast.Call) for n in ast.walk(node)))

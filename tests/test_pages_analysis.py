@@ -235,6 +235,27 @@ def test_the_coverage_map_metric_can_be_switched(demo_db, use_db):
     assert at.segmented_control(key="coverage_map_metric").value == "retention_rate"
 
 
+def test_the_map_metric_is_in_the_url(demo_db, use_db):
+    """Issue 10: every page's view choices in the URL; the map's metric was not."""
+    use_db(demo_db)
+    at = run(COVERAGE, query={"mapa": "taxa_de_retencao", "uf": "MG"})
+    assert_ok(at)
+    assert at.segmented_control(key="coverage_map_metric").value == "retention_rate", "a link sets the map"
+    assert at.query_params.get("mapa") == "taxa_de_retencao" and at.query_params.get("uf") == "MG"
+    at.segmented_control(key="coverage_map_metric").set_value("cros_lost").run()
+    assert_ok(at)
+    assert at.query_params.get("mapa") == "cros_perdidos", "a choice goes to the address bar"
+    at.run()
+    assert at.segmented_control(key="coverage_map_metric").value == "cros_lost", "and stays"
+    at.switch_page(REASONS).run()
+    assert "mapa" not in at.query_params
+    at.switch_page(COVERAGE).run()
+    assert at.segmented_control(key="coverage_map_metric").value == "cros_lost", "kept across page switches"
+    assert at.query_params.get("mapa") == "cros_perdidos"
+    at.segmented_control(key="coverage_map_metric").set_value("cases").run()
+    assert "mapa" not in at.query_params, "the default metric leaves the URL short"
+
+
 # --------------------------------------------------------------------------- nothing matches
 @pytest.mark.parametrize("page", PAGES)
 def test_a_period_without_cases_shows_the_friendly_message(page, demo_db, use_db):

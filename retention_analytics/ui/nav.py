@@ -7,7 +7,7 @@ helpers and the benchmark read the same registry, so a title cannot drift betwee
 `url_path` is the name Streamlit gave each page file in pages-directory mode (the file name
 without its number), so links copied before the frame existed (…/Motivos_de_desligamento) still
 open the same page. `filters`: the page reads the sidebar filters (Importar does not). `view_keys`:
-the URL parameters that hold the page's own view choices (which case);
+the URL parameters that hold the page's own view choices (which case, which metric colours the map);
 the frame keeps them in the address bar next to the filters.
 """
 
@@ -35,7 +35,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/0_Visao_geral.py", "Visão geral", "🏠", "Visao_geral", default=True),
     PageSpec("pages/1_Motivos_de_desligamento.py", "Motivos de desligamento", "📉", "Motivos_de_desligamento"),
     PageSpec("pages/2_Tempo_de_finalizacao.py", "Tempo de finalização", "⏱️", "Tempo_de_finalizacao"),
-    PageSpec("pages/3_Cobertura_da_rede.py", "Cobertura da rede", "🗺️", "Cobertura_da_rede"),
+    PageSpec("pages/3_Cobertura_da_rede.py", "Cobertura da rede", "🗺️", "Cobertura_da_rede",
+             view_keys=("mapa",)),
     PageSpec("pages/4_Efetividade.py", "Efetividade", "🎯", "Efetividade"),
     PageSpec("pages/5_Casos.py", "Casos", "🗂️", "Casos", view_keys=("caso",)),
     PageSpec("pages/6_Importar.py", "Importar", "📥", "Importar", filters=False),
