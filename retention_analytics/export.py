@@ -181,6 +181,12 @@ def for_people(df: pd.DataFrame, table_name: str, percent_as: str = "number") ->
                 return "Sim" if bool(v) else "Não"
             return c.label_of(v)  # a vocabulary code by its label; anything else as it is
 
+        if column.parts:  # an interval, as on screen: "39,5–49,1%"
+            low, high = column.parts
+            out[label] = pd.Series([formatting.interval(a, b) for a, b in zip(df[low], df[high])],
+                                   index=df.index, dtype=object)
+            kinds[label] = column.kind
+            continue
         out[label] = pd.Series([cell(v) for v in df[column.key]], index=df.index, dtype=object)
         kinds[label] = column.kind
     return out.reset_index(drop=True), kinds

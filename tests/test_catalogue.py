@@ -98,3 +98,20 @@ def test_numbers_on_screen_and_in_the_peoples_csv_are_the_metrics_numbers(name, 
             assert written == pytest.approx(expected * scale, abs=10 ** -(column.decimals + 1)), (name, column.key)
             if column.decimals:
                 assert cell.split(",")[-1].__len__() == column.decimals, f"{cell}: the screen's decimals"
+
+
+def test_the_interval_is_one_column_people_read(computed):
+    """Wide tables: the 95% interval as one column "39,5–49,1%" (its bounds stay for machines)."""
+    import re
+
+    df = computed["effectiveness_operator"]
+    shown, config = screen_frame(df, "effectiveness_operator")
+    assert "IC 95%" in shown and "IC 95% inferior" not in shown and "IC 95% superior" not in shown
+    assert list(shown.columns).index("IC 95%") == list(shown.columns).index("Taxa de retenção") + 1
+    assert config["Operadora"]["pinned"] is True, "the name stays in view when the table scrolls"
+    first = df.iloc[0]
+    text = shown["IC 95%"].iloc[0]
+    assert re.fullmatch(r"\d{1,3},\d–\d{1,3},\d%", text), text
+    low, high = (float(x.replace(",", ".")) for x in text.rstrip("%").split("–"))
+    assert low == pytest.approx(first["ci_low"] * 100, abs=0.05) and high == pytest.approx(first["ci_high"] * 100, abs=0.05)
+    assert {"ci_low", "ci_high"} <= set(df.columns), "export's machine version keeps both bounds"

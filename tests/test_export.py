@@ -91,8 +91,8 @@ def test_labels_keep_case_ids_plain_and_rates_rounded_in_both_files():
                        "label": ["Operadora"], "cases": [3095]})
     rows = read_csv(export.to_csv_bytes(df, "requested_by", "Todos os casos", WHEN, header="labels"))
     assert rows[4] == ["Demandado por", "Casos", "Tentativas", "Retidos", "Taxa de retenção (%)",
-                       "IC 95% inferior", "IC 95% superior", "Amostra pequena"]
-    assert rows[5] == ["Operadora", "3095", "197", "67", "34,0", "27,0", "41,0", "Não"]
+                       "IC 95%", "Amostra pequena"]
+    assert rows[5] == ["Operadora", "3095", "197", "67", "34,0", "27,0–41,0%", "Não"], "the interval as one column"
     assert "operadora" not in rows[5], "the code stays with the machines"
     sheet = load_workbook(io.BytesIO(export.to_xlsx_bytes(df, "requested_by", "Todos os casos", WHEN,
                                                           header="labels")))["Dados"]

@@ -4,7 +4,8 @@ For each table name: the function that computes it (from summaries.py), its Port
 Portuguese stem of its download file name and its column catalogue: every column declared once
 (`Column`) with its English key (the export contract for programs), Portuguese header, kind
 (integer, id, decimal, days, percent, money, date, month, quarter, bool, text, a vocabulary
-shown by its label (status, person_type, requester), or a code whose label sits in the next column), display precision (`DECIMALS` of the kind), whether it
+shown by its label (status, person_type, requester), a code whose label sits in the next column,
+or an interval people read as one column, drawn from two machine columns: "39,5–49,1%"), display precision (`DECIMALS` of the kind), whether it
 holds personal data, and whether it is for people or kept for machines (keys, codes, sort orders:
 never on screen nor in the downloads people get). The screen (ui/page.show_table), the downloads
 (export.py, `header="labels"`) and the CLI (`export --labels`) read it. `compute(name, con, f)` returns the table restricted
@@ -55,6 +56,7 @@ class Column:
     kind: str  # int, id, decimal, days, percent, money, date, datetime, month, quarter, bool, text, code
     audience: str = PEOPLE
     personal: bool = False
+    parts: tuple[str, ...] = ()  # an "interval": drawn from these columns (low, high), not stored
 
     @property
     def decimals(self) -> int | None:
@@ -92,25 +94,29 @@ class TableSpec:
     def shown(self, present: Any = None) -> list[Column]:
         """The columns people see, in order (only those in `present`, when given)."""
         keys = None if present is None else set(present)
-        return [c for c in self.catalogue if c.shown and (keys is None or c.key in keys)]
+        return [c for c in self.catalogue if c.shown and (keys is None or c.key in keys
+                                                           or c.parts and set(c.parts) <= keys)]
 
 
 _RATE_COLUMNS = {
     "attempts": ("Tentativas", "int"),
     "retained": ("Retidos", "int"),
     "retention_rate": ("Taxa de retenção", "percent"),
-    "ci_low": ("IC 95% inferior", "percent"),
-    "ci_high": ("IC 95% superior", "percent"),
+    # The bounds stay numbers for machines; people read them as one column, "39,5–49,1%".
+    "ci_low": ("IC 95% inferior", "percent", MACHINE),
+    "ci_high": ("IC 95% superior", "percent", MACHINE),
+    "ci": ("IC 95%", "interval", PEOPLE, ("ci_low", "ci_high")),
     "small_sample": ("Amostra pequena", "bool"),
 }
 
 
-def _column(entry: tuple[str, ...]) -> Column:
+def _column(entry: tuple[Any, ...]) -> Column:
     key, label, kind, *rest = entry
     audience = rest[0] if rest else PEOPLE
+    parts = tuple(rest[1]) if len(rest) > 1 else ()
     if kind == "code":
         audience = MACHINE  # a vocabulary code: people read the label column beside it
-    return Column(key, label, kind, audience, key in PERSONAL_COLUMNS)
+    return Column(key, label, kind, audience, key in PERSONAL_COLUMNS, parts)
 
 
 def _spec(name: str, function: Callable[..., pd.DataFrame], title: str, file_stem: str,
@@ -127,8 +133,13 @@ def _spec(name: str, function: Callable[..., pd.DataFrame], title: str, file_ste
     )
 
 
-def _rate(*names: str) -> list[tuple[str, str, str]]:
-    return [(n, *_RATE_COLUMNS[n]) for n in names]
+def _rate(*names: str) -> list[tuple[Any, ...]]:
+    out = []
+    for n in names:
+        out.append((n, *_RATE_COLUMNS[n]))
+        if n == "ci_high":
+            out.append(("ci", *_RATE_COLUMNS["ci"]))
+    return out
 
 
 _EFFECTIVENESS = [
@@ -328,14 +339,16 @@ _SPECS: list[TableSpec] = [
         ("attempts_offered", "Tentativas com a ação", "int"),
         ("retained_offered", "Retidos com a ação", "int"),
         ("rate_offered", "Taxa com a ação", "percent"),
-        ("ci_low_offered", "IC 95% inferior (com)", "percent"),
-        ("ci_high_offered", "IC 95% superior (com)", "percent"),
+        ("ci_low_offered", "IC 95% inferior (com)", "percent", MACHINE),
+        ("ci_high_offered", "IC 95% superior (com)", "percent", MACHINE),
+        ("ci_offered", "IC 95% (com)", "interval", PEOPLE, ("ci_low_offered", "ci_high_offered")),
         ("small_sample_offered", "Amostra pequena (com)", "bool"),
         ("attempts_not_offered", "Tentativas sem a ação", "int"),
         ("retained_not_offered", "Retidos sem a ação", "int"),
         ("rate_not_offered", "Taxa sem a ação", "percent"),
-        ("ci_low_not_offered", "IC 95% inferior (sem)", "percent"),
-        ("ci_high_not_offered", "IC 95% superior (sem)", "percent"),
+        ("ci_low_not_offered", "IC 95% inferior (sem)", "percent", MACHINE),
+        ("ci_high_not_offered", "IC 95% superior (sem)", "percent", MACHINE),
+        ("ci_not_offered", "IC 95% (sem)", "interval", PEOPLE, ("ci_low_not_offered", "ci_high_not_offered")),
         ("small_sample_not_offered", "Amostra pequena (sem)", "bool"),
         ("difference", "Diferença (p.p.)", "percent"),
     ]),

@@ -195,6 +195,11 @@ def screen_frame(df: pd.DataFrame, table_name: str) -> tuple[pd.DataFrame, dict[
     config: dict[str, Any] = {}
     pin = next((c.key for c in columns if c.kind in _PINNED_KINDS), None)
     for column in columns:
+        if column.parts:  # an interval: one text column from its two bounds
+            low, high = column.parts
+            shown[column.label] = [fmt.interval(a, b) for a, b in zip(df[low], df[high])]
+            config[column.label] = st.column_config.TextColumn(column.label)
+            continue
         values = df[column.key]
         if column.kind in ("date", "month", "datetime"):
             values = pd.to_datetime(values, errors="coerce")
