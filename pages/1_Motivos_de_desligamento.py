@@ -15,7 +15,7 @@ from retention_analytics import formatting as fmt
 from retention_analytics.charts import reasons as charts
 from retention_analytics.metrics import TABLES
 from retention_analytics.ui import data
-from retention_analytics.ui.page import Page, chart, no_data, show_table, start_page
+from retention_analytics.ui.page import Page, chart, current_page, no_data, show_table
 
 PICK_KEY = "reasons_pick"  # the reason whose cases are listed (selectbox; a bar click sets it)
 PARETO_KEY = "reasons_pareto"
@@ -108,6 +108,6 @@ def draw(page: Page) -> None:
         show_table(by_operator, "reasons_operator_category", page, key="reasons_operator_table", height=280)
 
 
-page = start_page("Motivos de desligamento", "📉")
+page = current_page()
 if page.has_data:
     draw(page)

@@ -14,7 +14,7 @@ from retention_analytics import formatting as fmt
 from retention_analytics.charts import closure as charts
 from retention_analytics.metrics.tables import TABLES
 from retention_analytics.ui import audit, data
-from retention_analytics.ui.page import Page, chart, no_data, show_table, start_page
+from retention_analytics.ui.page import Page, chart, current_page, no_data, show_table
 
 def draw(page: Page) -> None:
     if data.compute("cases_count", page.filters) == 0:
@@ -92,6 +92,6 @@ def draw(page: Page) -> None:
     show_table(oldest, "oldest_open_cases", page, key="oldest_open_table", height=320, revealed=revealed)
 
 
-page = start_page("Tempo de finalização", "⏱️")
+page = current_page()
 if page.has_data:
     draw(page)

@@ -13,8 +13,8 @@ import streamlit as st
 
 from retention_analytics import formatting as fmt
 from retention_analytics.charts import coverage as charts
-from retention_analytics.ui import data
-from retention_analytics.ui.page import Page, chart, no_data, show_table, start_page
+from retention_analytics.ui import data, state
+from retention_analytics.ui.page import Page, chart, current_page, no_data, show_table
 
 METRIC_KEY = "coverage_map_metric"
 DEFAULT_METRIC = "cases"
@@ -23,6 +23,34 @@ DEFAULT_METRIC = "cases"
 # hold) the first CITY_LIMIT in their order — gaps first, most lives first — like the data-quality
 # lists; the CLI (`export coverage_city`) gives every city.
 CITY_LIMIT = 1000
+# The map's metric lives in the URL (?mapa=…), so a copied link opens the same map.
+URL_KEY = "mapa"
+URL_VALUES = {"cases": "casos", "terminations": "desligamentos", "retention_rate": "taxa_de_retencao",
+              "cros_lost": "cros_perdidos", "lives_at_risk": "vidas_em_risco"}
+_CHOSEN = "_coverage_metric"  # a plain key: the choice survives page switches
+_URL_WRITTEN = "_coverage_metric_url"  # the ?mapa= this page last wrote, to tell a new link from our echo
+
+
+def _map_metric(page: Page) -> str:
+    """The map's metric: a new ?mapa= link wins, otherwise the session's choice; drawn as the
+    segmented control and written back to the URL."""
+    from_url = {v: k for k, v in URL_VALUES.items()}.get(st.query_params.get(URL_KEY) or "")
+    if st.query_params.get(URL_KEY) != st.session_state.get(_URL_WRITTEN) and from_url:
+        st.session_state[_CHOSEN] = from_url
+    chosen = st.session_state.get(_CHOSEN)
+    st.session_state[METRIC_KEY] = chosen if chosen in charts.MAP_METRICS else DEFAULT_METRIC
+
+    def on_change() -> None:
+        st.session_state[_CHOSEN] = st.session_state.get(METRIC_KEY) or DEFAULT_METRIC
+
+    metric = st.segmented_control(
+        "Colorir o mapa por", list(charts.MAP_METRICS), key=METRIC_KEY, required=True, on_change=on_change,
+        format_func=lambda m: charts.MAP_METRICS[m].label,
+    ) or DEFAULT_METRIC
+    written = URL_VALUES.get(metric) if metric != DEFAULT_METRIC else None
+    state.sync_url(page.filters, {URL_KEY: written})
+    st.session_state[_URL_WRITTEN] = written
+    return metric
 
 
 def _capped(frame, what: str, table: str):
@@ -52,10 +80,7 @@ def draw(page: Page) -> None:
 
     # ------------------------------------------------------------------ map by UF
     st.subheader("Onde a rede está perdendo dentistas?")
-    metric = st.segmented_control(
-        "Colorir o mapa por", list(charts.MAP_METRICS), key=METRIC_KEY, default=DEFAULT_METRIC, required=True,
-        format_func=lambda m: charts.MAP_METRICS[m].label,
-    ) or DEFAULT_METRIC
+    metric = _map_metric(page)
     left, right = st.columns([3, 2])
     with left:
         chart(charts.tile_map(by_uf, metric), key="coverage_map")
@@ -98,6 +123,6 @@ def draw(page: Page) -> None:
     show_table(_capped(cities, "cidades", "coverage_city"), "coverage_city", page, key="coverage_city_table", height=360)
 
 
-page = start_page("Cobertura da rede", "🗺️")
+page = current_page()
 if page.has_data:
     draw(page)

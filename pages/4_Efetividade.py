@@ -14,7 +14,7 @@ import streamlit as st
 from retention_analytics import formatting as fmt
 from retention_analytics.charts import effectiveness as charts
 from retention_analytics.ui import data
-from retention_analytics.ui.page import Page, chart, no_data, show_table, start_page
+from retention_analytics.ui.page import Page, chart, current_page, no_data, show_table
 
 
 def draw(page: Page) -> None:
@@ -71,6 +71,6 @@ def draw(page: Page) -> None:
         show_table(requested, "requested_by", page, key="requested_by_table")
 
 
-page = start_page("Efetividade", "🎯")
+page = current_page()
 if page.has_data:
     draw(page)

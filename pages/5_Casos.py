@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+import streamlit.components.v1 as components
 
 from retention_analytics import formatting as fmt
 from retention_analytics.filters import STATUS_LABELS
@@ -32,7 +33,7 @@ from retention_analytics.store import StoreError
 from retention_analytics.ui import audit
 from retention_analytics.ui import case_view as cv
 from retention_analytics.ui import data, state
-from retention_analytics.ui.page import Page, no_data, show_table, start_page
+from retention_analytics.ui.page import Page, current_page, no_data, selected_row, show_table
 
 PAGE_SIZE = 100
 _CASE = "_casos_case"  # the case on screen (int) or None; a plain key, so it survives page switches
@@ -61,6 +62,10 @@ def _open(case_id: int | None) -> None:
     st.session_state[_CASE] = case_id
 
 
+# First, before any state is touched: the frame's filters (and on a fresh server's first deep link,
+# the hand-over to app.py, which reruns this script; see ui/page.current_page).
+page: Page = current_page()
+
 # --- which case: a link's ?caso= wins when it is new; otherwise the one chosen in this session ----
 bad_link: str | None = None
 raw_link = st.query_params.get("caso")
@@ -71,7 +76,7 @@ if raw_link not in (None, "") and raw_link != st.session_state.get(_URL_WRITTEN)
 selected: int | None = st.session_state.get(_CASE)
 st.session_state[_URL_WRITTEN] = str(selected) if selected else None
 
-page: Page = start_page("Casos", "🗂️", url_extra={"caso": selected})
+state.sync_url(page.filters, {"caso": selected})
 
 
 def _remember_url(case_id: int | None) -> None:
@@ -137,9 +142,9 @@ def _draw_list() -> pd.DataFrame:
     event = show_table(shown.reset_index(drop=True), "cases", page, key=key, height=360, selectable=True,
                        revealed=revealed)
     picks: dict[str, int | None] = st.session_state.setdefault(_PICKS, {})
-    chosen_rows = list(getattr(getattr(event, "selection", None), "rows", None) or [])
-    if chosen_rows and chosen_rows[0] < len(shown):
-        picked = int(shown["case_id"].iloc[chosen_rows[0]])
+    row = selected_row(event)  # the row's checkbox or a click on any of its cells
+    if row is not None and row < len(shown):
+        picked = int(shown["case_id"].iloc[row])
         # Only a new click opens a case: an old selection left in the table must not undo a choice
         # made since in the protocol list or a link.
         if picks.get(key) != picked:
@@ -181,11 +186,22 @@ def _boxes(items: list[tuple[bool, str]], columns: int = 1) -> None:
         column.markdown("  \n".join(cv.box(checked, label) for checked, label in items[start:start + per_column]))
 
 
-def _draw_case(case: dict[str, Any], revealed: bool = False) -> None:
+_ANCHOR = "formulario-do-caso"
+# Run in the browser when a case was just opened: the form is drawn below the list, so the page
+# scrolls to it (a component iframe of the app's own origin may reach the page it sits in).
+_SCROLL_TO_FORM = (
+    "<script>const t = window.parent.document.getElementById('" + _ANCHOR + "');"
+    " if (t) { t.scrollIntoView({behavior: 'smooth', block: 'start'}); }</script>"
+)
+
+
+def _draw_case(case: dict[str, Any], revealed: bool = False, just_opened: bool = False) -> None:
     case_id = int(case["case_id"])
     st.divider()
     title_col, close_col = st.columns([5, 1])
-    title_col.subheader(f"Formulário do caso {cv.inline_md(case.get('protocol_number') or case_id)}")
+    title_col.subheader(f"Formulário do caso {cv.inline_md(case.get('protocol_number') or case_id)}", anchor=_ANCHOR)
+    if just_opened:
+        components.html(_SCROLL_TO_FORM, height=0)
     close_col.button("Fechar caso", key="casos_fechar", on_click=_open, args=(None,), width="stretch")
     status = cv.status_label(case)
     color = {"Retenção Efetiva": "green", "Desligamento": "orange", "Não se trata de Retenção": "violet"}.get(status, "gray")
@@ -311,4 +327,4 @@ if page.has_data:
             _open(None)
             _remember_url(None)
         else:
-            _draw_case(detail, revealed=revealed_case)
+            _draw_case(detail, revealed=revealed_case, just_opened=chosen != before)

@@ -23,11 +23,11 @@ from retention_analytics import formatting as fmt
 from retention_analytics.store import IngestSummary, StoreError
 from retention_analytics.ui import data, importer
 from retention_analytics.ui.case_view import inline_md as md
-from retention_analytics.ui.page import start_page
+from retention_analytics.ui.page import current_page
 
 # Filters do not apply to an import, so the sidebar shows only the page list (the filters stay
 # in session state and in the URL for the other pages).
-page = start_page("Importar formulários", "📥", sidebar_filters=False)
+page = current_page()
 if page.user is None or not page.user.may_import:
     st.info("Seu papel (analista) só consulta os dados. Para importar formulários, peça a um gestor ou administrador.")
     st.stop()

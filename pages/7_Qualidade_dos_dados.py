@@ -17,9 +17,9 @@ from retention_analytics import formatting as fmt
 from retention_analytics.charts import overview
 from retention_analytics.metrics.tables import QUALITY_LIST_LIMIT, TABLES
 from retention_analytics.ui import data
-from retention_analytics.ui.page import chart, no_data, show_table, start_page
+from retention_analytics.ui.page import chart, current_page, no_data, selected_row, show_table
 
-page = start_page("Qualidade dos dados", "🧹")
+page = current_page()
 
 
 def _capped(shown: int, total: int, what: str) -> None:
@@ -33,9 +33,9 @@ def _ordered(frame: pd.DataFrame, table: str) -> pd.DataFrame:
 
 def _open_case(event, frame: pd.DataFrame, column: str) -> None:
     """A clicked row opens its case on the Casos page (the case id goes in the link)."""
-    rows = list(getattr(getattr(event, "selection", None), "rows", None) or [])
-    if rows and rows[0] < len(frame):
-        st.switch_page("pages/5_Casos.py", query_params={"caso": str(int(frame[column].iloc[rows[0]]))})
+    row = selected_row(event)  # the row's checkbox or a click on any of its cells
+    if row is not None and row < len(frame):
+        st.switch_page("pages/5_Casos.py", query_params={"caso": str(int(frame[column].iloc[row]))})
 
 
 if page.has_data:

@@ -3,7 +3,9 @@
 Every download states what it is: the table's title, the filters in words and when it was made
 (CSV: the first lines, then a blank line, then the header and the rows; XLSX: a "Filtros" sheet
 beside the "Dados" sheet). Column headers are the English column names of metrics.TABLES (the
-export contract; `header="labels"` gives the Portuguese labels instead). CSV is UTF-8 with BOM and
+export contract, every column, full precision); `header="labels"` gives the people's version
+(`for_people`): the catalogue's columns for people only, Portuguese headers, the screen's
+precision (percentages as 34,0 under "… (%)" in CSV, as 0.340 in a 0,0% cell in XLSX). CSV is UTF-8 with BOM and
 `;` separators, numbers with a decimal comma and no thousands separator, dates as dd/mm/aaaa, so
 Excel-BR opens it as numbers and dates. XLSX cells are typed (numbers, dates, booleans) with pt-BR
 display formats. Text that a spreadsheet would run as a formula (starting with =, +, -, @, tab or
@@ -43,6 +45,7 @@ _XLSX_FORMATS = {
     "date": "DD/MM/YYYY",
     "datetime": "DD/MM/YYYY HH:MM",
     "month": "MM/YYYY",
+    "id": "0",
 }
 _ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -95,6 +98,8 @@ def python_value(value: Any) -> Any:
 
 
 def _csv_cell(value: Any) -> str:
+    if isinstance(value, _Fixed):
+        return value.csv()
     value = python_value(value)
     if value is None:
         return ""
@@ -128,6 +133,63 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     return value
+
+
+# --------------------------------------------------------------------------- the people's version
+class _Fixed(float):
+    """A number rounded to its display precision that the CSV writes with exactly those decimals
+    ("34,0", not "34")."""
+
+    decimals: int = 0
+
+    def __new__(cls, value: float, decimals: int) -> "_Fixed":
+        obj = super().__new__(cls, round(value, decimals))
+        obj.decimals = decimals
+        return obj
+
+    def csv(self) -> str:
+        return f"{float(self):.{self.decimals}f}".replace(".", ",")
+
+
+def for_people(df: pd.DataFrame, table_name: str, percent_as: str = "number") -> tuple[pd.DataFrame, dict[str, str]]:
+    """`df` as a person gets it in a download: the catalogue's columns for people (machine keys,
+    codes and sort orders left out), in its order, under the Portuguese headers, numbers rounded to
+    the precision shown on screen, yes/no as "Sim"/"Não". Percentages: `percent_as="number"` (CSV)
+    writes 34,0 under "… (%)"; `"fraction"` (XLSX) keeps 0.340 for a 0.0% cell format. Returns the
+    frame and each header's kind (for the XLSX number formats)."""
+    spec = TABLES.get(table_name)
+    if spec is None:
+        return df, {}
+    out = pd.DataFrame(index=df.index)
+    kinds: dict[str, str] = {}
+    for column in spec.shown(df.columns):
+        label = column.label
+        decimals = column.decimals
+        if column.kind == "percent" and percent_as == "number":
+            label = label if "%" in label or "p.p." in label else f"{label} (%)"
+
+        def cell(v: Any, kind: str = column.kind, d: int | None = decimals, c: Any = column) -> Any:
+            if _missing(v):
+                return None
+            if kind == "percent":
+                return _Fixed(float(v) * 100, d) if percent_as == "number" else round(float(v), d + 2)
+            if kind in ("int", "id"):
+                return int(round(float(v)))
+            if d is not None:
+                return _Fixed(float(v), d)
+            if kind == "bool":
+                return "Sim" if bool(v) else "Não"
+            return c.label_of(v)  # a vocabulary code by its label; anything else as it is
+
+        if column.parts:  # an interval, as on screen: "39,5–49,1%"
+            low, high = column.parts
+            out[label] = pd.Series([formatting.interval(a, b) for a, b in zip(df[low], df[high])],
+                                   index=df.index, dtype=object)
+            kinds[label] = column.kind
+            continue
+        out[label] = pd.Series([cell(v) for v in df[column.key]], index=df.index, dtype=object)
+        kinds[label] = column.kind
+    return out.reset_index(drop=True), kinds
 
 
 # --------------------------------------------------------------------------- headers
@@ -172,6 +234,9 @@ def to_csv_bytes(df: pd.DataFrame, table_name: str, filters_description: str,
     for line in preamble(table_name, filters_description, generated_at):
         writer.writerow([neutralize(line)])
     writer.writerow([])
+    if header == "labels" and table_name in TABLES:
+        df, _ = for_people(df, table_name, percent_as="number")
+        header = "names"  # the people's frame already carries the Portuguese headers
     writer.writerow([neutralize(h) for h in _headers(df, table_name, header)])
     for row in df.itertuples(index=False, name=None):
         writer.writerow([_csv_cell(v) for v in row])
@@ -203,6 +268,10 @@ def to_xlsx_bytes(df: pd.DataFrame, table_name: str, filters_description: str,
 
     spec = TABLES.get(table_name)
     formats = spec.formats if spec else {}
+    people = header == "labels" and spec is not None
+    if people:
+        df, formats = for_people(df, table_name, percent_as="fraction")
+        header = "names"  # the people's frame already carries the Portuguese headers
     workbook = Workbook()
     data = workbook.active
     data.title = DATA_SHEET
@@ -247,7 +316,7 @@ def to_xlsx_bytes(df: pd.DataFrame, table_name: str, filters_description: str,
     sheet.append(["Coluna", "Descrição"])
     for cell in sheet[5]:
         cell.font = Font(bold=True)
-    labels = spec.columns if spec else {}
+    labels = spec.columns if spec and not people else {}
     for column in df.columns:
         sheet.append([neutralize(str(column)), neutralize(labels.get(column, str(column)))])
     sheet.column_dimensions["A"].width = 28
@@ -293,6 +362,7 @@ __all__: Sequence[str] = (
     "MIME_TYPES",
     "download_name",
     "export_bytes",
+    "for_people",
     "neutralize",
     "preamble",
     "python_value",

@@ -149,14 +149,18 @@ def boolean(value: Any) -> str:
     return "sim" if bool(value) else "não"
 
 
+def interval(low: Any, high: Any, decimals: int = 1) -> str | None:
+    """A 95% interval of shares as one text: (0.395, 0.491) → "39,5–49,1%"; None when a bound is
+    missing."""
+    if is_missing(low) or is_missing(high):
+        return None
+    return f"{number(float(low) * 100, decimals)}–{number(float(high) * 100, decimals)}%"
+
+
 def format_value(value: Any, kind: str | None) -> str:
     """`value` as people read it, for a format kind of metrics.TABLES."""
     if kind in (None, "text"):
         return MISSING if is_missing(value) else str(value)
-    if kind.startswith("vocab:"):  # a code shown by its label ("vocab:notice_status")
-        from .vocab import label
-
-        return MISSING if is_missing(value) else label(kind.split(":", 1)[1], str(value))
     formatter = {
         "int": integer,
         "decimal": lambda v: number(v, 1),

@@ -1,6 +1,6 @@
 """Helpers for the security tests that drive the app through AppTest as a given user.
 
-`open_as(page, user, query)` runs a page from app.py (pages-directory mode, as the server does) with
+`open_as(page, user, query)` runs a page through app.py's frame (st.navigation, as the server does) with
 `user` already logged in: the test hook is the same session-state key a successful login writes
 (ui/state.USER_KEY), set before the first run, with the user also written to a users file (the
 app re-checks the session's user against it on every run, as it would after a real login). `rendered_text` is everything the page sent to the
@@ -18,20 +18,12 @@ from streamlit.testing.v1 import AppTest
 
 from retention_analytics import auth
 from retention_analytics.auth import User
+from retention_analytics.ui import nav
 from retention_analytics.ui.state import USER_KEY
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
-PAGES = (
-    "app.py",
-    "pages/1_Motivos_de_desligamento.py",
-    "pages/2_Tempo_de_finalizacao.py",
-    "pages/3_Cobertura_da_rede.py",
-    "pages/4_Efetividade.py",
-    "pages/5_Casos.py",
-    "pages/6_Importar.py",
-    "pages/7_Qualidade_dos_dados.py",
-)
+PAGES = tuple(p.path for p in nav.PAGES)  # every page script, home first
 TIMEOUT = 120
 # An administrator with a password login, for tests on real data (where the local demo user does
 # not exist): open_as(page, ADMIN).
@@ -59,7 +51,9 @@ def open_as(page: str, user: User | None, query: dict[str, str] | None = None) -
         at.session_state[USER_KEY] = user
     for key, value in (query or {}).items():
         at.query_params[key] = value
-    if page != "app.py":
+    if page not in ("app.py", nav.HOME.path):  # app.py: the frame, which opens the home page
+        # Before the first run AppTest names a page by its file name without the number, which
+        # is each page's url_path (ui/nav.py), so this opens the same page a deep link would.
         at.switch_page(page)
     return at.run()
 

@@ -58,3 +58,18 @@ def test_empty_and_missing_databases(empty_db, use_db, tmp_path):
         at = home()
         assert not at.exception
         assert at.info  # tells the user how to load forms
+
+
+def test_the_monthly_table_is_a_grid_of_months_by_status(demo_db, use_db):
+    """Issue 10: 144 rows of month × status were a list to scroll; now one row per month."""
+    use_db(demo_db)
+    at = home()
+    assert not at.exception
+    grid = next(d.value for d in at.dataframe if "Mês" in d.value.columns)
+    assert list(grid.columns) == ["Mês", "Retenção Efetiva", "Desligamento", "Não se trata de Retenção",
+                                  "Em aberto", "Total"]
+    long = metrics.monthly_outcomes(Store(demo_db), Filters())
+    assert len(grid) == long["month"].nunique()
+    assert int(grid["Total"].sum()) == int(long["cases"].sum())
+    terminations = long[long["outcome"] == "desligamento"]["cases"].sum()
+    assert int(grid["Desligamento"].sum()) == int(terminations)

@@ -136,8 +136,8 @@ def test_baseline_pages_cover_the_registry(synth_db: Path) -> None:
 
 # --------------------------------------------------------------------------- the registry
 def test_registry_names_every_page_of_the_app() -> None:
-    assert {path for path, _, _ in nav.PAGES} == set(PAGE_SCRIPTS.values())
-    assert {title: path for path, title, _ in nav.PAGES} == PAGE_SCRIPTS
+    assert {p.path for p in nav.PAGES} == set(PAGE_SCRIPTS.values())
+    assert {p.title: p.path for p in nav.PAGES} == PAGE_SCRIPTS
     assert set(PAGE_SCRIPTS) == set(PAGE_QUERIES)
 
 
@@ -173,7 +173,7 @@ def test_each_page_asks_for_exactly_what_the_registry_lists(page: str, synth_db:
         pass
     at.query_params["op"] = list(narrow.operators)
     at.query_params["uf"] = list(narrow.ufs)
-    if PAGE_SCRIPTS[page] != "app.py":
+    if PAGE_SCRIPTS[page] != "pages/0_Visao_geral.py":
         at.switch_page(PAGE_SCRIPTS[page])
     at.run()
     assert not at.exception, [e.value for e in at.exception]

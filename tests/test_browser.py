@@ -176,7 +176,7 @@ def assert_no_exception(page, where: str) -> None:
 
 def go(page, label: str) -> None:
     """Switch page the way users do: the link in the sidebar."""
-    page.locator('[data-testid="stSidebar"] [data-testid="stPageLink"] a').filter(has_text=label).first.click()
+    page.locator('[data-testid="stSidebarNav"] a').filter(has_text=label).first.click()
 
 
 def shot(page, name: str) -> None:
@@ -219,8 +219,9 @@ def _walk_through(server, page, tmp_path) -> None:
     shot(page, "app")
 
     # Every page, through the sidebar links.
-    for path, label, _icon in PAGES:
-        if path == "app.py" or not (ROOT / path).exists():
+    for spec in PAGES:
+        path, label = spec.path, spec.title
+        if spec.default:
             continue
         go(page, label)
         wait_until_idle(page, label)
@@ -301,3 +302,28 @@ def _walk_through(server, page, tmp_path) -> None:
     assert "☒" in body and "☐" in body
     assert "12345678909" not in body, "CPF sem máscara na tela"
     shot(page, "5_Casos_formulario")
+
+
+def test_a_deep_link_is_the_first_request_and_still_gets_the_frame(server, browser_page):
+    """A fresh server whose first visitor follows a copied link: Streamlit 1.67 runs that first
+    request in pages-directory mode (pages/ sits next to app.py); the page still gets the whole
+    frame: menu with the registry's titles, sidebar filters from the URL, banner, title, caption."""
+    page = browser_page
+    page.goto(server["url"] + "/Motivos_de_desligamento?uf=MG", timeout=RUN_TIMEOUT_MS)
+    wait_until_idle(page, "Motivos de desligamento")
+    assert_no_exception(page, "/Motivos_de_desligamento")
+    menu = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    for spec in PAGES:
+        assert spec.title in menu, spec.title
+    assert "Visao_geral" not in menu and "app" not in menu.split()
+    body = page.inner_text("body")
+    assert "Dados de demonstração" in body
+    assert "Filtros: UF: MG" in body
+    chip = uf_multiselect(page).locator('[data-testid="stMultiSelectTagsContainer"] [data-tag][aria-label="MG"]')
+    assert chip.count() == 1, "the UF filter of the link is in the sidebar"
+    assert page.url.endswith("/Motivos_de_desligamento?uf=MG")
+    shot(page, "link_direto_motivos")
+    # One click in the menu later the frame is the same (st.navigation mode from then on).
+    go(page, "Casos")
+    wait_until_idle(page, "Casos")
+    assert "uf=MG" in page.url and "/Casos" in page.url

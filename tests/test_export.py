@@ -62,10 +62,55 @@ def test_csv_for_excel_br():
 
 
 def test_csv_headers_in_portuguese_on_request():
-    df = pd.DataFrame({"reason_code": ["valores"], "share": [0.5]})
+    """The people's version: the screen's columns (the code is for machines), Portuguese headers,
+    the screen's precision: 0,3401015228426396 is written as 34,0."""
+    df = pd.DataFrame({"reason_code": ["valores", "glosas"], "label": ["Valores", "Glosas"],
+                       "controllable": [True, False], "share": [0.3401015228426396, 0.5]})
     rows = read_csv(export.to_csv_bytes(df, "reasons", "Todos os casos", WHEN, header="labels"))
-    assert rows[4] == ["Código do motivo", "% dos desligamentos"]
-    assert rows[5] == ["valores", "0,5"]
+    assert rows[4] == ["Motivo", "Controlável pela operadora", "% dos desligamentos"]
+    assert rows[5] == ["Valores", "Sim", "34,0"]
+    assert rows[6] == ["Glosas", "Não", "50,0"]
+
+
+def test_the_peoples_version_follows_the_catalogue_for_every_table():
+    for name, spec in metrics.TABLES.items():
+        df = pd.DataFrame({c.key: [None] for c in spec.catalogue})
+        people, _ = export.for_people(df, name)
+        shown = [c for c in spec.catalogue if c.shown]
+        assert len(people.columns) == len(shown), name
+        for header, column in zip(people.columns, shown):
+            assert header.startswith(column.label), (name, header)
+        assert not any(c.key in people.columns for c in spec.catalogue if c.label != c.key), name
+
+
+def test_labels_keep_case_ids_plain_and_rates_rounded_in_both_files():
+    from openpyxl import load_workbook
+
+    df = pd.DataFrame({"attempts": [197], "retained": [67], "retention_rate": [67 / 197], "ci_low": [0.27],
+                       "ci_high": [0.41], "small_sample": [False], "requested_by": ["operadora"],
+                       "label": ["Operadora"], "cases": [3095]})
+    rows = read_csv(export.to_csv_bytes(df, "requested_by", "Todos os casos", WHEN, header="labels"))
+    assert rows[4] == ["Demandado por", "Casos", "Tentativas", "Retidos", "Taxa de retenção (%)",
+                       "IC 95%", "Amostra pequena"]
+    assert rows[5] == ["Operadora", "3095", "197", "67", "34,0", "27,0–41,0%", "Não"], "the interval as one column"
+    assert "operadora" not in rows[5], "the code stays with the machines"
+    sheet = load_workbook(io.BytesIO(export.to_xlsx_bytes(df, "requested_by", "Todos os casos", WHEN,
+                                                          header="labels")))["Dados"]
+    assert [c.value for c in sheet[1]][:5] == ["Demandado por", "Casos", "Tentativas", "Retidos", "Taxa de retenção"]
+    rate = sheet["E2"]
+    assert rate.value == pytest.approx(0.340) and rate.number_format == "0.0%"
+    assert isinstance(sheet["B2"].value, int) and sheet["B2"].number_format == "#,##0"
+    cases = pd.DataFrame({"case_id": [3095], "protocol_number": ["P-1"]})
+    sheet = load_workbook(io.BytesIO(export.to_xlsx_bytes(cases, "cases", "x", WHEN, header="labels")))["Dados"]
+    assert sheet["A1"].value == "Caso" and sheet["A2"].value == 3095 and sheet["A2"].number_format == "0"
+    assert read_csv(export.to_csv_bytes(cases, "cases", "x", WHEN, header="labels"))[5] == ["3095", "P-1"]
+
+
+def test_machine_keys_by_default():
+    df = pd.DataFrame({"reason_code": ["valores"], "share": [0.3401015228426396]})
+    rows = read_csv(export.to_csv_bytes(df, "reasons", "Todos os casos", WHEN))
+    assert rows[4] == ["reason_code", "share"]
+    assert rows[5] == ["valores", "0,3401015228426396"]
 
 
 @pytest.mark.parametrize("text", DANGEROUS)
@@ -186,6 +231,20 @@ def test_cli_operator_by_name_and_csv_file(cli_db, tmp_path):
     assert rows[1] == ["Filtros: Operadora: ODONTOLIFE · UF: MG · Período: 2024"]
     assert rows[4][:2] == ["uf", "city"]
     assert [r[1] for r in rows[5:]] == ["João Monlevade", "Vila Inventada"]
+
+
+def test_cli_labels_is_the_peoples_file(cli_db, tmp_path):
+    """Machine keys by default (above); --labels gives what the page's download gives."""
+    done = cli(cli_db, "reasons", "--format", "csv", "--labels", "--from", "2024-01-01", "--to", "2024-12-31")
+    assert done.returncode == 0, done.stderr.decode()
+    rows = read_csv(done.stdout)
+    assert rows[4] == ["Motivo", "Categoria", "Controlável pela operadora", "Casos que citam", "Desligamentos",
+                       "% dos desligamentos", "% acumulado das citações"]
+    assert rows[5][0] == "Valores" and rows[5][5] == "75,0"
+    assert not any("valores" == cell for row in rows[5:] for cell in row), "no reason code"
+    with duckdb.connect(str(cli_db), read_only=True) as con:
+        screen = metrics.compute("reasons", con, Filters(start=D(2024, 1, 1), end=D(2024, 12, 31)))
+    assert rows[4:] == read_csv(export.to_csv_bytes(screen, "reasons", "x", WHEN, header="labels"))[4:]
 
 
 def test_cli_xlsx_and_city(cli_db, tmp_path):

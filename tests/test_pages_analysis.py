@@ -65,9 +65,11 @@ def downloads(monkeypatch) -> dict[str, bytes]:
 
 
 def run(page: str, query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / page), default_timeout=60)
+    """`page` inside app.py's frame, as the server runs it (a deep link to its URL)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     for name, value in (query or {}).items():
         at.query_params[name] = value
+    at.switch_page(page)
     return at.run()
 
 
@@ -182,15 +184,19 @@ def test_a_filter_changes_the_numbers_and_the_csv_is_the_table_shown(page, demo_
     assert lines[0] == metrics.TABLES[name].title
     assert lines[1] == caption_filters(at)
     expected = metrics.compute(name, Store(demo_db), f)
-    expected_lines, expected_rows = csv_rows(export.to_csv_bytes(expected, name, caption_filters(at)[9:]))
+    expected_lines, expected_rows = csv_rows(export.to_csv_bytes(expected, name, caption_filters(at)[9:],
+                                                                 header="labels"))
     assert rows == expected_rows
     assert lines[:2] == expected_lines[:2]
-    # ... and the same rows, in the same order, as the table on the screen.
+    # ... with the screen's columns, in its order, under its Portuguese headers (machine keys
+    # dropped), and the same rows, in the same order, as the table on the screen.
     header, body = rows[0], rows[1:]
-    assert header == list(metrics.TABLES[name].columns)
+    shown = list(after.columns)
+    assert [h.removesuffix(" (%)") for h in header] == shown
+    assert not set(header) & {c.key for c in metrics.TABLES[name].catalogue}, "no machine key as a header"
     assert len(body) == len(after)
     label = metrics.TABLES[name].columns[label_column]
-    assert [r[header.index(label_column)] for r in body] == [str(v) for v in after[label]]
+    assert [r[header.index(label)] for r in body] == [str(v) for v in after[label]]
 
 
 def test_the_reason_picker_lists_the_terminated_cases_citing_it(demo_db, use_db, downloads):
@@ -209,13 +215,13 @@ def test_the_reason_picker_lists_the_terminated_cases_citing_it(demo_db, use_db,
     cases = table(at, "reason_cases")
     cited = int(str(reasons["Casos que citam"].iloc[1]).replace(".", ""))
     assert len(cases) == cited  # the bar's count is the list's length
-    assert set(cases["Status"]) == {"desligamento"}
+    assert set(cases["Status"]) == {"Desligamento"}, "the status by its label, never its code"
     assert all(label in str(r) for r in cases["Motivos de desligamento"])
 
     lines, rows = csv_rows(csv_of(at, downloads, "reason_cases"))
     expected = metrics.cases(Store(demo_db), filters_of(at), reason=code, limit=500)
     expected = expected[list(metrics.TABLES["cases"].columns)]
-    assert rows == csv_rows(export.to_csv_bytes(expected, "cases", "x"))[1]
+    assert rows == csv_rows(export.to_csv_bytes(expected, "cases", "x", header="labels"))[1]
     assert [r[0] for r in rows[1:]] == [str(v) for v in cases["Caso"]]
 
 
@@ -227,6 +233,27 @@ def test_the_coverage_map_metric_can_be_switched(demo_db, use_db):
     control.set_value("retention_rate").run()
     assert_ok(at)
     assert at.segmented_control(key="coverage_map_metric").value == "retention_rate"
+
+
+def test_the_map_metric_is_in_the_url(demo_db, use_db):
+    """Issue 10: every page's view choices in the URL; the map's metric was not."""
+    use_db(demo_db)
+    at = run(COVERAGE, query={"mapa": "taxa_de_retencao", "uf": "MG"})
+    assert_ok(at)
+    assert at.segmented_control(key="coverage_map_metric").value == "retention_rate", "a link sets the map"
+    assert at.query_params.get("mapa") == "taxa_de_retencao" and at.query_params.get("uf") == "MG"
+    at.segmented_control(key="coverage_map_metric").set_value("cros_lost").run()
+    assert_ok(at)
+    assert at.query_params.get("mapa") == "cros_perdidos", "a choice goes to the address bar"
+    at.run()
+    assert at.segmented_control(key="coverage_map_metric").value == "cros_lost", "and stays"
+    at.switch_page(REASONS).run()
+    assert "mapa" not in at.query_params
+    at.switch_page(COVERAGE).run()
+    assert at.segmented_control(key="coverage_map_metric").value == "cros_lost", "kept across page switches"
+    assert at.query_params.get("mapa") == "cros_perdidos"
+    at.segmented_control(key="coverage_map_metric").set_value("cases").run()
+    assert "mapa" not in at.query_params, "the default metric leaves the URL short"
 
 
 # --------------------------------------------------------------------------- nothing matches

@@ -7,6 +7,8 @@ into the shared session fixture. The importer's logic is also tested directly on
 
 from __future__ import annotations
 
+import json
+
 import re
 import shutil
 from pathlib import Path
@@ -336,8 +338,12 @@ def test_quality_page_shows_every_table(demo_db, use_db):
                           "Versões substituídas", "Documentos rejeitados"]
     warned = next(d.value for d in at.dataframe if "Avisos da leitura" in d.value.columns)
     assert list(warned.columns)[:2] == ["Caso", "Nº do protocolo"], "columns in the registry's order"
-    blank = next(d.value for d in at.dataframe if "% em branco" in d.value.columns)
-    assert blank["% em branco"].str.endswith("%").all(), "shares are shown the pt-BR way"
+    blank_table = next(d for d in at.dataframe if "% em branco" in d.value.columns)
+    shares = blank_table.value["% em branco"]
+    assert shares.dtype.kind == "f" and shares.between(0, 1).all(), "shares stay numbers (they sort as numbers)"
+    config = json.loads(blank_table.proto.columns)
+    assert config["% em branco"]["type_config"]["format"] == "percent", "drawn as 34,0% by the browser"
+    assert "Campo (código)" not in blank_table.value.columns, "the field's code is for machines"
     assert len(at.get("download_button")) >= 2 * 4, "every table has its CSV and XLSX"
 
 
@@ -400,7 +406,8 @@ def test_a_real_form_uploaded_into_the_demo_is_refused_until_an_admin_removes_it
     assert any("users add admin --role admin" in c.value for c in at.code), "now a login is needed"
     assert not at.get("dataframe") and "REAL-DEMO-1" not in rendered_text(at)
     with Store(db).connect() as con:
-        assert con.execute("select action from audit_log").fetchall() == [("remover_demonstracao",)]
+        removals = con.execute("select username, detail from audit_log where action = 'remover_demonstracao'").fetchall()
+    assert removals == [("demo", removals[0][1])] and "formulários" in removals[0][1]
 
 
 def test_a_gestor_cannot_remove_the_demonstration(demo_db, tmp_path, use_db):
@@ -420,3 +427,28 @@ def test_a_gestor_cannot_remove_the_demonstration(demo_db, tmp_path, use_db):
     with pytest.raises(PermissionError):
         importer.remove_demo_and_commit(Store(db), preview, gestor)
     assert query(db, "select count(*) from documents where not is_demo")[0][0] == 0
+
+
+def test_casos_a_click_on_any_cell_opens_the_case_and_scrolls_to_it(demo_db, use_db):
+    """Issue 10: only the row's checkbox opened a case, and the form opened below the fold."""
+    use_db(demo_db)
+    at = open_page(CASOS)
+    assert_ok(at)
+    table = at.dataframe[0]
+    key = table.proto.id.rsplit("-", 1)[-1]
+    assert key.startswith("casos_tabela_")
+    modes = set(table.proto.selection_mode)
+    assert modes >= {table.proto.SelectionMode.SINGLE_ROW, table.proto.SelectionMode.SINGLE_CELL}
+    row = 2
+    case_id = int(table.value["Caso"].iloc[row])
+    # What the browser sends when a cell (not the checkbox) of the third row is clicked.
+    at.session_state[key] = {"selection": {"rows": [], "columns": [], "cells": [[row, "Cidade"]]}}
+    at.run()
+    assert_ok(at)
+    assert at.session_state["_casos_case"] == case_id
+    assert at.query_params.get("caso") == str(case_id)
+    assert any("Formulário do caso" in s for s in texts(at.subheader))
+    scripts = [e for e in at.get("iframe") if "scrollIntoView" in getattr(e.proto, "srcdoc", "")]
+    assert scripts, "the page scrolls to the form it just opened"
+    at.run()  # the next interaction does not scroll again
+    assert not [e for e in at.get("iframe") if "scrollIntoView" in getattr(e.proto, "srcdoc", "")]

@@ -52,7 +52,7 @@ def test_filters_survive_page_switches(page):
     assert "UF: MG" in caption(at), "the page says which filter it uses"
     assert at.query_params.get("uf") == "MG", "the address bar keeps the filter"
 
-    at.switch_page("app.py").run()
+    at.switch_page("pages/0_Visao_geral.py").run()
     assert_ok(at)
     assert at.multiselect(key=UF_WIDGET).value == ["MG"]
     assert at.query_params.get("uf") == "MG"
@@ -135,3 +135,44 @@ def test_custom_period_sticks_and_shows_the_date_picker():
     assert_ok(at)
     assert "01/01/2024 a 30/06/2024" in caption(at)
     assert at.selectbox(key="flt_period").value == "Personalizado…"
+
+
+def test_custom_period_does_not_snap_back_to_the_active_preset():
+    """Issue 10: with "Últimos 90 dias" active, choosing "Personalizado…" started the picker at the
+    preset's dates, which matched the preset again, and the selectbox jumped back."""
+    at = app()
+    at.selectbox(key="flt_period").select("Últimos 90 dias").run()
+    assert_ok(at)
+    preset = (at.session_state["_retention_filters"].start, at.session_state["_retention_filters"].end)
+    at.selectbox(key="flt_period").select("Personalizado…").run()
+    assert_ok(at)
+    assert at.selectbox(key="flt_period").value == "Personalizado…"
+    assert at.date_input(key="flt_range").value == preset, "the picker starts from the preset's dates"
+    at.run()  # any later interaction
+    assert at.selectbox(key="flt_period").value == "Personalizado…"
+    at.switch_page(OTHER_PAGES[0]).run()
+    assert at.selectbox(key="flt_period").value == "Personalizado…", "…and across page switches"
+    # Back to a preset, and "Limpar filtros", leave the custom mode.
+    at.selectbox(key="flt_period").select("Todo o período").run()
+    assert at.selectbox(key="flt_period").value == "Todo o período"
+    assert not at.get("date_input")
+
+
+def test_an_empty_relative_period_says_why(demo_db):
+    import datetime as dt
+
+    from retention_analytics import formatting as fmt
+    from retention_analytics.store import Store
+    from retention_analytics.metrics.summaries import filter_options
+
+    last = filter_options(Store(demo_db))["max_date"]
+    assert last < dt.date.today() - dt.timedelta(days=29), "the demo corpus ends before the last 30 days"
+    at = app()
+    at.selectbox(key="flt_period").select("Últimos 30 dias").run()
+    assert_ok(at)
+    infos = [i.value for i in at.info]
+    assert any(f"nenhum caso nos últimos 30 dias; o mais recente é de {fmt.date(last)}" in i for i in infos), infos
+    # A period that is empty for another reason keeps the plain message.
+    at.selectbox(key="flt_period").select("Todo o período").run()
+    at.multiselect(key="flt_ufs").set_value([]).run()
+    assert not any("o mais recente é de" in i.value for i in at.info)

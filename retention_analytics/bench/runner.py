@@ -213,7 +213,7 @@ def worker_app(db: Path, warm_runs: int, cold_runs: int = COLD_RUNS) -> dict[str
         if label == "narrow":
             at.query_params["op"] = list(FILTER_SETS["narrow"].operators)
             at.query_params["uf"] = list(FILTER_SETS["narrow"].ufs)
-        if PAGE_SCRIPTS[page] != "app.py":
+        if PAGE_SCRIPTS[page] != "pages/0_Visao_geral.py":
             at.switch_page(PAGE_SCRIPTS[page])
         return at
 

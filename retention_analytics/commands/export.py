@@ -4,7 +4,9 @@ The table is computed by the same function as the page and the page's download
 (`metrics.compute`), under the filters given here (operators and analysts by name, matched with
 text.key; UFs; a city by name; status; period). json prints an array of row objects with the
 English column names (numbers as numbers) to stdout; csv goes to stdout or --output; xlsx needs a
-file (--output, or the Portuguese download name in the current folder).
+file (--output, or the Portuguese download name in the current folder). csv and xlsx carry the
+machine keys and every column by default (for automation); `--labels` gives the people's version,
+the same file as the page's download.
 
 The CLI is an administrator's tool run on the server (whoever runs it can read the database file
 anyway), so it exports every operator by default; `--user NOME` (or RETENTION_USER) applies that
@@ -42,9 +44,11 @@ TABLE_CHOICES = (
     "coverage_city",
     "coverage_gaps",
     "compliance",
+    "compliance_sole_provider_cities",
     "actions",
     "requested_by",
     "monthly_outcomes",
+    "monthly_outcomes_grid",
     "kpis",
     "cases",
     "quality_warnings",
@@ -99,6 +103,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--user", default=None, metavar="USUÁRIO",
                         help="exporta só o que este usuário do painel pode ver (as operadoras dele); "
                              "padrão: RETENTION_USER, ou tudo (a linha de comando é uma ferramenta do administrador)")
+    parser.add_argument("--labels", action="store_true",
+                        help="a versão para pessoas, igual ao download da tela (csv/xlsx): só as colunas da tela, "
+                             "cabeçalhos em português, números com as casas decimais da tela; sem ela, as chaves "
+                             "em inglês e todas as colunas, para programas")
     parser.set_defaults(func=run)
 
 
@@ -191,7 +199,8 @@ def run(args: argparse.Namespace) -> int:
         filters = user.restrict(filters)  # part of every query's where(): nothing else leaks
     df = metrics.compute(args.table, store, filters)
     description = filters.describe(names=options["names"])
-    data = export.export_bytes(df, args.table, args.format, description)
+    data = export.export_bytes(df, args.table, args.format, description,
+                               header="labels" if args.labels else "names")
 
     output = args.output
     if output is None and args.format == "xlsx":

@@ -118,7 +118,7 @@ PAGE_QUERIES: dict[str, tuple[PageQuery, ...]] = {
 
 # The script of each page (ui/nav.PAGES holds the same paths and titles).
 PAGE_SCRIPTS: dict[str, str] = {
-    "Visão geral": "app.py",
+    "Visão geral": "pages/0_Visao_geral.py",
     "Motivos de desligamento": "pages/1_Motivos_de_desligamento.py",
     "Tempo de finalização": "pages/2_Tempo_de_finalizacao.py",
     "Cobertura da rede": "pages/3_Cobertura_da_rede.py",

@@ -100,6 +100,25 @@ def monthly_outcomes(con: Any, f: Filters | None = None) -> pd.DataFrame:
     return out[["month", "outcome", "outcome_label", "cases"]]
 
 
+def monthly_grid(monthly: pd.DataFrame) -> pd.DataFrame:
+    """`monthly_outcomes` as a grid people read: one row per month, one column of cases per
+    status (codes of STATUS_LABELS, in that order, zero where a month had none) and total. Only a
+    reshaping: the counts are monthly_outcomes' own."""
+    statuses = list(STATUS_LABELS)
+    if monthly.empty:
+        return pd.DataFrame(columns=["month", *statuses, "total"])
+    grid = monthly.pivot_table(index="month", columns="outcome", values="cases", aggfunc="sum", fill_value=0)
+    grid = grid.reindex(columns=statuses, fill_value=0).astype("int64")
+    grid["total"] = grid.sum(axis=1)
+    grid.columns.name = None
+    return grid.reset_index().sort_values("month").reset_index(drop=True)
+
+
+def monthly_outcomes_grid(con: Any, f: Filters | None = None) -> pd.DataFrame:
+    """month, one column per status (cases), total: `monthly_grid` of `monthly_outcomes`."""
+    return monthly_grid(monthly_outcomes(con, f))
+
+
 # --------------------------------------------------------------------------- termination reasons
 def reasons(con: Any, f: Filters | None = None) -> pd.DataFrame:
     """reason_code, label, category, controllable, cases, terminated, share (cases / terminated

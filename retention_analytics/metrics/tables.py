@@ -1,9 +1,14 @@
 """`TABLES`: the registry of exportable summaries, shared by pages, downloads and the CLI.
 
 For each table name: the function that computes it (from summaries.py), its Portuguese title, the
-columns it exports in order (English name → Portuguese label; the English names are the export
-contract), the display format of each column (a kind of formatting.format_value) and the
-Portuguese stem of its download file name. `compute(name, con, f)` returns the table restricted
+Portuguese stem of its download file name and its column catalogue: every column declared once
+(`Column`) with its English key (the export contract for programs), Portuguese header, kind
+(integer, id, decimal, days, percent, money, date, month, quarter, bool, text, a vocabulary
+shown by its label (status, person_type, requester), a code whose label sits in the next column,
+or an interval people read as one column, drawn from two machine columns: "39,5–49,1%"), display precision (`DECIMALS` of the kind), whether it
+holds personal data, and whether it is for people or kept for machines (keys, codes, sort orders:
+never on screen nor in the downloads people get). The screen (ui/page.show_table), the downloads
+(export.py, `header="labels"`) and the CLI (`export --labels`) read it. `compute(name, con, f)` returns the table restricted
 to its contract columns, so the screen, the download and the CLI show the same values.
 
 It must not compute anything itself, format values or import streamlit.
@@ -17,8 +22,59 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from ..filters import Filters
+from ..filters import STATUS_LABELS, Filters
+from ..vocab import NOTICE_STATUSES, REQUESTERS, SUBSTITUTE_STATUSES
 from . import summaries as s
+
+
+# Display precision of each kind (decimal places as people see them; percent: of the percentage).
+DECIMALS: dict[str, int] = {"int": 0, "id": 0, "decimal": 1, "days": 1, "percent": 1, "money": 2}
+NUMERIC_KINDS = frozenset(DECIMALS)
+
+# Who a column is for.
+PEOPLE = "people"  # on screen and in the downloads people get
+MACHINE = "machine"  # keys, codes and sort orders: kept for programs (export's default), never shown
+
+# Columns holding personal data (LGPD): masked unless an admin reveals them (metrics.cases).
+PERSONAL_COLUMNS = frozenset({"dentist_name", "cpf", "cnpj", "cro", "general_note"})
+
+
+# Vocabulary columns shown by their label (the stored value is a code): kind → code → label.
+VOCABULARY_LABELS: dict[str, dict[str, str]] = {
+    "status": STATUS_LABELS,
+    "notice_status": {t.code: t.label for t in NOTICE_STATUSES},
+    "substitute_status": {t.code: t.label for t in SUBSTITUTE_STATUSES},
+    "person_type": {"F": "Pessoa física", "J": "Pessoa jurídica"},
+    "requester": {t.code: t.label for t in REQUESTERS},
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a summary table, declared once for the screen, the downloads and the CLI."""
+
+    key: str  # the English name: the export contract for programs
+    label: str  # the Portuguese header people read
+    kind: str  # int, id, decimal, days, percent, money, date, datetime, month, quarter, bool, text, code
+    audience: str = PEOPLE
+    personal: bool = False
+    parts: tuple[str, ...] = ()  # an "interval": drawn from these columns (low, high), not stored
+
+    @property
+    def decimals(self) -> int | None:
+        return DECIMALS.get(self.kind)
+
+    @property
+    def shown(self) -> bool:
+        return self.audience == PEOPLE
+
+    def label_of(self, value: Any) -> Any:
+        """A vocabulary code as people read it ("desligamento" → "Desligamento"); other values as
+        they are. An unknown code keeps its text (it came from a form)."""
+        labels = VOCABULARY_LABELS.get(self.kind)
+        if labels is None or not isinstance(value, str):
+            return value
+        return labels.get(value, value)
 
 
 @dataclass(frozen=True)
@@ -29,35 +85,63 @@ class TableSpec:
     columns: dict[str, str]  # English column name → Portuguese label, in export order
     formats: dict[str, str] = field(default_factory=dict)  # column → formatting kind
     file_stem: str = ""
+    catalogue: tuple[Column, ...] = ()
 
     def labels(self) -> list[str]:
         return list(self.columns.values())
+
+    def column(self, key: str) -> Column | None:
+        return next((c for c in self.catalogue if c.key == key), None)
+
+    def shown(self, present: Any = None) -> list[Column]:
+        """The columns people see, in order (only those in `present`, when given)."""
+        keys = None if present is None else set(present)
+        return [c for c in self.catalogue if c.shown and (keys is None or c.key in keys
+                                                           or c.parts and set(c.parts) <= keys)]
 
 
 _RATE_COLUMNS = {
     "attempts": ("Tentativas", "int"),
     "retained": ("Retidos", "int"),
     "retention_rate": ("Taxa de retenção", "percent"),
-    "ci_low": ("IC 95% inferior", "percent"),
-    "ci_high": ("IC 95% superior", "percent"),
+    # The bounds stay numbers for machines; people read them as one column, "39,5–49,1%".
+    "ci_low": ("IC 95% inferior", "percent", MACHINE),
+    "ci_high": ("IC 95% superior", "percent", MACHINE),
+    "ci": ("IC 95%", "interval", PEOPLE, ("ci_low", "ci_high")),
     "small_sample": ("Amostra pequena", "bool"),
 }
 
 
+def _column(entry: tuple[Any, ...]) -> Column:
+    key, label, kind, *rest = entry
+    audience = rest[0] if rest else PEOPLE
+    parts = tuple(rest[1]) if len(rest) > 1 else ()
+    if kind == "code":
+        audience = MACHINE  # a vocabulary code: people read the label column beside it
+    return Column(key, label, kind, audience, key in PERSONAL_COLUMNS, parts)
+
+
 def _spec(name: str, function: Callable[..., pd.DataFrame], title: str, file_stem: str,
-          columns: list[tuple[str, str, str]]) -> TableSpec:
+          columns: list[tuple[str, ...]]) -> TableSpec:
+    catalogue = tuple(_column(c) for c in columns)
     return TableSpec(
         name=name,
         function=function,
         title=title,
-        columns={c: label for c, label, _ in columns},
-        formats={c: kind for c, _, kind in columns},
+        columns={c.key: c.label for c in catalogue},
+        formats={c.key: c.kind for c in catalogue},
         file_stem=file_stem,
+        catalogue=catalogue,
     )
 
 
-def _rate(*names: str) -> list[tuple[str, str, str]]:
-    return [(n, *_RATE_COLUMNS[n]) for n in names]
+def _rate(*names: str) -> list[tuple[Any, ...]]:
+    out = []
+    for n in names:
+        out.append((n, *_RATE_COLUMNS[n]))
+        if n == "ci_high":
+            out.append(("ci", *_RATE_COLUMNS["ci"]))
+    return out
 
 
 _EFFECTIVENESS = [
@@ -89,12 +173,17 @@ _SPECS: list[TableSpec] = [
     ]),
     _spec("monthly_outcomes", s.monthly_outcomes, "Casos por mês e status", "casos_por_mes", [
         ("month", "Mês", "month"),
-        ("outcome", "Status (código)", "text"),
+        ("outcome", "Status (código)", "code"),
         ("outcome_label", "Status", "text"),
         ("cases", "Casos", "int"),
     ]),
+    _spec("monthly_outcomes_grid", s.monthly_outcomes_grid, "Casos por mês e status (grade)", "casos_por_mes_grade", [
+        ("month", "Mês", "month"),
+        *[(code, label, "int") for code, label in STATUS_LABELS.items()],
+        ("total", "Total", "int"),
+    ]),
     _spec("reasons", s.reasons, "Motivos de desligamento", "motivos_desligamento", [
-        ("reason_code", "Código do motivo", "text"),
+        ("reason_code", "Código do motivo", "code"),
         ("label", "Motivo", "text"),
         ("category", "Categoria", "text"),
         ("controllable", "Controlável pela operadora", "bool"),
@@ -113,7 +202,7 @@ _SPECS: list[TableSpec] = [
     ]),
     _spec("reasons_controllable", s.reasons_controllable, "Desligamentos por controle da operadora",
           "motivos_controlaveis", [
-        ("kind", "Grupo (código)", "text"),
+        ("kind", "Grupo (código)", "code"),
         ("label", "Grupo", "text"),
         ("cases", "Desligamentos do grupo", "int"),
         ("terminated", "Desligamentos", "int"),
@@ -130,7 +219,7 @@ _SPECS: list[TableSpec] = [
     ]),
     _spec("reasons_operator_category", s.reasons_operator_category,
           "Categorias de motivos por operadora", "motivos_por_operadora", [
-        ("operator_key", "Chave da operadora", "text"),
+        ("operator_key", "Chave da operadora", "text", MACHINE),
         ("operator", "Operadora", "text"),
         ("category", "Categoria", "text"),
         ("controllable", "Controlável pela operadora", "bool"),
@@ -139,13 +228,13 @@ _SPECS: list[TableSpec] = [
         ("share", "% dos desligamentos", "percent"),
     ]),
     _spec("closure_times", s.closure_times, "Tempo de finalização por operadora", "tempo_finalizacao", [
-        ("operator_key", "Chave da operadora", "text"),
+        ("operator_key", "Chave da operadora", "text", MACHINE),
         ("operator", "Operadora", "text"),
         ("closed", "Casos finalizados (n)", "int"),
         ("median_days", "Mediana (dias)", "days"),
         ("p75_days", "P75 (dias)", "days"),
         ("p90_days", "P90 (dias)", "days"),
-        ("is_total", "Linha de total", "bool"),
+        ("is_total", "Linha de total", "bool", MACHINE),
     ]),
     _spec("closure_distribution", s.closure_distribution, "Distribuição do tempo de finalização",
           "distribuicao_tempo_finalizacao", [
@@ -157,7 +246,7 @@ _SPECS: list[TableSpec] = [
     *[
         _spec(f"closure_boxes_{by}", partial(s.closure_boxes, by=by), f"Distribuição do tempo de finalização por {who}",
               f"caixas_tempo_finalizacao_{file_who}", [
-            ("group_key", f"Chave {of_who}", "text"),
+            ("group_key", f"Chave {of_who}", "text", MACHINE),
             ("name", who.capitalize(), "text"),
             ("n", "Casos finalizados (n)", "int"),
             ("min_days", "Mínimo (dias)", "days"),
@@ -182,14 +271,14 @@ _SPECS: list[TableSpec] = [
     ]),
     _spec("open_by_age_band", s.open_by_age_band, "Casos em aberto por idade", "casos_abertos_por_idade", [
         ("band", "Faixa (dias)", "text"),
-        ("band_order", "Ordem", "int"),
+        ("band_order", "Ordem", "int", MACHINE),
         ("min_days", "De (dias)", "int"),
         ("max_days", "Até (dias)", "int"),
         ("cases", "Casos em aberto", "int"),
     ]),
     _spec("oldest_open_cases", s.oldest_open_cases, "Casos em aberto mais antigos",
           "casos_abertos_mais_antigos", [
-        ("case_id", "Caso", "int"),
+        ("case_id", "Caso", "id"),
         ("protocol_number", "Nº do protocolo", "text"),
         ("operator", "Operadora", "text"),
         ("analyst", "Analista", "text"),
@@ -216,7 +305,7 @@ _SPECS: list[TableSpec] = [
     _spec("coverage_city", s.coverage_city, "Cobertura da rede por cidade", "cobertura_cidades", [
         ("uf", "UF", "text"),
         ("city", "Cidade", "text"),
-        ("city_id", "Identificador da cidade", "text"),
+        ("city_id", "Identificador da cidade", "text", MACHINE),
         ("ibge_code", "Código IBGE", "text"),
         ("lives", "Vidas", "int"),
         ("listed_cros", "CROs divulgados", "int"),
@@ -235,6 +324,7 @@ _SPECS: list[TableSpec] = [
         ("terminations", "Desligamentos", "int"),
     ]),
     _spec("compliance", s.compliance, "Conformidade ANS: desligamentos", "conformidade_ans", [
+        ("case_id", "Caso", "id", MACHINE),
         ("protocol_number", "Nº do protocolo", "text"),
         ("operator", "Operadora", "text"),
         ("uf", "UF", "text"),
@@ -243,55 +333,65 @@ _SPECS: list[TableSpec] = [
         ("exit_date", "Saída da rede", "date"),
         ("notice_due", "Aviso até", "date"),
         ("notice_date", "Aviso publicado em", "date"),
-        ("notice_status", "Aviso", "vocab:notice_status"),
+        ("notice_status", "Aviso", "notice_status"),
+        ("days_to_notice_due", "Dias até o prazo do aviso", "int"),
         ("publication_until", "Publicação até", "date"),
-        ("substitute_status", "Substituto", "vocab:substitute_status"),
+        ("substitute_status", "Substituto", "substitute_status"),
         ("substitute_cro", "CRO do substituto", "text"),
         ("substitute_city", "Município do substituto", "text"),
         ("substitute_name", "Nome do substituto", "text"),
         ("sole_provider", "Único prestador da cidade", "bool"),
         ("days_without_substitute", "Dias sem substituto", "int"),
-        ("days_to_notice_due", "Dias até o prazo do aviso", "int"),
+    ]),
+    _spec("compliance_sole_provider_cities", s.compliance_sole_provider_cities,
+          "Cidades que perderam o único prestador", "cidades_unico_prestador", [
+        ("uf", "UF", "text"),
+        ("city", "Cidade", "text"),
+        ("lives", "Vidas", "int"),
+        ("terminations", "Desligamentos", "int"),
+        ("without_substitute", "Sem substituto", "int"),
     ]),
     _spec("effectiveness_operator", s.effectiveness_operator, "Efetividade por operadora",
           "efetividade_operadoras", [
-        ("operator_key", "Chave da operadora", "text"),
+        ("operator_key", "Chave da operadora", "text", MACHINE),
         ("operator", "Operadora", "text"),
         *_EFFECTIVENESS,
     ]),
     _spec("effectiveness_analyst", s.effectiveness_analyst, "Efetividade por analista",
           "efetividade_analistas", [
-        ("analyst_key", "Chave do analista", "text"),
+        ("analyst_key", "Chave do analista", "text", MACHINE),
         ("analyst", "Analista", "text"),
         *_EFFECTIVENESS,
     ]),
     _spec("actions", s.actions, "Retenção por ação ofertada", "acoes_retencao", [
-        ("action_code", "Código da ação", "text"),
+        ("action_code", "Código da ação", "code"),
         ("label", "Ação", "text"),
         ("attempts_offered", "Tentativas com a ação", "int"),
         ("retained_offered", "Retidos com a ação", "int"),
         ("rate_offered", "Taxa com a ação", "percent"),
-        ("ci_low_offered", "IC 95% inferior (com)", "percent"),
-        ("ci_high_offered", "IC 95% superior (com)", "percent"),
+        ("ci_low_offered", "IC 95% inferior (com)", "percent", MACHINE),
+        ("ci_high_offered", "IC 95% superior (com)", "percent", MACHINE),
+        ("ci_offered", "IC 95% (com)", "interval", PEOPLE, ("ci_low_offered", "ci_high_offered")),
         ("small_sample_offered", "Amostra pequena (com)", "bool"),
         ("attempts_not_offered", "Tentativas sem a ação", "int"),
         ("retained_not_offered", "Retidos sem a ação", "int"),
         ("rate_not_offered", "Taxa sem a ação", "percent"),
-        ("ci_low_not_offered", "IC 95% inferior (sem)", "percent"),
-        ("ci_high_not_offered", "IC 95% superior (sem)", "percent"),
+        ("ci_low_not_offered", "IC 95% inferior (sem)", "percent", MACHINE),
+        ("ci_high_not_offered", "IC 95% superior (sem)", "percent", MACHINE),
+        ("ci_not_offered", "IC 95% (sem)", "interval", PEOPLE, ("ci_low_not_offered", "ci_high_not_offered")),
         ("small_sample_not_offered", "Amostra pequena (sem)", "bool"),
         ("difference", "Diferença (p.p.)", "percent"),
     ]),
     _spec("requested_by", s.requested_by, "Retenção por demandante", "demandado_por", [
-        ("requested_by", "Demandado por (código)", "text"),
+        ("requested_by", "Demandado por (código)", "code"),
         ("label", "Demandado por", "text"),
         ("cases", "Casos", "int"),
         *_rate("attempts", "retained", "retention_rate", "ci_low", "ci_high", "small_sample"),
     ]),
     _spec("cases", s.cases, "Casos", "casos", [
-        ("case_id", "Caso", "int"),
+        ("case_id", "Caso", "id"),
         ("protocol_number", "Nº do protocolo", "text"),
-        ("status", "Status", "text"),
+        ("status", "Status", "status"),
         ("operator", "Operadora", "text"),
         ("analyst", "Analista", "text"),
         ("uf", "UF", "text"),
@@ -302,8 +402,8 @@ _SPECS: list[TableSpec] = [
         ("cro_uf", "UF do CRO", "text"),
         ("cpf", "CPF", "text"),
         ("cnpj", "CNPJ", "text"),
-        ("person_type", "Tipo", "text"),
-        ("requested_by", "Demandado por", "text"),
+        ("person_type", "Tipo", "person_type"),
+        ("requested_by", "Demandado por", "requester"),
         ("reference_date", "Data de referência", "date"),
         ("started_on", "Data início", "date"),
         ("finished_on", "Data final", "date"),
@@ -335,7 +435,7 @@ def _quality_part(part: str) -> Callable[..., pd.DataFrame]:
 _SPECS += [
     _spec("quality_warnings", _quality_part("warnings"), "Formulários com avisos de leitura",
           "formularios_com_avisos", [
-        ("case_id", "Caso", "int"),
+        ("case_id", "Caso", "id"),
         ("protocol_number", "Nº do protocolo", "text"),
         ("operator", "Operadora", "text"),
         ("analyst", "Analista", "text"),
@@ -350,7 +450,7 @@ _SPECS += [
     ]),
     _spec("quality_blank_fields", _quality_part("blank_fields"), "Campos em branco por campo do formulário",
           "campos_em_branco", [
-        ("field", "Campo (código)", "text"),
+        ("field", "Campo (código)", "code"),
         ("label", "Campo", "text"),
         ("blank", "Em branco", "int"),
         ("cases", "Casos", "int"),
@@ -360,12 +460,12 @@ _SPECS += [
           "cidades_nao_encontradas", [
         ("uf", "UF", "text"),
         ("city", "Cidade (como escrita)", "text"),
-        ("city_key", "Chave da cidade", "text"),
+        ("city_key", "Chave da cidade", "text", MACHINE),
         ("cases", "Casos", "int"),
     ]),
     _spec("quality_superseded", _quality_part("superseded"), "Protocolos com versões substituídas",
           "versoes_substituidas", [
-        ("current_case_id", "Caso atual", "int"),
+        ("current_case_id", "Caso atual", "id"),
         ("protocol_number", "Nº do protocolo", "text"),
         ("operator", "Operadora", "text"),
         ("versions", "Versões", "int"),
@@ -373,7 +473,7 @@ _SPECS += [
         ("source", "Arquivo da versão atual", "text"),
     ]),
     _spec("quality_rejected", _quality_part("rejected"), "Documentos rejeitados", "documentos_rejeitados", [
-        ("document_id", "Documento", "int"),
+        ("document_id", "Documento", "id"),
         ("file_name", "Arquivo", "text"),
         ("ingested_at", "Importado em", "datetime"),
         ("rejection_reason", "Motivo da rejeição", "text"),

@@ -1,37 +1,62 @@
-"""The sidebar's page list, in Portuguese. Streamlit's own list would label pages by file name
-("app", "1_Motivos…"), so config.toml hides it and this draws links with proper names instead."""
+"""The pages of the app, declared once: title, icon, script and URL of each.
+
+app.py hands `PAGES` to `st.navigation`, whose own sidebar menu shows the Portuguese titles (the
+old hand-drawn menu and `showSidebarNavigation = false` are gone); the browser tests, the AppTest
+helpers and the benchmark read the same registry, so a title cannot drift between them.
+
+`url_path` is the name Streamlit gave each page file in pages-directory mode (the file name
+without its number), so links copied before the frame existed (…/Motivos_de_desligamento) still
+open the same page. `filters`: the page reads the sidebar filters (Importar does not). `view_keys`:
+the URL parameters that hold the page's own view choices (which case, which metric colours the map);
+the frame keeps them in the address bar next to the filters.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-
-import streamlit as st
-from streamlit.errors import StreamlitPageNotFoundError
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]  # where app.py and pages/ live
 
-PAGES: tuple[tuple[str, str, str], ...] = (
-    ("app.py", "Visão geral", "🏠"),
-    ("pages/1_Motivos_de_desligamento.py", "Motivos de desligamento", "📉"),
-    ("pages/2_Tempo_de_finalizacao.py", "Tempo de finalização", "⏱️"),
-    ("pages/3_Cobertura_da_rede.py", "Cobertura da rede", "🗺️"),
-    ("pages/4_Efetividade.py", "Efetividade", "🎯"),
-    ("pages/5_Casos.py", "Casos", "🗂️"),
-    ("pages/6_Importar.py", "Importar", "📥"),
-    ("pages/7_Qualidade_dos_dados.py", "Qualidade dos dados", "🧹"),
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str  # the script, relative to app.py
+    title: str
+    icon: str
+    url_path: str
+    filters: bool = True
+    view_keys: tuple[str, ...] = ()
+    default: bool = False
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("pages/0_Visao_geral.py", "Visão geral", "🏠", "Visao_geral", default=True),
+    PageSpec("pages/1_Motivos_de_desligamento.py", "Motivos de desligamento", "📉", "Motivos_de_desligamento"),
+    PageSpec("pages/2_Tempo_de_finalizacao.py", "Tempo de finalização", "⏱️", "Tempo_de_finalizacao"),
+    PageSpec("pages/3_Cobertura_da_rede.py", "Cobertura da rede", "🗺️", "Cobertura_da_rede",
+             view_keys=("mapa",)),
+    PageSpec("pages/4_Efetividade.py", "Efetividade", "🎯", "Efetividade"),
+    PageSpec("pages/5_Casos.py", "Casos", "🗂️", "Casos", view_keys=("caso",)),
+    PageSpec("pages/6_Importar.py", "Importar", "📥", "Importar", filters=False),
+    PageSpec("pages/7_Qualidade_dos_dados.py", "Qualidade dos dados", "🧹", "Qualidade_dos_dados"),
 )
 
+HOME = next(p for p in PAGES if p.default)
 
-def draw_nav() -> None:
-    with st.sidebar:
-        st.markdown("## 🦷 Painel de Retenção")
-        for path, label, icon in PAGES:
-            if (ROOT / path).exists():
-                try:
-                    st.page_link(path, label=label, icon=icon)
-                except StreamlitPageNotFoundError:
-                    # A page run as its own entrypoint (`streamlit run pages/…`, or
-                    # AppTest.from_file("pages/…")) has no app.py page registry: skip the link
-                    # rather than fail the page.
-                    continue
-        st.divider()
+
+def by_path(path: str) -> PageSpec:
+    return next(p for p in PAGES if p.path == path)
+
+
+def st_pages() -> list[Any]:
+    """The registry as `st.Page`s, for `st.navigation` (app.py)."""
+    import streamlit as st
+
+    return [st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path, default=p.default) for p in PAGES]
+
+
+def spec_of(current: Any) -> PageSpec:
+    """The registry entry of the page `st.navigation` chose."""
+    return next((p for p in PAGES if p.url_path == current.url_path or (p.default and current.url_path == "")), HOME)

@@ -1,9 +1,10 @@
 """What every page does first and the pieces every page draws the same way.
 
-`page = start_page("Motivos de desligamento", "🦷")` sets the page up, asks who is logged in
-(login.py: the login screen stops the run until someone is), draws the shared sidebar with the
-user's operators only, says which filters are in force, shows the demo banner, and returns the
-filters (always carrying the user's access restriction); pages then call
+app.py is the frame: it asks who is logged in (login.py: the login screen stops the run until
+someone is), declares the pages with st.navigation (ui/nav.py) and calls `start_frame`, which draws
+the shared sidebar with the user's operators only, says which filters are in force and shows the
+demo banner. A page script starts with `page = current_page()` (the filters, always carrying the
+user's access restriction) and then calls
 `data.compute(...)`, draw a chart with `chart(...)` and a table with `show_table(...)`, which
 formats it the pt-BR way and offers the CSV and XLSX of exactly that frame.
 
@@ -39,15 +40,21 @@ class Page:
     title: str = ""
     user: User | None = None
     reveal: bool = False  # the user asked to see personal data unmasked (and may): see ui/audit.py
+    period_note: str | None = None  # why a relative period is empty (sidebar.relative_period)
 
     def describe(self) -> str:
         return self.filters.describe(self.names)
 
 
-def start_page(title: str, icon: str = "🦷", *, sidebar_filters: bool = True, url_extra: dict[str, Any] | None = None) -> Page:
-    st.set_page_config(page_title=f"{title} · Painel de Retenção", page_icon=icon, layout="wide")
-    user = login.require_user()  # stops the run at the login screen until someone is logged in
-    nav.draw_nav()
+_PAGE_KEY = "_retention_page"  # this run's Page, set by the frame before the page's script runs
+
+
+def start_frame(spec: nav.PageSpec, user: User) -> Page:
+    """What app.py draws around every page, once per run: the sidebar filters (the page list is
+    st.navigation's own menu), the reveal switch, the user box, the demo banner, the page title and
+    the filter caption. Returns the page's `Page` and keeps it for `current_page()`."""
+    title = spec.title
+    st.set_page_config(page_title=f"{title} · Painel de Retenção", page_icon=spec.icon, layout="wide")
     version = data.data_version()
     if version < 0:
         st.title(title)
@@ -57,23 +64,65 @@ def start_page(title: str, icon: str = "🦷", *, sidebar_filters: bool = True, 
         )
         filters = state.current_filters()
         login.draw_user_box(user)
-        return Page(filters, {}, False, title=title, user=user)
+        return _keep(Page(filters, {}, False, title=title, user=user))
     filters = state.current_filters()
     options = data.compute("filter_options", filters.access_only())
-    if sidebar_filters:
+    if spec.filters:
         filters = sidebar.draw_filters(options)
     filters = user.restrict(filters)  # belt and braces: state.current_filters already did
     reveal = _reveal_toggle(user)
-    state.sync_url(filters, url_extra)
+    state.sync_url(filters, keep=spec.view_keys)
     login.draw_user_box(user)
     if data.is_demo():
         st.warning("Dados de demonstração: formulários fictícios gerados pelo sistema, não casos reais.", icon="🧪")
     st.title(title)
-    page = Page(filters, options.get("names", {}), True, title=title, user=user, reveal=reveal)
-    if sidebar_filters:
+    page = Page(filters, options.get("names", {}), True, title=title, user=user, reveal=reveal,
+                period_note=sidebar.relative_period(filters, options) if spec.filters else None)
+    if spec.filters:
         # Names in the description come from the forms (operators, analysts, cities): shown as text.
         st.caption(f"Filtros: {md(page.describe())}")
+    return _keep(page)
+
+
+def _keep(page: Page) -> Page:
+    st.session_state[_PAGE_KEY] = page
     return page
+
+
+def forget_page() -> None:
+    """Drop this run's `Page` once the page has run (app.py): a page script never sees another
+    run's filters or user."""
+    st.session_state.pop(_PAGE_KEY, None)
+
+
+def current_page() -> Page:
+    """The `Page` the frame (app.py) set up for this run: a page script's first statement.
+
+    Without one, the page was started without app.py. Streamlit 1.67 does that on the first run
+    of a fresh server when the first request is a deep link (…/Motivos_de_desligamento): because a
+    pages/ directory sits next to app.py, that run goes through the old pages-directory mode,
+    which executes the page script alone; st.navigation takes over once it has been called
+    (PagesManager.uses_pages_directory). AppTest starts every run that way. Then the frame is
+    drawn here, before anything of the page: the same login, page list, sidebar and banner, in
+    the same run (a rerun instead would drop the click that started it)."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if getattr(PagesManager, "uses_pages_directory", False):  # this run did not start at app.py
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        from .frame import open_frame
+
+        ctx = get_script_run_ctx()
+        # Drawn as app.py draws it: the frame's widgets under the main script's identity and the
+        # page's under its own, so a widget is the same widget in this run and the next ones.
+        with ctx.run_with_active_hash(ctx.pages_manager.main_script_hash):
+            return open_frame()[1]
+    page = st.session_state.get(_PAGE_KEY)
+    if isinstance(page, Page):
+        return page
+    st.error("Esta página abre pelo painel (`streamlit run app.py`), não sozinha.")
+    st.stop()
+    raise AssertionError("unreachable")  # st.stop() ends the run
 
 
 def _reveal_toggle(user: User) -> bool:
@@ -99,16 +148,74 @@ def _reveal_toggle(user: User) -> bool:
 
 
 def no_data(message: str = "Nenhum caso corresponde aos filtros escolhidos.") -> None:
+    page = st.session_state.get(_PAGE_KEY)
+    note = getattr(page, "period_note", None)
+    if note:  # "Últimos 30 dias" past the newest case: say so, not just "nothing matches"
+        message = f"{message} Motivo: {note}."
     st.info(f"{message} Amplie o período ou remova algum filtro na barra lateral (ou clique em **Limpar filtros**).")
 
 
-def _display(df: pd.DataFrame, formats: dict[str, str], labels: dict[str, str]) -> pd.DataFrame:
+# How each kind of the column catalogue (metrics/tables.py) is drawn. Numbers stay numbers, so a
+# click on a header sorts 9 before 10; Streamlit formats "localized" and "percent" with the
+# browser's language (Intl.NumberFormat(navigator.languages)): 1.234,5 and 34,0% in a pt-BR
+# browser. `step` fixes the decimals shown (percent: two fewer than the step's).
+_STEPS = {"int": 1, "decimal": 0.1, "days": 0.1, "money": 0.01, "percent": 0.001}
+_PINNED_KINDS = ("text", "quarter", "month")
+
+
+def _column_config(column: Any, label: str, pinned: bool) -> Any:
+    kind = column.kind if column is not None else "text"
+    cc = st.column_config
+    if kind == "id":
+        return cc.NumberColumn(label, format="%d", step=1, pinned=pinned)  # 3095, never "3.095"
+    if kind == "percent":
+        return cc.NumberColumn(label, format="percent", step=_STEPS[kind], pinned=pinned)
+    if kind in _STEPS:
+        return cc.NumberColumn(label, format="localized", step=_STEPS[kind], pinned=pinned)
+    if kind == "date":
+        return cc.DateColumn(label, format="DD/MM/YYYY", pinned=pinned)
+    if kind == "month":
+        return cc.DateColumn(label, format="MM/YYYY", pinned=pinned)
+    if kind == "datetime":
+        return cc.DatetimeColumn(label, format="DD/MM/YYYY HH:mm", pinned=pinned)
+    if kind == "bool":
+        return cc.CheckboxColumn(label, pinned=pinned)
+    return cc.TextColumn(label, pinned=pinned)
+
+
+def screen_frame(df: pd.DataFrame, table_name: str) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The frame as st.dataframe gets it: the catalogue's columns for people, in its order, under
+    their Portuguese headers, values still typed; and the column_config that draws them pt-BR.
+    The first name-like column is pinned, so it stays in view when a wide table scrolls."""
+    spec = TABLES.get(table_name)
+    if spec is None:
+        return df, {}
+    columns = spec.shown(df.columns)
     shown = pd.DataFrame(index=df.index)
-    for column in df.columns:
-        kind = formats.get(column)
-        values = df[column]
-        shown[labels.get(column, column)] = [fmt.format_value(v, kind) for v in values] if kind else values
-    return shown
+    config: dict[str, Any] = {}
+    pin = next((c.key for c in columns if c.kind in _PINNED_KINDS), None)
+    for column in columns:
+        if column.parts:  # an interval: one text column from its two bounds
+            low, high = column.parts
+            shown[column.label] = [fmt.interval(a, b) for a, b in zip(df[low], df[high])]
+            config[column.label] = st.column_config.TextColumn(column.label)
+            continue
+        values = df[column.key]
+        if column.kind in ("date", "month", "datetime"):
+            values = pd.to_datetime(values, errors="coerce")
+        elif column.kind in _STEPS:
+            # Rounded here as babel rounds the cards: Streamlit truncates to the step (0.62963 would
+            # read 62,9% in the table beside a card saying 63,0%).
+            digits = column.decimals + (2 if column.kind == "percent" else 0)
+            values = pd.to_numeric(values, errors="coerce").round(digits)
+        elif column.kind == "bool":
+            values = values.astype("boolean")
+        elif column.kind not in _STEPS and column.kind != "id":
+            # Text; a vocabulary code by its label ("desligamento" → "Desligamento").
+            values = values.map(lambda v, c=column: None if fmt.is_missing(v) else str(c.label_of(v)))
+        shown[column.label] = values
+        config[column.label] = _column_config(column, column.label, column.key == pin and len(columns) > 4)
+    return shown, config
 
 
 def show_table(
@@ -121,23 +228,34 @@ def show_table(
     selectable: bool = False,
     revealed: bool = False,
 ) -> Any:
-    """The table as on screen (Portuguese headers, pt-BR numbers) with CSV and XLSX downloads of
-    exactly these rows and columns. Returns the selection event when `selectable`. `revealed`: the
-    frame holds unmasked personal data, so each download is recorded in the audit log first."""
-    spec = TABLES.get(table_name)
-    formats = spec.formats if spec else {}
-    labels = spec.columns if spec else {}
-    shown = _display(df, formats, labels)
-    kwargs: dict[str, Any] = {"hide_index": True, "width": "stretch"}
+    """The table as on screen (Portuguese headers, typed pt-BR numbers, machine columns left out)
+    with CSV and XLSX downloads of exactly these rows and columns. Returns the selection event when
+    `selectable` (a row's checkbox or a click on one of its cells: `selected_row(event)`). `revealed`: the frame holds unmasked personal data, so each download is recorded
+    in the audit log first."""
+    shown, config = screen_frame(df, table_name)
+    kwargs: dict[str, Any] = {"hide_index": True, "width": "stretch", "column_config": config}
     if height:
         kwargs["height"] = height
     event = None
     if selectable:
-        event = st.dataframe(shown, key=key or f"table_{table_name}", on_select="rerun", selection_mode="single-row", **kwargs)
+        # A click on any cell picks its row, not only the checkbox at the row's start.
+        event = st.dataframe(shown, key=key or f"table_{table_name}", on_select="rerun",
+                             selection_mode=["single-row", "single-cell"], **kwargs)
     else:
         st.dataframe(shown, key=key, **kwargs)
     download_buttons(df, table_name, page, key=key or table_name, revealed=revealed)
     return event
+
+
+def selected_row(event: Any) -> int | None:
+    """The row position a `show_table(..., selectable=True)` event picked: by its checkbox or by a
+    click on one of its cells; None when nothing is selected."""
+    selection = getattr(event, "selection", None)
+    rows = list(getattr(selection, "rows", None) or [])
+    if rows:
+        return int(rows[0])
+    cells = list(getattr(selection, "cells", None) or [])
+    return int(cells[0][0]) if cells else None
 
 
 def download_buttons(df: pd.DataFrame, table_name: str, page: Page, key: str, revealed: bool = False) -> None:
@@ -149,15 +267,15 @@ def download_buttons(df: pd.DataFrame, table_name: str, page: Page, key: str, re
         # Unmasked rows: the file is made only when clicked, after the audit log has the event.
         frame = df.copy()
         csv_data = audit.audited_download(page.user, page.title, f"{table_name} (CSV)", described,
-                                          lambda: export.to_csv_bytes(frame, table_name, described))
+                                          lambda: export.to_csv_bytes(frame, table_name, described, header="labels"))
         xlsx_data = audit.audited_download(page.user, page.title, f"{table_name} (XLSX)", described,
-                                           lambda: export.to_xlsx_bytes(frame, table_name, described))
+                                           lambda: export.to_xlsx_bytes(frame, table_name, described, header="labels"))
     else:
-        csv_data = export.to_csv_bytes(df, table_name, described)
+        csv_data = export.to_csv_bytes(df, table_name, described, header="labels")
         # The workbook only when clicked: writing one is ~100x slower than the CSV (1.5 s for the
         # 10 thousand cities of a national store), and every rerun would pay it for every table.
         frame = df.copy()
-        xlsx_data = lambda: export.to_xlsx_bytes(frame, table_name, described)  # noqa: E731
+        xlsx_data = lambda: export.to_xlsx_bytes(frame, table_name, described, header="labels")  # noqa: E731
     # A horizontal container, not st.columns: buttons keep their natural width even when the
     # table sits in a narrow column (columns squeezed them to "⬇…").
     row = st.container(horizontal=True)

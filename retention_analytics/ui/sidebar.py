@@ -32,6 +32,9 @@ _WIDGETS = {
 _PERIOD_KEY = "flt_period"
 _RANGE_KEY = "flt_range"
 _BASIS_KEY = "flt_basis"
+# The user chose "Personalizado…": the period stays custom even while its dates equal a preset's
+# (they do at first: the picker starts from the preset that was active), so it never snaps back.
+_CUSTOM_KEY = "_retention_custom_period"
 CUSTOM = "Personalizado…"
 ALL_TIME = "Todo o período"
 BASIS_LABELS = {"reference": "Início do caso", "finished": "Data final"}
@@ -65,6 +68,21 @@ def _seed(key: str, value: Any) -> None:
     st.session_state[key] = value
 
 
+def relative_period(filters: Filters, options: dict[str, Any], today: dt.date | None = None) -> str | None:
+    """Why a relative period ("Últimos 30 dias") may be empty: none of the user's cases is that
+    recent. "nenhum caso nos últimos 30 dias; o mais recente é de 14/08/2026", or None when the
+    period is not a relative preset or there are cases in it."""
+    today = today or dt.date.today()
+    presets = _presets(options, today)
+    name = _preset_of(filters, presets)
+    last = options.get("max_date")
+    if not name.startswith("Últimos") or st.session_state.get(_CUSTOM_KEY) or not last or not filters.start:
+        return None
+    if last >= filters.start:
+        return None
+    return f"nenhum caso nos {name[0].lower()}{name[1:]}; o mais recente é de {fmt.date(last)}"
+
+
 def _choices(frame: pd.DataFrame) -> tuple[list[str], dict[str, str]]:
     values = [str(v) for v in frame["value"]]
     labels = {str(v): str(l) for v, l in zip(frame["value"], frame["label"])}
@@ -85,7 +103,7 @@ def draw_filters(options: dict[str, Any], today: dt.date | None = None) -> Filte
         values, _ = choices[name]
         selected = [v for v in getattr(filters, name) if v in values]
         _seed(key, selected)
-    _seed(_PERIOD_KEY, _preset_of(filters, presets))
+    _seed(_PERIOD_KEY, CUSTOM if st.session_state.get(_CUSTOM_KEY) else _preset_of(filters, presets))
     if filters.start or filters.end:
         _seed(_RANGE_KEY, (filters.start or options.get("min_date") or today, filters.end or today))
     _seed(_BASIS_KEY, filters.period_basis)
@@ -96,6 +114,7 @@ def draw_filters(options: dict[str, Any], today: dt.date | None = None) -> Filte
         if set(new["ufs"]) and new["cities"]:
             new["cities"] = tuple(c for c in new["cities"] if c.split("|")[0] in set(new["ufs"]))
         preset = st.session_state.get(_PERIOD_KEY, ALL_TIME)
+        st.session_state[_CUSTOM_KEY] = preset == CUSTOM
         if preset == CUSTOM:
             chosen = st.session_state.get(_RANGE_KEY) or ()
             if not chosen and not (current.start or current.end):
@@ -112,6 +131,7 @@ def draw_filters(options: dict[str, Any], today: dt.date | None = None) -> Filte
         )
 
     def clear() -> None:
+        st.session_state[_CUSTOM_KEY] = False
         state.set_filters(Filters(allowed_operators=state.current_filters().allowed_operators))
 
     with st.sidebar:

@@ -1,6 +1,6 @@
 """Filter state that survives page switches and lives in the URL.
 
-In Streamlit's pages-directory mode every page is its own script and a widget's state is dropped
+Every page is its own script (run by app.py's st.navigation) and a widget's state is dropped
 when a page that does not draw it runs. So the filters live under a plain session-state key
 (`FILTERS_KEY`, never a widget key) as one frozen `Filters`; the sidebar widgets are seeded from it
 on every page and write back to it in their callbacks. The URL is rewritten from it at each run,
@@ -54,12 +54,22 @@ def set_filters(filters: Filters) -> None:
     st.session_state[FILTERS_KEY] = filters
 
 
-def sync_url(filters: Filters, extra: dict[str, Any] | None = None) -> None:
-    """Make the address bar say `filters` (page switches clear it; this writes it back)."""
+def sync_url(filters: Filters, extra: dict[str, Any] | None = None, keep: tuple[str, ...] = ()) -> None:
+    """Make the address bar say `filters` (page switches clear it; this writes it back), plus the
+    page's own view choices: `extra` sets them, `keep` names those left as the URL has them (the
+    frame runs before the page, which then reads and rewrites its own)."""
+    current = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
     wanted: dict[str, list[str]] = {k: list(v) for k, v in filters.to_query_params().items() if v}
+    for name in keep:
+        if current.get(name):
+            wanted[name] = current[name]
     for name, value in (extra or {}).items():
         if value not in (None, "", []):
             wanted[name] = [str(value)] if not isinstance(value, list) else [str(v) for v in value]
-    current = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
+        else:
+            wanted.pop(name, None)
     if current != wanted:
-        st.query_params.from_dict(wanted)
+        if wanted:
+            st.query_params.from_dict(wanted)
+        else:
+            st.query_params.clear()  # from_dict({}) would empty it without telling the browser

@@ -1,0 +1,25 @@
+"""The frame around every page: login, the page list, the shared sidebar, the banner, the title.
+
+app.py calls `open_frame()` and runs the page it returns; a page script starts with
+`page.current_page()`, which gives it the `Page` the frame prepared for this run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from . import login, nav
+from .page import Page, start_frame
+
+
+def open_frame() -> tuple[Any, Page]:
+    """Everything around the page, in order: page config, who is logged in (the login screen
+    stops the run here), st.navigation over ui/nav.PAGES, then the sidebar filters, user box,
+    demo banner, title and filter caption of the page st.navigation chose."""
+    # Before anything else is drawn (the login screen included); start_frame names the tab per page.
+    st.set_page_config(page_title="Painel de Retenção", page_icon="🦷", layout="wide")
+    user = login.require_user()  # stops the run at the login screen until someone is logged in
+    current = st.navigation(nav.st_pages(), position="sidebar")
+    return current, start_frame(nav.spec_of(current), user)
