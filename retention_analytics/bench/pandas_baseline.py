@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
@@ -61,6 +61,7 @@ class Data:
     ufs: pd.DataFrame  # uf, name, population, tile_row, tile_col
     operator_names: pd.Series  # operator_key → most written spelling (over every current case)
     analyst_names: pd.Series
+    substitutions: pd.DataFrame = field(default_factory=pd.DataFrame)  # the newest record per case_key
 
     @property
     def memory_bytes(self) -> int:
@@ -98,7 +99,10 @@ def load(con: Any) -> Data:
         ufs=con.execute("select uf, name, population, tile_row, tile_col from ufs order by uf").df(),
         operator_names=pd.Series(dtype=object),
         analyst_names=pd.Series(dtype=object),
+        substitutions=con.execute("select * from substitutions").df(),
     )
+    subs = data.substitutions.sort_values("substitution_id")
+    data.substitutions = subs.drop_duplicates("case_key", keep="last").set_index("case_key")
     # The protocol key as a number shared by both frames: isin/groupby on a million strings is slow.
     keys = pd.CategoricalDtype(pd.unique(data.versions["case_key"]))
     data.versions["key_code"] = data.versions["case_key"].astype(keys).cat.codes
@@ -437,6 +441,64 @@ def oldest_open_cases(data: Data, f: Filters, as_of: dt.date | None = None, limi
                 "cpf", "cnpj", "reference_date", "age_days", "outcome", "last_contact_on", "contacts"]].reset_index(drop=True)
 
 
+# --------------------------------------------------------------------------- Conformidade ANS
+def compliance(data: Data, f: Filters, as_of: dt.date | None = None) -> pd.DataFrame:
+    today = pd.Timestamp(as_of or dt.date.today())
+    d = data.facts.loc[mask(data, f) & data.facts["is_terminated"]].copy()
+    record = data.substitutions.reindex(d["case_key"])
+    record.index = d.index
+    for column in ("exit_date", "notice_date", "entered_at"):
+        record[column] = pd.to_datetime(record[column])
+    d["exit_date"] = record["exit_date"].fillna(d["finished_on"])
+    d["notice_date"] = record["notice_date"]
+    due = d["exit_date"] - pd.Timedelta(days=30)
+    d["notice_due"] = due
+    d["notice_status"] = np.select([d["notice_date"].isna(), d["notice_date"] <= due], ["sem_aviso", "no_prazo"],
+                                   "atrasado")
+    has_substitute = record["substitute_cro"].notna() | record["substitute_name"].notna() | record["substitute_city"].notna()
+    same = (record["substitute_uf"] == d["uf"]) & record["substitute_ibge_code"].notna() & (
+        record["substitute_ibge_code"] == d["ibge_code"])
+    d["substitute_status"] = np.select([~has_substitute, same], ["sem_substituto", "mesmo_municipio"], "outro_municipio")
+    d["sole_provider"] = d["unique_cros_listed"].notna() & (d["unique_cros_listed"] <= d["cros_at_stake"])
+    d["publication_until"] = d["notice_date"] + pd.Timedelta(days=180)
+    waited = np.where(has_substitute, (record["entered_at"].dt.normalize() - d["exit_date"]).dt.days,
+                      (today - d["exit_date"]).dt.days)
+    d["days_without_substitute"] = pd.Series(np.maximum(waited, 0), index=d.index).where(d["exit_date"].notna())
+    d["days_to_notice_due"] = (due - today).dt.days.where(d["notice_status"] == "sem_aviso")
+    d["operator"] = d["operator_key"].map(_names(data, "operator_key", "operator")).fillna(d["operator"])
+    d["city"] = d["city_name"]
+    for column in ("substitute_cro", "substitute_uf", "substitute_city", "substitute_name"):
+        d[column] = record[column]
+    d = _plain(d).sort_values(["exit_date", "protocol_number", "case_id"], na_position="last")
+    return d[["case_id", "protocol_number", "operator", "uf", "city", "lives", "exit_date", "notice_due",
+              "notice_date", "notice_status", "publication_until", "substitute_status", "sole_provider",
+              "days_without_substitute", "days_to_notice_due"]].reset_index(drop=True)
+
+
+def compliance_kpis(data: Data, f: Filters, as_of: dt.date | None = None) -> pd.DataFrame:
+    rows = compliance(data, f, as_of)
+    lives = pd.to_numeric(rows["lives"], errors="coerce").fillna(0)
+    return pd.DataFrame([{
+        "terminations": len(rows),
+        "with_substitute_same_city": int((rows["substitute_status"] == "mesmo_municipio").sum()),
+        "notices_on_time": int((rows["notice_status"] == "no_prazo").sum()),
+        "lives_without_substitute": int(lives[rows["substitute_status"] == "sem_substituto"].sum()),
+        "sole_provider_terminations": int(rows["sole_provider"].sum()),
+    }])
+
+
+def compliance_sole_provider_cities(data: Data, f: Filters, as_of: dt.date | None = None) -> pd.DataFrame:
+    rows = compliance(data, f, as_of)
+    sole = rows[rows["sole_provider"]]
+    out = (sole.assign(lives=pd.to_numeric(sole["lives"], errors="coerce"),
+                       without=(sole["substitute_status"] == "sem_substituto").astype("int64"))
+           .groupby(["uf", "city"], dropna=False)
+           .agg(lives=("lives", "max"), terminations=("protocol_number", "size"), without_substitute=("without", "sum"))
+           .reset_index()
+           .sort_values(["lives", "uf", "city"], ascending=[False, True, True], na_position="last"))
+    return out.reset_index(drop=True)
+
+
 # --------------------------------------------------------------------------- network coverage
 def _located(frame: pd.DataFrame) -> pd.DataFrame:
     """Rows with a UF and a city, with `city_num`: the IBGE code, or minus (1 + the code of the
@@ -732,7 +794,8 @@ _BY_NAME: dict[str, Callable[..., Any]] = {
     "open_by_age_band": open_by_age_band, "oldest_open_cases": oldest_open_cases, "coverage_city": coverage_city,
     "coverage_gaps": coverage_gaps, "coverage_uf": coverage_uf, "effectiveness_operator": effectiveness_operator,
     "effectiveness_analyst": effectiveness_analyst, "actions": actions, "requested_by": requested_by,
-    "cases_count": cases_count, "cases": cases, "quality": quality,
+    "cases_count": cases_count, "cases": cases, "quality": quality, "compliance": compliance,
+    "compliance_kpis": compliance_kpis, "compliance_sole_provider_cities": compliance_sole_provider_cities,
 }
 
 

@@ -114,6 +114,12 @@ PAGE_QUERIES: dict[str, tuple[PageQuery, ...]] = {
         SIDEBAR,
         _c("quality", limit=QUALITY_LIST_LIMIT),
     ),
+    "Conformidade ANS": (
+        SIDEBAR,
+        _c("compliance_kpis"),
+        _t("compliance"),
+        _t("compliance_sole_provider_cities"),
+    ),
 }
 
 # The script of each page (ui/nav.PAGES holds the same paths and titles).
@@ -126,6 +132,7 @@ PAGE_SCRIPTS: dict[str, str] = {
     "Casos": "pages/5_Casos.py",
     "Importar": "pages/6_Importar.py",
     "Qualidade dos dados": "pages/7_Qualidade_dos_dados.py",
+    "Conformidade ANS": "pages/8_Conformidade_ANS.py",
 }
 
 

@@ -41,6 +41,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/5_Casos.py", "Casos", "🗂️", "Casos", view_keys=("caso",)),
     PageSpec("pages/6_Importar.py", "Importar", "📥", "Importar", filters=False),
     PageSpec("pages/7_Qualidade_dos_dados.py", "Qualidade dos dados", "🧹", "Qualidade_dos_dados"),
+    PageSpec("pages/8_Conformidade_ANS.py", "Conformidade ANS", "⚖️", "Conformidade_ANS"),
 )
 
 HOME = next(p for p in PAGES if p.default)

@@ -87,4 +87,4 @@ select
     s.record_source
 from statuses s
 left join operator_names n on n.operator_key = s.operator_key
-order by s.exit_date nulls last, s.protocol_number
+order by s.exit_date nulls last, s.protocol_number nulls last, s.case_id
