@@ -32,7 +32,7 @@ from retention_analytics.filters import STATUS_LABELS
 from retention_analytics.store import StoreError
 from retention_analytics.ui import audit
 from retention_analytics.ui import case_view as cv
-from retention_analytics.ui import data, state
+from retention_analytics.ui import data, state, substitution_form
 from retention_analytics.ui.page import Page, current_page, no_data, selected_row, show_table
 
 PAGE_SIZE = 100
@@ -280,6 +280,8 @@ def _draw_case(case: dict[str, Any], revealed: bool = False, just_opened: bool =
             left.markdown(("**▶ " + text + "** (em exibição)") if vid == case_id else text)
             if vid != case_id:
                 right.button("Abrir", key=f"casos_versao_{vid}", on_click=_open, args=(vid,), width="stretch")
+
+    substitution_form.draw(page, case)
 
     user = page.user
     if user is None or not user.is_admin:
