@@ -21,7 +21,7 @@ import streamlit as st
 
 from retention_analytics import formatting as fmt
 from retention_analytics.store import IngestSummary, StoreError
-from retention_analytics.ui import data, importer
+from retention_analytics.ui import data, importer, substitution_form
 from retention_analytics.ui.case_view import inline_md as md
 from retention_analytics.ui.page import current_page
 
@@ -194,3 +194,5 @@ else:
     if isinstance(preview, importer.Preview) and uploads:
         if _draw_preview(preview):
             st.rerun()  # draw the page again from the stored summary, with an empty uploader
+
+substitution_form.draw_import(page)

@@ -114,3 +114,32 @@ def test_an_analyst_and_another_operators_gestor_cannot_record(db):
         assert_ok(at)
         has_form = any(b.label == "Salvar registro" for b in at.button)
         assert has_form == (user.role == "admin"), user
+
+
+def test_importar_takes_the_credentialing_file_all_or_nothing(db):
+    from retention_analytics.store.substitutions import COLUMNS
+
+    case_id, protocol = _terminated_case(db)
+    header = ";".join(COLUMNS)
+    bad = f"{header}\r\n{protocol};;01/01/2000;;;;\r\nNAO-EXISTE;;;;;;\r\n".encode("utf-8")
+    good = f"\ufeff{header}\r\n{protocol};;01/01/2000;777;MG;Belo Horizonte;Dra. Arquivo\r\n".encode("utf-8")
+    at = open_as("pages/6_Importar.py", ADMIN)
+    assert_ok(at)
+    uploader = at.get("file_uploader")[1]
+    uploader.set_value([("subs.csv", bad, "text/csv")])
+    at.run()
+    assert_ok(at)
+    assert any("2 registro(s) lidos" in i.value for i in at.info)
+    at.button(key="substitutions_confirm").click().run()  # matching the cases happens on confirmation
+    assert any("Nada foi importado" in e.value for e in at.error)
+    assert any("protocolo NAO\\-EXISTE" in m.value or "protocolo NAO-EXISTE" in m.value for m in at.markdown), [m.value for m in at.markdown][-3:]
+    with Store(db).connect() as con:
+        before = con.execute("select count(*) from substitutions").fetchone()[0]
+    at.get("file_uploader")[1].set_value([("subs.csv", good, "text/csv")])
+    at.run()
+    at.button(key="substitutions_confirm").click().run()
+    assert_ok(at)
+    assert any("1 registro(s) de substituição importados" in s.value for s in at.success)
+    assert _rows(db, Filters()).set_index("case_id").loc[case_id, "substitute_name"] == "Dra. Arquivo"
+    with Store(db).connect() as con:
+        assert con.execute("select count(*) from substitutions").fetchone()[0] == before + 1

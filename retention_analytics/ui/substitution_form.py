@@ -98,3 +98,56 @@ def _save(page: Any, case: dict[str, Any], exit_date: Any, notice_date: Any, cha
         return
     data.clear_caches()
     st.success("Substituição registrada. A página Conformidade ANS já mostra a nova situação.")
+
+
+_FILE_ROUND = "_substitutions_uploader_round"
+
+
+def draw_import(page: Any) -> None:
+    """Importar's second part: the credentialing system's file of substitution records, all rows or
+    none, every bad row listed by line; the template to fill in."""
+    from ..store.substitutions import read_substitutions, template_csv
+
+    st.divider()
+    st.subheader("Substituições de prestadores desligados")
+    st.markdown(
+        "Arquivo do sistema de credenciamento (**.csv** com `;` ou **.xlsx**), uma linha por desligamento: "
+        "`protocolo`, `data_saida`, `data_aviso`, `cro_substituto`, `uf_substituto`, `municipio_substituto`, "
+        "`nome_substituto`. Datas DD/MM/AAAA; célula vazia = não sabido. Entra tudo ou nada."
+    )
+    st.download_button("⬇️ Modelo do arquivo (CSV)", data=template_csv(), file_name="modelo_substituicoes.csv",
+                       mime="text/csv", key="substitutions_template", on_click="ignore")
+    uploaded = st.file_uploader("Arquivo de substituições", type=["csv", "xlsx"],
+                                key=f"substitutions_file_{st.session_state.get(_FILE_ROUND, 0)}")
+    if uploaded is None:
+        return
+    try:
+        rows = read_substitutions(uploaded.name, uploaded.getvalue())
+    except SubstitutionFileError as exc:
+        _problems(exc)
+        return
+    st.info(f"{fmt.integer(len(rows))} registro(s) lidos de {md(uploaded.name)}. Nada foi gravado ainda.")
+    if not st.button("Importar substituições", type="primary", key="substitutions_confirm"):
+        return
+    store = data.store()
+    try:
+        stored = store.add_substitutions(rows, "importacao", page.user.username, allowed_operators=page.user.scope)
+        store.record_audit(page.user.username, "importar_substituicoes", role=page.user.role, page=page.title,
+                           target=uploaded.name, detail=f"{stored} registros")
+    except SubstitutionFileError as exc:
+        _problems(exc)
+        return
+    except StoreError as exc:
+        st.error(f"Nada foi importado: {md(exc)}", icon="⚠️")
+        return
+    data.clear_caches()
+    st.session_state[_FILE_ROUND] = st.session_state.get(_FILE_ROUND, 0) + 1
+    st.success(f"{fmt.integer(stored)} registro(s) de substituição importados. A página Conformidade ANS já "
+               "mostra a nova situação.")
+
+
+def _problems(exc: SubstitutionFileError) -> None:
+    st.error("Nada foi importado. Corrija o arquivo e envie de novo:", icon="🚫")
+    listed = exc.problems[:50]
+    more = [f"… e mais {len(exc.problems) - 50} problemas."] if len(exc.problems) > 50 else []
+    st.markdown("\n".join(f"- {md(p)}" for p in listed + more))
