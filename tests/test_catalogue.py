@@ -31,7 +31,10 @@ def computed(demo_db):
 def test_each_table_declares_each_column_once(name):
     spec = metrics.TABLES[name]
     keys = [c.key for c in spec.catalogue]
-    assert len(keys) == len(set(keys)) and keys == list(spec.columns)
+    assert len(keys) == len(set(keys))
+    assert [c.key for c in spec.catalogue if not c.parts] == list(spec.columns), "the export contract"
+    for column in spec.catalogue:
+        assert set(column.parts) <= set(spec.columns), "an interval is drawn from stored columns"
     shown = [c.label for c in spec.catalogue if c.shown]
     assert len(shown) == len(set(shown)), "two columns people read under one header"
     for column in spec.catalogue:

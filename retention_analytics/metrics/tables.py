@@ -128,8 +128,9 @@ def _spec(name: str, function: Callable[..., pd.DataFrame], title: str, file_ste
         name=name,
         function=function,
         title=title,
-        columns={c.key: c.label for c in catalogue},
-        formats={c.key: c.kind for c in catalogue},
+        # The export contract: stored columns only (an interval is drawn from two of them).
+        columns={c.key: c.label for c in catalogue if not c.parts},
+        formats={c.key: c.kind for c in catalogue if not c.parts},
         file_stem=file_stem,
         catalogue=catalogue,
     )

@@ -15,11 +15,17 @@ from .page import Page, start_frame
 
 
 def open_frame() -> tuple[Any, Page]:
-    """Everything around the page, in order: page config, who is logged in (the login screen
-    stops the run here), st.navigation over ui/nav.PAGES, then the sidebar filters, user box,
-    demo banner, title and filter caption of the page st.navigation chose."""
+    """Everything around the page, in order: page config, st.navigation over ui/nav.PAGES, who is
+    logged in (the login screen stops the run here), then the sidebar filters, user box, demo
+    banner, title and filter caption of the page st.navigation chose."""
     # Before anything else is drawn (the login screen included); start_frame names the tab per page.
     st.set_page_config(page_title="Painel de Retenção", page_icon="🦷", layout="wide")
+    # st.navigation before the login: it resolves the page the address asks for (/Casos?caso=…),
+    # so the run after a successful login opens that page, not the home page. Its menu stays
+    # hidden until someone is logged in (the login screen shows nothing of the app).
+    logged_in = login.current_user() is not None
+    current = st.navigation(nav.st_pages(), position="sidebar" if logged_in else "hidden")
     user = login.require_user()  # stops the run at the login screen until someone is logged in
-    current = st.navigation(nav.st_pages(), position="sidebar")
+    if not logged_in:
+        st.rerun()  # logged in during this run (the local demo user, an OIDC identity): now with the menu
     return current, start_frame(nav.spec_of(current), user)
