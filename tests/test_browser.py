@@ -253,7 +253,7 @@ def _walk_through(server, page, tmp_path) -> None:
     form.write_bytes(render(make_record(protocol_number=UPLOAD_PROTOCOL, uf="MG"), "xlsx"))
     go(page, "Importar")
     wait_until_idle(page, "Importar")
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(form))
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(form))
     page.get_by_role("button", name="Remover a demonstração e importar").wait_for(timeout=RUN_TIMEOUT_MS)
     wait_until_idle(page)
     assert_no_exception(page, "Importar (prévia)")

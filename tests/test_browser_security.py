@@ -113,7 +113,7 @@ def test_two_sessions_upload_at_once_while_the_cli_ingests(real_db, tmp_path, ch
             page.get_by_role("button", name="Entrar").wait_for()
             _log_in(page, "chefe", PASSWORD)
             wait_until_idle(page, "Importar")
-            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(form))
+            page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(form))
             page.get_by_role("button", name="Confirmar importação").wait_for()
             wait_until_idle(page)
         cli = subprocess.Popen([sys.executable, "-m", "retention_analytics", "--db", str(db), "ingest", str(folder)],

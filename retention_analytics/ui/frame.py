@@ -23,7 +23,7 @@ def open_frame() -> tuple[Any, Page]:
     # st.navigation before the login: it resolves the page the address asks for (/Casos?caso=…),
     # so the run after a successful login opens that page, not the home page. Its menu stays
     # hidden until someone is logged in (the login screen shows nothing of the app).
-    logged_in = login.current_user() is not None
+    logged_in = login.menu_allowed()
     current = st.navigation(nav.st_pages(), position="sidebar" if logged_in else "hidden")
     user = login.require_user()  # stops the run at the login screen until someone is logged in
     if not logged_in:

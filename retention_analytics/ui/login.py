@@ -1,6 +1,6 @@
 """Login: who is using this browser session, asked once per session before any page draws data.
 
-`require_user()` (called by `start_page` on every page) returns the logged-in `auth.User`, or draws
+`require_user()` (called by the frame, ui/frame.py, on every run) returns the logged-in `auth.User`, or draws
 the login screen and stops the run. Ways in, in order:
 
 1. OpenID Connect, when `.streamlit/secrets.toml` has an `[auth]` section (st.login / st.user):
@@ -100,6 +100,21 @@ def local_access() -> LocalAccess:
         return LocalAccess(False, str(exc))
     except Exception as exc:  # noqa: BLE001 - fail closed, whatever it was
         return LocalAccess(False, f"Erro inesperado ao ler o banco de dados ({type(exc).__name__}).")
+
+
+def menu_allowed() -> bool:
+    """May this run show the page menu before require_user decides? Someone is logged in and,
+    for the local demo user, the database still holds nothing real (a real form imported since
+    the last click closes the session: the screen then shows only what to do)."""
+    user = current_user()
+    if user is None:
+        return False
+    if user.via != "local":
+        return True
+    try:
+        return local_access().allowed
+    except Exception:  # noqa: BLE001 - busy or anything else: no menu; require_user says why
+        return False
 
 
 def local_mode_allowed() -> bool:
