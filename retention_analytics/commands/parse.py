@@ -21,7 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "parse",
         help="lê formulários e mostra os campos (não grava nada)",
-        description="Lê formulários (.txt, .md, .csv, .xlsx, .docx, .pdf, pastas e .zip) e mostra os campos lidos.",
+        description="Lê formulários (.txt, .md, .csv, .xlsx, .xls, .ods, .docx, .pdf, pastas e .zip) e mostra os campos lidos.",
     )
     parser.add_argument(
         "--format",
@@ -48,7 +48,7 @@ def documents_for(arg: str) -> Iterator[Any]:
             found = True
             yield doc
         if not found:
-            yield Document(arg, b"", "A pasta não contém formulários (.txt, .md, .csv, .xlsx, .docx, .pdf ou .zip).")
+            yield Document(arg, b"", "A pasta não contém formulários (.txt, .md, .csv, .xlsx, .xls, .ods, .docx, .pdf ou .zip).")
         return
     try:
         data = path.read_bytes()

@@ -1,6 +1,7 @@
 """Readers: one per file format, each turning a form's bytes into a Grid (grid.py).
 
 - .xlsx: typed cells (real dates, numbers) rendered the pt-BR way, merged cells keep their span.
+- .xls, .ods: the same through python-calamine (spreadsheets.py).
 - .csv: delimiter sniffed (`;` as Brazilian Excel saves, `,`, tab), encoding detected.
 - .docx: paragraphs and tables in document order; Word checkbox controls and legacy form fields.
 - .pdf: words of the text layer grouped into lines and cells by their positions; form-field
@@ -35,14 +36,9 @@ def read_grid(name: str, data: bytes) -> Grid:
     if not data or not data.strip():
         raise FormReadError(f"{name}: o arquivo está vazio. Confira se salvou o formulário antes de enviar.")
     ext = extension(name)
-    if ext not in {".xlsx", ".docx", ".pdf", ".csv", ".txt", ".md"}:
+    if ext not in _READERS and ext not in {".txt", ".md"}:
         ext = _sniff(data)
-    reader = {
-        ".xlsx": read_xlsx,
-        ".docx": read_docx,
-        ".pdf": read_pdf,
-        ".csv": read_csv,
-    }.get(ext, read_text)
+    reader = _READERS.get(ext, read_text)
     try:
         grid = reader(data)
     except FormReadError as exc:
@@ -64,6 +60,18 @@ def read_grid(name: str, data: bytes) -> Grid:
     return grid
 
 
+def read_xls(data: bytes) -> Grid:
+    from .spreadsheets import read_calamine
+
+    return read_calamine(data, "xls")
+
+
+def read_ods(data: bytes) -> Grid:
+    from .spreadsheets import read_calamine
+
+    return read_calamine(data, "ods")
+
+
 def _sniff(data: bytes) -> str:
     if data.startswith(b"%PDF"):
         return ".pdf"
@@ -76,6 +84,8 @@ def _sniff(data: bytes) -> str:
             return ".xlsx"
         if any(n.startswith("word/") for n in names):
             return ".docx"
+        if "content.xml" in names and b"opendocument.spreadsheet" in data[:200]:
+            return ".ods"
     return ".txt"
 
 
@@ -871,3 +881,13 @@ def _pdf_rows(words: list[dict], with_top: bool = False):  # type: ignore[no-unt
         row = Row(merged, True)  # positions on the page are real columns, even for a lone value
         grid.append((float(line[0]["top"]), row) if with_top else row)
     return grid
+
+
+_READERS = {
+    ".xlsx": read_xlsx,
+    ".xls": read_xls,
+    ".ods": read_ods,
+    ".docx": read_docx,
+    ".pdf": read_pdf,
+    ".csv": read_csv,
+}

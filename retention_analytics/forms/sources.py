@@ -17,8 +17,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-FORM_EXTENSIONS: frozenset[str] = frozenset({".txt", ".md", ".csv", ".xlsx", ".docx", ".pdf"})
+FORM_EXTENSIONS: frozenset[str] = frozenset({".txt", ".md", ".csv", ".xlsx", ".xls", ".ods", ".docx", ".pdf"})
 ARCHIVE_EXTENSIONS: frozenset[str] = frozenset({".zip"})
+# What every "format not supported" message lists, in the order people know them.
+ACCEPTED_TEXT = ".xlsx, .xls, .ods, .csv, .docx, .pdf, .txt, .md ou .zip"
 
 # A form is a few kilobytes; these limits are generous for real forms and stop abuse.
 MAX_FILE_BYTES = int(os.environ.get("RETENTION_MAX_FILE_MB", "20")) * 1024 * 1024
@@ -90,7 +92,7 @@ def expand_archive(name: str, data: bytes, depth: int = 0) -> Iterator[Document]
         if base.startswith(".") or "__MACOSX" in member.filename:
             continue  # macOS resource forks and hidden files are not forms
         if not is_supported(member.filename):
-            yield Document(inner, b"", f"Formato não suportado ({extension(member.filename) or 'sem extensão'}). Envie .xlsx, .csv, .docx, .pdf, .txt, .md ou .zip.")
+            yield Document(inner, b"", f"Formato não suportado ({extension(member.filename) or 'sem extensão'}). Envie {ACCEPTED_TEXT}.")
             continue
         # Both checks use the sizes the archive declares, before anything is inflated.
         if member.file_size > MAX_FILE_BYTES:
@@ -128,7 +130,7 @@ def documents_from_bytes(name: str, data: bytes) -> Iterator[Document]:
     elif extension(name) in ARCHIVE_EXTENSIONS:
         yield from expand_archive(name, data)
     elif not is_supported(name):
-        yield Document(name, data, f"Formato não suportado ({extension(name) or 'sem extensão'}). Envie .xlsx, .csv, .docx, .pdf, .txt, .md ou .zip.")
+        yield Document(name, data, f"Formato não suportado ({extension(name) or 'sem extensão'}). Envie {ACCEPTED_TEXT}.")
     else:
         yield Document(name, data)
 
