@@ -58,6 +58,7 @@ BASE: dict = {
     "responsible_sectors": ["comercial"],
     "signatories": ["Joana Ribeiro Lopes"],
     "warnings": [],
+    "reading": {"method": "text", "confidence": {}},
 }
 
 
