@@ -69,7 +69,7 @@ def read(doc: Any) -> tuple[dict[str, Any] | None, str | None]:
     if doc.error:
         return None, doc.error
     try:
-        return parse_document(doc.name, doc.data), None
+        return parse_document(doc.name, doc.data, getattr(doc, "origin", ())), None
     except FormReadError as exc:
         return None, str(exc) or "Não foi possível ler este formulário."
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others

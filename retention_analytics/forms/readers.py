@@ -36,6 +36,11 @@ def read_grid(name: str, data: bytes) -> Grid:
     if not data or not data.strip():
         raise FormReadError(f"{name}: o arquivo está vazio. Confira se salvou o formulário antes de enviar.")
     ext = extension(name)
+    if ext in {".eml", ".msg", ".zip"}:
+        raise FormReadError(
+            f"{name}: é um {'e-mail' if ext != '.zip' else 'arquivo .zip'}; os formulários estão dentro dele. "
+            "Use `parse` ou `ingest` (ou a página Importar), que abrem cada anexo."
+        )
     if ext not in _READERS and ext not in {".txt", ".md"}:
         ext = _sniff(data)
     reader = _READERS.get(ext, read_text)
