@@ -116,7 +116,7 @@ def _draw_preview(preview: importer.Preview) -> bool:
 
 
 st.markdown(
-    "Envie um ou mais formulários (**.xlsx, .xls, .ods, .csv, .docx, .doc, .odt, .rtf, .pdf, .txt, .md**) ou um **.zip** com vários, ou o e-mail que os trouxe (**.eml**, **.msg**: cada anexo é um formulário). "
+    "Envie um ou mais formulários (**.xlsx, .xls, .ods, .csv, .docx, .doc, .odt, .rtf, .pdf, .txt, .md**, ou escaneados e fotografados: **.pdf, .png, .jpg, .tif**) ou um **.zip** com vários, ou o e-mail que os trouxe (**.eml**, **.msg**: cada anexo é um formulário). "
     "Os arquivos são lidos e conferidos antes; nada é gravado até você clicar em **Confirmar importação**. "
     "Um arquivo já importado é reconhecido e não é gravado de novo."
 )

@@ -142,6 +142,8 @@ CASES = [
     # With LibreOffice: it cannot open them; without: it is not installed. Both say "LibreOffice".
     Bad("doc_cortado", "cortado.doc", lambda: DOC[: len(DOC) // 3], refused="LibreOffice"),
     Bad("rtf_que_e_pdf", "disfarcado.rtf", lambda: PDF, refused="LibreOffice"),
+    Bad("bytes_png", "aleatorio.png", lambda: RANDOM, refused="corrompida ou não é uma imagem"),
+    Bad("jpg_que_e_pdf", "disfarcado.jpg", lambda: PDF, refused="corrompida ou não é uma imagem"),
     Bad("eml_sem_formulario", "sem_anexo.eml", lambda: _eml({"foto.exe": b"MZ"}), refused="não tem formulário anexado"),
     Bad("eml_texto_qualquer", "falso.eml", lambda: "Lista de compras: arroz".encode(), refused="não tem cabeçalhos de e-mail"),
     Bad("eml_dois_formularios", "formularios.eml",

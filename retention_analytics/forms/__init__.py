@@ -30,6 +30,13 @@ def parse_document(name: str, data: bytes, origin: tuple[tuple[str, str | None],
     grid = read_grid(name, data)
     record = extract_record(grid, source=name)
     add_warnings(record)
+    ocr_reading = getattr(grid, "ocr", None)
+    if ocr_reading is not None:  # a scan or photo: say so, and how sure each value is
+        from .ocr import confidences, low_confidence_warnings
+
+        confidence = confidences(record, ocr_reading)
+        record["reading"] = {"method": "ocr", "confidence": confidence}
+        record["warnings"] = list(record["warnings"]) + low_confidence_warnings(record, confidence)
     attach_origin(record, origin)
     return record
 

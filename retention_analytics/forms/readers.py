@@ -3,6 +3,7 @@
 - .xlsx: typed cells (real dates, numbers) rendered the pt-BR way, merged cells keep their span.
 - .xls, .ods: the same through python-calamine (spreadsheets.py).
 - .doc, .odt, .rtf: converted to .docx by LibreOffice headless when installed (office.py).
+- scans and photos (.png, .jpg/.jpeg, .tif/.tiff, image-only .pdf): Tesseract OCR (ocr.py).
 - .csv: delimiter sniffed (`;` as Brazilian Excel saves, `,`, tab), encoding detected.
 - .docx: paragraphs and tables in document order; Word checkbox controls and legacy form fields.
 - .pdf: words of the text layer grouped into lines and cells by their positions; form-field
@@ -765,7 +766,15 @@ def read_pdf(data: bytes) -> Grid:
         if len(pdf.pages) > 50:
             raise FormReadError("o PDF tem mais de 50 páginas; um formulário tem uma ou duas.")
         any_text = False
-        for page in pdf.pages:
+        pages = pdf.pages
+        if not any(page.chars for page in pages):
+            # No text layer: a printed, signed and scanned form. Read it by OCR (ocr.py).
+            from . import ocr
+
+            if not ocr.available():
+                raise FormReadError(ocr.tesseract_missing_message("o PDF não tem camada de texto (é uma imagem escaneada)"))
+            return ocr.read_pages(ocr.images_from_pdf(data))
+        for page in pages:
             words = page.extract_words(x_tolerance=0.8, y_tolerance=2.5, keep_blank_chars=False, use_text_flow=False)
             words = [dict(w) for w in words]
             any_text = any_text or bool(words)
@@ -779,6 +788,12 @@ def read_pdf(data: bytes) -> Grid:
             "o PDF não tem camada de texto (é uma imagem escaneada). Envie o .xlsx/.docx original ou um PDF gerado pelo programa."
         )
     return grid
+
+
+def read_image(data: bytes) -> Grid:
+    from . import ocr
+
+    return ocr.read_image(data)
 
 
 def _pdf_checkbox_words(page) -> list[dict]:  # type: ignore[no-untyped-def]
@@ -908,4 +923,9 @@ _READERS = {
     ".rtf": _read_via_libreoffice(".rtf"),
     ".pdf": read_pdf,
     ".csv": read_csv,
+    ".png": read_image,
+    ".jpg": read_image,
+    ".jpeg": read_image,
+    ".tif": read_image,
+    ".tiff": read_image,
 }

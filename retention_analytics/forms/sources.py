@@ -20,13 +20,15 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 FORM_EXTENSIONS: frozenset[str] = frozenset(
-    {".txt", ".md", ".csv", ".xlsx", ".xls", ".ods", ".docx", ".doc", ".odt", ".rtf", ".pdf"}
+    {".txt", ".md", ".csv", ".xlsx", ".xls", ".ods", ".docx", ".doc", ".odt", ".rtf", ".pdf",
+     ".png", ".jpg", ".jpeg", ".tif", ".tiff"}  # pictures: scans and phone photos, read by OCR
 )
 ARCHIVE_EXTENSIONS: frozenset[str] = frozenset({".zip"})
 # E-mails are expanded like archives: each attachment is a form (mail.py reads them).
 MAIL_EXTENSIONS: frozenset[str] = frozenset({".eml", ".msg"})
 # What every "format not supported" message lists, in the order people know them.
-ACCEPTED_TEXT = ".xlsx, .xls, .ods, .csv, .docx, .doc, .odt, .rtf, .pdf, .txt, .md, .zip ou e-mails .eml/.msg"
+ACCEPTED_TEXT = (".xlsx, .xls, .ods, .csv, .docx, .doc, .odt, .rtf, .pdf, .txt, .md, imagens .png/.jpg/.tif, "
+                 ".zip ou e-mails .eml/.msg")
 
 # A form is a few kilobytes; these limits are generous for real forms and stop abuse.
 MAX_FILE_BYTES = int(os.environ.get("RETENTION_MAX_FILE_MB", "20")) * 1024 * 1024
