@@ -2,7 +2,9 @@
 
 `build_corpus(folder, forms, seed)` renders demo forms (demo generator and renderer: invented
 people) and converts them the ways users do: the text-layer PDF; `pdftotext` raw and `-layout`
-of it; the workbook saved by LibreOffice as .xls and .ods, and printed by it to PDF; the PDF
+of it; the workbook saved by LibreOffice as .xls and .ods, and printed by it to PDF; the same
+workbook printed by LibreOffice with narrow, wrapping columns (long values and labels break
+across lines, the case of issue 11), and its `pdftotext -layout`; the PDF
 rasterized (pdftoppm, else pypdfium2) as a clean scan (300 dpi, slight skew, sensor noise, as an
 image-only PDF) and as a phone photo (200 dpi JPEG, 3-4° skew, uneven light, blur, noise).
 Beside each file goes the exact record it must give (`expected.jsonl`). `score(folder)` parses
@@ -27,11 +29,13 @@ from typing import Any
 
 FORMATS: tuple[str, ...] = (
     "pdf", "pdftotext-raw", "pdftotext-layout", "xls", "ods", "libreoffice-pdf",
-    "libreoffice-pdftotext-layout", "scan", "photo",
+    "libreoffice-pdftotext-layout", "libreoffice-pdf-narrow", "libreoffice-pdf-narrow-pdftotext-layout",
+    "scan", "photo",
 )
 _SUFFIX = {
     "pdf": ".pdf", "pdftotext-raw": ".txt", "pdftotext-layout": ".txt", "xls": ".xls", "ods": ".ods",
-    "libreoffice-pdf": ".pdf", "libreoffice-pdftotext-layout": ".txt", "scan": ".pdf", "photo": ".jpg",
+    "libreoffice-pdf": ".pdf", "libreoffice-pdftotext-layout": ".txt", "libreoffice-pdf-narrow": ".pdf",
+    "libreoffice-pdf-narrow-pdftotext-layout": ".txt", "scan": ".pdf", "photo": ".jpg",
 }
 # Fields a printed sheet cannot carry the same way: none. Every key of the record but these counts.
 _NOT_FIELDS = ("source", "warnings", "reading")
@@ -114,6 +118,25 @@ def _image_pdf(pages: list[Any]) -> bytes:
     return buffer.getvalue()
 
 
+def _narrow(xlsx: bytes) -> bytes:
+    """The workbook as an operator prints it with narrow columns: each column at 60% of the
+    template's width and every cell wrapping, so long values and labels break onto two lines."""
+    from openpyxl import load_workbook
+    from openpyxl.styles import Alignment
+
+    book = load_workbook(io.BytesIO(xlsx))
+    sheet = book.active
+    for letter in "ABCDEF":
+        dimension = sheet.column_dimensions[letter]
+        dimension.width = round((dimension.width or 13) * 0.6, 1)
+    for row in sheet.iter_rows():
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 def _libreoffice(paths: list[Path], target: str, folder: Path) -> bool:
     from .office import soffice
 
@@ -132,8 +155,11 @@ def build_corpus(folder: Path, forms: int = 6, seed: int = 11, formats: tuple[st
 
     from ..demo import generate_corpus, render
 
+    from .ocr import available
+
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
+    ocr_ready = available()  # without Tesseract, scans would only measure the refusal
     picked = generate_corpus(max(forms * 4, 20), seed=seed)[:forms]
     written = {fmt: 0 for fmt in formats}
     expected: list[dict[str, Any]] = []
@@ -154,11 +180,26 @@ def build_corpus(folder: Path, forms: int = 6, seed: int = 11, formats: tuple[st
             text = _pdftotext(pdf, layout) if fmt in formats else None
             if text is not None:
                 put(f"f{k:02d}.{fmt}.txt", fmt, text, k)
-        if "scan" in formats or "photo" in formats:
+        if ("scan" in formats or "photo" in formats) and ocr_ready:
             if "scan" in formats:
                 put(f"f{k:02d}.scan.pdf", "scan", _image_pdf([scan(p, rng) for p in rasterize(pdf, 300)]), k)
             if "photo" in formats:
                 put(f"f{k:02d}.photo.jpg", "photo", photo(rasterize(pdf, 200)[0], rng), k)
+    narrow = folder / "estreitas"
+    if "libreoffice-pdf-narrow" in formats:
+        narrow.mkdir(exist_ok=True)
+        for path in sorted(sheets.glob("*.xlsx")):
+            (narrow / path.name).write_bytes(_narrow(path.read_bytes()))
+        narrow_xlsx = sorted(narrow.glob("*.xlsx"))
+        if _libreoffice(narrow_xlsx, "pdf", narrow):
+            for path in narrow_xlsx:
+                out = path.with_suffix(".pdf")
+                if out.exists():
+                    put(f"{path.stem}.libreoffice-pdf-narrow.pdf", "libreoffice-pdf-narrow", out.read_bytes(), int(path.stem[1:]))
+                    text = _pdftotext(out.read_bytes(), True) if "libreoffice-pdf-narrow-pdftotext-layout" in formats else None
+                    if text is not None:
+                        put(f"{path.stem}.libreoffice-pdf-narrow-pdftotext-layout.txt",
+                            "libreoffice-pdf-narrow-pdftotext-layout", text, int(path.stem[1:]))
     xlsx = sorted(sheets.glob("*.xlsx"))
     for fmt, target in (("xls", "xls"), ("ods", "ods"), ("libreoffice-pdf", "pdf")):
         if fmt in formats and _libreoffice(xlsx, target, sheets):
