@@ -3,7 +3,8 @@
     parse_document(name, data) -> record dict (form-schema.md), or raises FormReadError
     parse_path(path)           -> the same for a file on disk
 
-Every format (.txt/.md, .csv, .xlsx, .xls, .ods, .docx, .pdf) is first turned into a `Grid` (readers.py); one
+Every format (.txt/.md, .csv, .xlsx, .xls, .ods, .docx, .doc/.odt/.rtf via LibreOffice, .pdf, and
+scans or photos by OCR) is first turned into a `Grid` (readers.py); one
 extraction (extract.py) finds the labels in it wherever they are and reads their values; validate.py
 adds the warnings. This package must not touch the database.
 """
