@@ -11,6 +11,7 @@ adds the warnings. This package must not touch the database.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,12 @@ from ..record import FormReadError
 from .extract import extract_record
 from .readers import read_grid
 from .validate import add_warnings
+
+_NARROW = re.compile(r"^#{3,}$")
+NARROW_WARNING = (
+    "Um valor aparece como “###” no arquivo (a coluna estava estreita demais quando ele foi gerado) e não "
+    "pôde ser lido: alargue a coluna e gere o arquivo de novo, ou envie a planilha original."
+)
 
 # Bump when the parser changes what it returns; stored documents record the version that read them.
 PARSER_VERSION = "1.1.0"
@@ -31,6 +38,10 @@ def parse_document(name: str, data: bytes, origin: tuple[tuple[str, str | None],
     grid = read_grid(name, data)
     record = extract_record(grid, source=name)
     add_warnings(record)
+    if any(_NARROW.match(cell.text) for row in grid for cell in row.cells):
+        # Excel and Calc print "###" for a number or date wider than its column: the value is
+        # not in the file at all. Say so rather than leave the field silently empty.
+        record["warnings"] = list(record["warnings"]) + [NARROW_WARNING]
     ocr_reading = getattr(grid, "ocr", None)
     if ocr_reading is not None:  # a scan or photo: say so, and how sure each value is
         from .ocr import confidences, low_confidence_warnings
@@ -64,4 +75,4 @@ def parse_path(path: str | Path) -> dict[str, Any]:
     return parse_document(str(path), data)
 
 
-__all__ = ["FormReadError", "PARSER_VERSION", "attach_origin", "parse_document", "parse_path"]
+__all__ = ["FormReadError", "NARROW_WARNING", "PARSER_VERSION", "attach_origin", "parse_document", "parse_path"]

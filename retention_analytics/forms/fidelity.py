@@ -129,9 +129,15 @@ def _narrow(xlsx: bytes) -> bytes:
     for letter in "ABCDEF":
         dimension = sheet.column_dimensions[letter]
         dimension.width = round((dimension.width or 13) * 0.6, 1)
+    widths = {letter: sheet.column_dimensions[letter].width or 8.0 for letter in "ABCDEF"}
     for row in sheet.iter_rows():
+        lines = 1
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if isinstance(cell.value, str) and cell.column_letter in widths:
+                # Rows grow with their wrapped text, as Calc's optimal height does on screen.
+                lines = max(lines, -(-int(len(cell.value) * 1.15) // max(int(widths[cell.column_letter]), 1)))
+        sheet.row_dimensions[row[0].row].height = 15 * min(lines, 12)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
