@@ -168,6 +168,16 @@ def test_broken_or_huge_pictures_are_a_portuguese_refusal(name, data, words):
     assert str(info.value).startswith(name)
 
 
+def test_a_picture_of_tiny_specks_is_not_scaled_past_the_pixel_limit():
+    # Specks 4 px tall look like tiny letters and ask for a 4× upscale: 192 megapixels.
+    page = np.full((3000, 4000), 255, np.uint8)
+    for dy in range(4):
+        for dx in range(4):
+            page[dy::16, dx::16] = 0
+    cleaned = ocr.clean_page(page)
+    assert page.size < cleaned.size <= ocr.MAX_SCALED_PIXELS * 1.01
+
+
 @needs_tesseract
 def test_a_blank_page_is_not_a_form():
     with pytest.raises(FormReadError, match="não encontrou texto|não parece um Formulário"):

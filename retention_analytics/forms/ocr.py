@@ -41,6 +41,7 @@ MAX_PAGES = 10  # a form is one or two pages; a 300-page TIFF is not a form
 MAX_PIXELS = 60_000_000  # refuse decompression bombs (Pillow's own limit is per image)
 LOW_CONFIDENCE = 0.60  # below this a value gets a warning: confirm it on the original
 TARGET_LETTER_PX = 30  # letter height Tesseract reads best (its docs: 20-40 px cap height)
+MAX_SCALED_PIXELS = 40_000_000  # an A4 page at 600 dpi is 35 megapixels
 
 
 @dataclass
@@ -142,6 +143,8 @@ def clean_page(gray: Any) -> Any:
     letter = _letter_height(page)
     if letter and not 0.7 * TARGET_LETTER_PX <= letter <= 1.6 * TARGET_LETTER_PX:
         factor = min(max(TARGET_LETTER_PX / letter, 0.4), 4.0)
+        # Never past MAX_SCALED_PIXELS: a hostile picture of tiny specks must not cost gigabytes.
+        factor = min(factor, (MAX_SCALED_PIXELS / (page.shape[0] * page.shape[1])) ** 0.5)
         page = cv2.resize(page, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC if factor > 1 else cv2.INTER_AREA)
     angle = _skew_angle(page)
     if abs(angle) >= 0.1:
@@ -265,7 +268,7 @@ def ocr_words(page: Any) -> list[dict]:
     """Tesseract's words with boxes (pixels) and confidence (0-1)."""
     import pytesseract
 
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # one core per page: the importer runs pages in parallel
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # one core per page: the importer reads files in parallel processes
     # --psm 6 (one uniform block of text): on the scan and photo corpus it beat automatic layout
     # (--psm 3), columns (4) and sparse text (11) by 1-8 fields of 68; rows are rebuilt from the
     # word boxes anyway.
