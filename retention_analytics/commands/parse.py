@@ -3,7 +3,9 @@
 jsonl is the contract of form-schema.md: one JSON object per form, one per line, in argument order,
 exactly the keys of record.RECORD_KEYS in that order; a form that cannot be read gets
 `{"source": ..., "error": ...}` and the command exits 1 at the end. A folder or .zip argument gives
-one line per form inside it (source = the form's name, e.g. "lote.zip:formulario.txt").
+one line per form inside it (source = the form's name, e.g. "lote.zip:formulario.txt"), and so
+does an e-mail (.eml, .msg: one line per attached form, its date, sender and subject in
+reading.message).
 table prints the same records for people. This command must not touch the database.
 """
 
@@ -21,7 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "parse",
         help="lê formulários e mostra os campos (não grava nada)",
-        description="Lê formulários (.txt, .md, .csv, .xlsx, .docx, .pdf, pastas e .zip) e mostra os campos lidos.",
+        description="Lê formulários (planilhas, documentos, PDF, texto, imagens escaneadas, pastas, .zip e e-mails .eml/.msg) e mostra os campos lidos.",
     )
     parser.add_argument(
         "--format",
@@ -48,7 +50,7 @@ def documents_for(arg: str) -> Iterator[Any]:
             found = True
             yield doc
         if not found:
-            yield Document(arg, b"", "A pasta não contém formulários (.txt, .md, .csv, .xlsx, .docx, .pdf ou .zip).")
+            yield Document(arg, b"", "A pasta não contém formulários (planilhas, documentos, PDF, texto, imagens, .zip ou e-mails).")
         return
     try:
         data = path.read_bytes()
@@ -69,7 +71,7 @@ def read(doc: Any) -> tuple[dict[str, Any] | None, str | None]:
     if doc.error:
         return None, doc.error
     try:
-        return parse_document(doc.name, doc.data), None
+        return parse_document(doc.name, doc.data, getattr(doc, "origin", ())), None
     except FormReadError as exc:
         return None, str(exc) or "Não foi possível ler este formulário."
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others

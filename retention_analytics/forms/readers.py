@@ -1,6 +1,9 @@
 """Readers: one per file format, each turning a form's bytes into a Grid (grid.py).
 
 - .xlsx: typed cells (real dates, numbers) rendered the pt-BR way, merged cells keep their span.
+- .xls, .ods: the same through python-calamine (spreadsheets.py).
+- .doc, .odt, .rtf: converted to .docx by LibreOffice headless when installed (office.py).
+- scans and photos (.png, .jpg/.jpeg, .tif/.tiff, image-only .pdf): Tesseract OCR (ocr.py).
 - .csv: delimiter sniffed (`;` as Brazilian Excel saves, `,`, tab), encoding detected.
 - .docx: paragraphs and tables in document order; Word checkbox controls and legacy form fields.
 - .pdf: words of the text layer grouped into lines and cells by their positions; form-field
@@ -35,14 +38,14 @@ def read_grid(name: str, data: bytes) -> Grid:
     if not data or not data.strip():
         raise FormReadError(f"{name}: o arquivo está vazio. Confira se salvou o formulário antes de enviar.")
     ext = extension(name)
-    if ext not in {".xlsx", ".docx", ".pdf", ".csv", ".txt", ".md"}:
+    if ext in {".eml", ".msg", ".zip"}:
+        raise FormReadError(
+            f"{name}: é um {'e-mail' if ext != '.zip' else 'arquivo .zip'}; os formulários estão dentro dele. "
+            "Use `parse` ou `ingest` (ou a página Importar), que abrem cada anexo."
+        )
+    if ext not in _READERS and ext not in {".txt", ".md"}:
         ext = _sniff(data)
-    reader = {
-        ".xlsx": read_xlsx,
-        ".docx": read_docx,
-        ".pdf": read_pdf,
-        ".csv": read_csv,
-    }.get(ext, read_text)
+    reader = _READERS.get(ext, read_text)
     try:
         grid = reader(data)
     except FormReadError as exc:
@@ -64,6 +67,27 @@ def read_grid(name: str, data: bytes) -> Grid:
     return grid
 
 
+def _read_via_libreoffice(ext: str):  # type: ignore[no-untyped-def]
+    def read(data: bytes) -> Grid:
+        from .office import convert_to_docx
+
+        return read_docx(convert_to_docx(data, ext))
+
+    return read
+
+
+def read_xls(data: bytes) -> Grid:
+    from .spreadsheets import read_calamine
+
+    return read_calamine(data, "xls")
+
+
+def read_ods(data: bytes) -> Grid:
+    from .spreadsheets import read_calamine
+
+    return read_calamine(data, "ods")
+
+
 def _sniff(data: bytes) -> str:
     if data.startswith(b"%PDF"):
         return ".pdf"
@@ -76,6 +100,8 @@ def _sniff(data: bytes) -> str:
             return ".xlsx"
         if any(n.startswith("word/") for n in names):
             return ".docx"
+        if "content.xml" in names and b"opendocument.spreadsheet" in data[:200]:
+            return ".ods"
     return ".txt"
 
 
@@ -740,20 +766,35 @@ def read_pdf(data: bytes) -> Grid:
         if len(pdf.pages) > 50:
             raise FormReadError("o PDF tem mais de 50 páginas; um formulário tem uma ou duas.")
         any_text = False
-        for page in pdf.pages:
-            words = page.extract_words(x_tolerance=0.8, y_tolerance=2.5, keep_blank_chars=False, use_text_flow=False)
+        pages = pdf.pages
+        if not any(page.chars for page in pages):
+            # No text layer: a printed, signed and scanned form. Read it by OCR (ocr.py).
+            from . import ocr
+
+            if not ocr.available():
+                raise FormReadError(ocr.tesseract_missing_message("o PDF não tem camada de texto (é uma imagem escaneada)"))
+            return ocr.read_pages(ocr.images_from_pdf(data))
+        for page in pages:
+            words = page.extract_words(x_tolerance=0.8, y_tolerance=2.5, keep_blank_chars=False, use_text_flow=False,
+                                       extra_attrs=["fontname"])
             words = [dict(w) for w in words]
             any_text = any_text or bool(words)
             words += _pdf_checkbox_words(page)
             table_rows, words = _pdf_table_rows(page, words)
             rows = [(top, row) for top, row in table_rows]
-            rows += [(top, row) for top, row in _pdf_rows(words, with_top=True)]
+            rows += [(top, row) for top, row in _pdf_rows(words, with_top=True, join_wrapped=True)]
             grid += [row for _, row in sorted(rows, key=lambda item: item[0])]
     if not any_text:
         raise FormReadError(
             "o PDF não tem camada de texto (é uma imagem escaneada). Envie o .xlsx/.docx original ou um PDF gerado pelo programa."
         )
     return grid
+
+
+def read_image(data: bytes) -> Grid:
+    from . import ocr
+
+    return ocr.read_image(data)
 
 
 def _pdf_checkbox_words(page) -> list[dict]:  # type: ignore[no-untyped-def]
@@ -836,7 +877,11 @@ def _cell_text(words: list[dict], right_edge: float) -> str:
     return text
 
 
-def _pdf_rows(words: list[dict], with_top: bool = False):  # type: ignore[no-untyped-def]
+def _pdf_rows(words: list[dict], with_top: bool = False, join_wrapped: bool = False):  # type: ignore[no-untyped-def]
+    """Words grouped into lines, lines cut into cells at column gaps. With `join_wrapped`, a line
+    that is the next line of wrapped text inside the cells above it (closer than rows are apart,
+    same font, every cell under exactly one cell above) is joined into them: a spreadsheet printed
+    with narrow columns wraps labels ("Demandado / por?") and values inside their cells."""
     words.sort(key=lambda w: (round(float(w["top"]), 1), float(w["x0"])))
     lines: list[list[dict]] = []
     for word in words:
@@ -849,25 +894,92 @@ def _pdf_rows(words: list[dict], with_top: bool = False):  # type: ignore[no-unt
                 last.append(word)
                 continue
         lines.append([word])
-    grid: list = []
+    built: list[tuple[float, float, list[Cell], list[object], float]] = []
     for line in lines:
         line.sort(key=lambda w: float(w["x0"]))
         height = max(float(line[0]["bottom"]) - float(line[0]["top"]), 4.0)
         cells: list[Cell] = []
+        fonts: list[object] = []
         for word in line:
             gap_limit = height * 0.9  # a space is ~0.28 em; a column gap is wider
             if cells and float(word["x0"]) - cells[-1].x1 <= gap_limit:
                 cells[-1] = Cell(f"{cells[-1].text} {word['text']}", cells[-1].x0, float(word["x1"]))
             else:
                 cells.append(Cell(str(word["text"]), float(word["x0"]), float(word["x1"])))
+                fonts.append(word.get("fontname"))
         merged: list[Cell] = []
-        for cell in cells:
+        merged_fonts: list[object] = []
+        for cell, font in zip(cells, fonts):
             text = clean_cell(cell.text)
             if merged and re.fullmatch(r"-?R\$", merged[-1].text):
                 # Accounting format pads "R$" away from its amount ("R$        -"): one cell.
                 merged[-1] = Cell(f"{merged[-1].text} {text}", merged[-1].x0, cell.x1)
             else:
                 merged.append(Cell(text, cell.x0, cell.x1))
-        row = Row(merged, True)  # positions on the page are real columns, even for a lone value
-        grid.append((float(line[0]["top"]), row) if with_top else row)
+                merged_fonts.append(font)
+        top = float(line[0]["top"])
+        if join_wrapped and built and _continues(built[-1], top, height, merged, merged_fonts):
+            first_top, first_height, above, above_fonts, _ = built[-1]
+            built[-1] = (first_top, first_height, _join_under(above, merged), above_fonts, top)
+            continue
+        built.append((top, height, merged, merged_fonts, top))
+    grid: list = []
+    for top, _, cells, _, _ in built:
+        row = Row(cells, True)  # positions on the page are real columns, even for a lone value
+        grid.append((top, row) if with_top else row)
     return grid
+
+
+# Lines of text wrapped inside one cell are a line height apart (~1.2 × the letters' height);
+# rows of a sheet, and the demo PDF's lines, at least ~1.35 ×.
+_WRAP_PITCH = 1.28
+
+
+def _targets(above: list[Cell], cells: list[Cell]) -> list[int] | None:
+    targets = []
+    for cell in cells:
+        over = [k for k, a in enumerate(above) if cell.x0 < a.x1 + 1 and a.x0 - 1 < cell.x1]
+        if len(over) != 1:
+            return None
+        targets.append(over[0])
+    return targets if len(set(targets)) == len(targets) else None
+
+
+def _continues(previous, top: float, height: float, cells: list[Cell], fonts: list[object]) -> bool:  # type: ignore[no-untyped-def]
+    _, first_height, above, above_fonts, last_top = previous
+    pitch = top - last_top
+    if not cells or not 0 < pitch <= _WRAP_PITCH * first_height or abs(height - first_height) > 0.15 * first_height:
+        return False
+    targets = _targets(above, cells)
+    if targets is None:
+        return False
+    # A label's second line has the label's font; the value row below a bold label does not.
+    return all(fonts[i] == above_fonts[k] for i, k in enumerate(targets))
+
+
+def _join_under(above: list[Cell], cells: list[Cell]) -> list[Cell]:
+    out = list(above)
+    for cell, k in zip(cells, _targets(above, cells) or []):
+        head = out[k].text
+        # A number broken by a narrow column ("SAD62813278" / "9711") continues without a space.
+        glue = "" if head[-1:].isdigit() and cell.text[:1].isdigit() and " " not in cell.text else " "
+        out[k] = Cell(f"{head}{glue}{cell.text}".strip(), min(out[k].x0, cell.x0), max(out[k].x1, cell.x1))
+    return out
+
+
+_READERS = {
+    ".xlsx": read_xlsx,
+    ".xls": read_xls,
+    ".ods": read_ods,
+    ".docx": read_docx,
+    ".doc": _read_via_libreoffice(".doc"),
+    ".odt": _read_via_libreoffice(".odt"),
+    ".rtf": _read_via_libreoffice(".rtf"),
+    ".pdf": read_pdf,
+    ".csv": read_csv,
+    ".png": read_image,
+    ".jpg": read_image,
+    ".jpeg": read_image,
+    ".tif": read_image,
+    ".tiff": read_image,
+}

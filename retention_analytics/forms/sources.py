@@ -1,7 +1,9 @@
 """Where forms come from: files, folders and .zip archives, expanded into named byte strings.
 
 Every form reaches the parser and the store as a `Document` (a display name and its bytes), so a
-form inside a zip inside a folder is handled like a file given on the command line. Archives are
+form inside a zip inside a folder, or attached to an e-mail (.eml, .msg: each attachment is a form,
+the message's date, sender and subject travel in `Document.origin`), is handled like a file given
+on the command line. Archives are
 opened defensively: names with `..` or absolute paths are flattened, nested archives are expanded
 one level deep, and size limits stop zip bombs before they are inflated (declared sizes and ratio
 checked before a member is opened, bytes actually inflated counted as they are read). Names that
@@ -17,8 +19,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-FORM_EXTENSIONS: frozenset[str] = frozenset({".txt", ".md", ".csv", ".xlsx", ".docx", ".pdf"})
+FORM_EXTENSIONS: frozenset[str] = frozenset(
+    {".txt", ".md", ".csv", ".xlsx", ".xls", ".ods", ".docx", ".doc", ".odt", ".rtf", ".pdf",
+     ".png", ".jpg", ".jpeg", ".tif", ".tiff"}  # pictures: scans and phone photos, read by OCR
+)
 ARCHIVE_EXTENSIONS: frozenset[str] = frozenset({".zip"})
+# E-mails are expanded like archives: each attachment is a form (mail.py reads them).
+MAIL_EXTENSIONS: frozenset[str] = frozenset({".eml", ".msg"})
+# What every "format not supported" message lists, in the order people know them.
+ACCEPTED_TEXT = (".xlsx, .xls, .ods, .csv, .docx, .doc, .odt, .rtf, .pdf, .txt, .md, imagens .png/.jpg/.tif, "
+                 ".zip ou e-mails .eml/.msg")
 
 # A form is a few kilobytes; these limits are generous for real forms and stop abuse.
 MAX_FILE_BYTES = int(os.environ.get("RETENTION_MAX_FILE_MB", "20")) * 1024 * 1024
@@ -32,6 +42,8 @@ class Document:
     name: str  # what users see: "pasta/formulario.xlsx" or "lote.zip:formulario.xlsx"
     data: bytes
     error: str | None = None  # set when the document could not even be read (too big, bad zip)
+    # The e-mail a form came attached to: (("date", …), ("from", …), ("subject", …)); () otherwise.
+    origin: tuple[tuple[str, str | None], ...] = ()
 
 
 def _pt_int(value: int) -> str:
@@ -51,7 +63,7 @@ def extension(name: str) -> str:
 
 def is_supported(name: str) -> bool:
     ext = extension(name)
-    return ext in FORM_EXTENSIONS or ext in ARCHIVE_EXTENSIONS
+    return ext in FORM_EXTENSIONS or ext in ARCHIVE_EXTENSIONS or ext in MAIL_EXTENSIONS
 
 
 def _safe_member_name(name: str) -> str:
@@ -90,7 +102,7 @@ def expand_archive(name: str, data: bytes, depth: int = 0) -> Iterator[Document]
         if base.startswith(".") or "__MACOSX" in member.filename:
             continue  # macOS resource forks and hidden files are not forms
         if not is_supported(member.filename):
-            yield Document(inner, b"", f"Formato não suportado ({extension(member.filename) or 'sem extensão'}). Envie .xlsx, .csv, .docx, .pdf, .txt, .md ou .zip.")
+            yield Document(inner, b"", f"Formato não suportado ({extension(member.filename) or 'sem extensão'}). Envie {ACCEPTED_TEXT}.")
             continue
         # Both checks use the sizes the archive declares, before anything is inflated.
         if member.file_size > MAX_FILE_BYTES:
@@ -118,7 +130,44 @@ def expand_archive(name: str, data: bytes, depth: int = 0) -> Iterator[Document]
             else:
                 yield from expand_archive(inner, content, depth + 1)
             continue
+        if extension(member.filename) in MAIL_EXTENSIONS:
+            yield from expand_message(inner, content, depth + 1)
+            continue
         yield Document(inner, content)
+
+
+def expand_message(name: str, data: bytes, depth: int = 0) -> Iterator[Document]:
+    """The forms attached to an e-mail (.eml, .msg), each as a Document carrying the message's date,
+    sender and subject; an unreadable e-mail, or one with no form attached, is one Document with an
+    error. An attached .zip or e-mail is opened too, one level deep (as nested archives are)."""
+    from ..record import FormReadError
+    from .mail import read_message
+
+    try:
+        message = read_message(name, data)
+    except FormReadError as exc:
+        text = str(exc).removeprefix(f"{name}: ") or "e-mail ilegível."
+        yield Document(name, data, text[:1].upper() + text[1:])
+        return
+    forms = [(f, content) for f, content in message.attachments if is_supported(f)]
+    if not forms:
+        seen = ", ".join(sorted({extension(f) or "sem extensão" for f, _ in message.attachments})) or "nenhum"
+        yield Document(name, data, f"O e-mail não tem formulário anexado (anexos: {seen}). Anexe o formulário ({ACCEPTED_TEXT}) e reenvie.")
+        return
+    for filename, content in forms:
+        inner = f"{name}:{_safe_member_name(filename)}"
+        ext = extension(filename)
+        if len(content) > MAX_FILE_BYTES and ext not in ARCHIVE_EXTENSIONS:
+            yield Document(inner, b"", f"Anexo maior que o limite de {limit_text()}.")
+        elif ext in ARCHIVE_EXTENSIONS or ext in MAIL_EXTENSIONS:
+            if depth >= 1:
+                yield Document(inner, b"", "Anexos dentro de anexos, mais de um nível, não são aceitos; salve os formulários e envie-os.")
+            else:
+                for doc in (expand_archive(inner, content, depth + 1) if ext in ARCHIVE_EXTENSIONS
+                            else expand_message(inner, content, depth + 1)):
+                    yield doc if doc.origin or doc.error else Document(doc.name, doc.data, doc.error, message.origin)
+        else:
+            yield Document(inner, content, origin=message.origin)
 
 
 def documents_from_bytes(name: str, data: bytes) -> Iterator[Document]:
@@ -127,8 +176,10 @@ def documents_from_bytes(name: str, data: bytes) -> Iterator[Document]:
         yield Document(name, b"", f"Arquivo maior que o limite de {limit_text()}.")
     elif extension(name) in ARCHIVE_EXTENSIONS:
         yield from expand_archive(name, data)
+    elif extension(name) in MAIL_EXTENSIONS:
+        yield from expand_message(name, data)
     elif not is_supported(name):
-        yield Document(name, data, f"Formato não suportado ({extension(name) or 'sem extensão'}). Envie .xlsx, .csv, .docx, .pdf, .txt, .md ou .zip.")
+        yield Document(name, data, f"Formato não suportado ({extension(name) or 'sem extensão'}). Envie {ACCEPTED_TEXT}.")
     else:
         yield Document(name, data)
 

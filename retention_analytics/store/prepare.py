@@ -187,6 +187,10 @@ def parse_one(
         return rejected(doc, sha, version, doc.error, source_error=doc.error)
     try:
         record = parser(doc.name, doc.data)
+        if getattr(doc, "origin", ()):  # a form attached to an e-mail keeps its date, sender, subject
+            from ..forms import attach_origin
+
+            attach_origin(record, doc.origin)  # type: ignore[attr-defined]
     except FormReadError as exc:
         return rejected(doc, sha, version, str(exc) or "Não foi possível ler este formulário.")
     except Exception as exc:  # noqa: BLE001 - one bad file must never abort a batch

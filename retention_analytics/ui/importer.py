@@ -63,7 +63,7 @@ PLANNED_LABELS: dict[str, str] = {
     "rejected": "rejeitado",
 }
 
-UPLOAD_TYPES: tuple[str, ...] = ("xlsx", "csv", "docx", "pdf", "txt", "md", "zip")
+UPLOAD_TYPES: tuple[str, ...] = ("xlsx", "xls", "ods", "csv", "docx", "doc", "odt", "rtf", "pdf", "txt", "md", "png", "jpg", "jpeg", "tif", "tiff", "zip", "eml", "msg")
 
 UNREADABLE_UPLOAD = (
     "Não foi possível abrir o arquivo enviado ({kind}). Confira se ele não está corrompido, "
