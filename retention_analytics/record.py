@@ -48,8 +48,11 @@ RECORD_KEYS: tuple[str, ...] = (
     "responsible_sectors",
     "signatories",
     "warnings",
-    # Added after the first release (form-schema.md): how the values were read. Consumers must
-    # not depend on the order of keys.
+    # Added after the first release (form-schema.md), after `warnings`; consumers must not depend
+    # on the order of keys. `substitution`: the optional "Substituição" block of newer templates
+    # (null while a form has none: this parser does not read the block yet, so it is always null);
+    # `reading`: how the values were read.
+    "substitution",
     "reading",
 )
 

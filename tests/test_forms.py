@@ -59,6 +59,7 @@ BASE: dict = {
     "responsible_sectors": ["comercial"],
     "signatories": ["Joana Ribeiro Lopes"],
     "warnings": [],
+    "substitution": None,
     "reading": {"method": "text", "confidence": {}},
 }
 

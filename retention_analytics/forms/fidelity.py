@@ -38,7 +38,8 @@ _SUFFIX = {
     "libreoffice-pdf-narrow-pdftotext-layout": ".txt", "scan": ".pdf", "photo": ".jpg",
 }
 # Fields a printed sheet cannot carry the same way: none. Every key of the record but these counts.
-_NOT_FIELDS = ("source", "warnings", "reading")
+# substitution: the parser does not read that block yet (always null): counting it would flatter.
+_NOT_FIELDS = ("source", "warnings", "reading", "substitution")
 
 
 @dataclass
