@@ -31,8 +31,11 @@ demo-db: setup
 run: demo-db
 	RETENTION_DB="$(DB)" $(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS)
 
+# Two processes for everything but the browser tests (the machine's two cores), then the browser
+# tests on their own: each starts a server and a Chromium, which would fight a parallel run for CPU.
 test: setup
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 -m "not browser"
+	$(PY) -m pytest -m browser
 
 # Both benchmarks of docs/performance.md (~7 minutes on two cores; the synthetic stores are
 # cached in data/bench/ after the first run).
