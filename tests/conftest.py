@@ -12,6 +12,12 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# make test runs two workers on two cores: generating examples may then be slow for reasons that
+# are the machine's, not the code's. No property test may fail for its timing.
+settings.register_profile("painel", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("painel")
 
 from retention_analytics.demo import write_corpus
 from retention_analytics.forms.sources import iter_documents
