@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from app_helpers import ADMIN, assert_ok, open_as, rendered_text
+from app_helpers import ADMIN, assert_ok, open_as
 from retention_analytics.auth import User
 from retention_analytics.filters import Filters
 from retention_analytics.metrics import compliance
