@@ -48,6 +48,7 @@ from .generator import (
     ALNUM_CNPJ_SINCE,
     ANALYSTS,
     ANCHOR,
+    BLANKABLE,
     DEFECT_RATE,
     DUPLICATE_RATE,
     FORMAT_SHARES,
@@ -87,12 +88,7 @@ _ACTION_CODES = tuple(t.code for t in ACTIONS)
 _SECTOR_CODES = tuple(t.code for t in SECTORS)
 _REASON_LABEL = {t.code: t.label for t in REASONS}
 
-# generator._defect_blank_fields's candidates ("cnpj" when the form has one, else "cpf").
-_BLANKABLE = (
-    "cro", "cro_uf", "cnpj_or_cpf", "inclusion_date", "protocol_opened_on", "lives", "unique_cros_listed",
-    "coin_value", "last_production", "last_production_value", "dentist_name", "analyst", "form_date",
-    "cro_count", "requested_by", "person_type", "city",
-)
+_BLANKABLE = BLANKABLE  # generator._defect_blank_fields's candidates, in its draw order
 _WARN_BLANK = "Campo não preenchido: {label}"
 _WARN_NO_ANSWER = "Campo não preenchido: Atende outros convênios (nem SIM nem NÃO marcado)"
 _WARN_BOTH = {

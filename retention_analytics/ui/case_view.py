@@ -16,6 +16,7 @@ from typing import Any
 
 from .. import formatting as fmt
 from .. import privacy
+from ..fields import HEADER
 from ..filters import OPEN_STATUS, STATUS_LABELS
 from ..record import HEADER_LABELS
 from ..text import fold
@@ -25,9 +26,10 @@ CHECKED = "☒"
 UNCHECKED = "☐"
 
 PERSON_TYPES = {"J": "J (pessoa jurídica)", "F": "F (pessoa física)"}
-_DATES = {"form_date", "inclusion_date", "protocol_opened_on", "started_on", "finished_on"}
-_INTEGERS = {"cro_count", "lives", "unique_cros_listed"}
-_MONEY = {"coin_value", "last_production_value"}
+# How each header field is shown: from the field registry (fields.py).
+_DATES = {f.key for f in HEADER if f.shown_as == "date"}
+_INTEGERS = {f.key for f in HEADER if f.shown_as == "integer"}
+_MONEY = {f.key for f in HEADER if f.shown_as == "money"}
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
