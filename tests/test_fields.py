@@ -90,3 +90,14 @@ def test_a_parsed_record_has_the_block_object_with_every_key():
     record = make_record(substitution={"exit_date": "2024-04-15"})
     parsed = parse_document("bloco.txt", form_text(record).encode())
     assert parsed["substitution"] == {k: ("2024-04-15" if k == "exit_date" else None) for k in F.SUBSTITUTION_KEYS}
+
+
+def test_the_case_view_masks_what_the_registry_marks_personal_and_shows_every_header_field():
+    from retention_analytics.ui import case_view
+
+    record = make_record(other_plans="Plano Fictício, contato fulano@exemplo.com.br")
+    shown = dict(case_view.header_fields(record))
+    assert list(shown) == [f.people_label for f in F.HEADER]
+    assert shown["CPF"] == "***.456.789-**" and "fulano@exemplo.com.br" not in shown["Quais?"]
+    assert "fulano@exemplo.com.br" in dict(case_view.header_fields(record, reveal=True))["Quais?"]
+    assert shown["Data inclusão"] == "15/01/2020" and shown["Valor última prod."] == "R$ 1.234,56"

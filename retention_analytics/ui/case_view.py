@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import formatting as fmt
 from .. import privacy
-from ..fields import HEADER
+from ..fields import BY_KEY, HEADER
 from ..filters import OPEN_STATUS, STATUS_LABELS
 from ..record import HEADER_LABELS
 from ..text import fold
@@ -79,11 +79,12 @@ def header_value(field: str, record: dict[str, Any], reveal: bool = False) -> st
         return labels.get(value, str(value).replace("_", " ").capitalize())
     if field == "city" and value and not record.get("city_official"):
         return f"{value} (não encontrada no IBGE)"
-    if field in ("cpf", "cnpj") and value and "*" not in str(value) and not reveal:
+    mask = BY_KEY[field].mask if field in BY_KEY else None  # the registry says which fields are personal
+    if mask in ("cpf", "cnpj") and value and "*" not in str(value) and not reveal:
         # metrics.case_detail masks these already (a mask has "*"); this only guards against a
         # caller handing over an unmasked record. Masking a mask again would erase it to "***".
-        value = (privacy.mask_cpf if field == "cpf" else privacy.mask_cnpj)(value)
-    if field == "other_plans" and value and not reveal:
+        value = (privacy.mask_cpf if mask == "cpf" else privacy.mask_cnpj)(value)
+    if mask == "text" and value and not reveal:
         value = privacy.mask_text(value)  # free text: masking twice leaves it as it was
     return fmt.MISSING if fmt.is_missing(value) or value == "" else str(value)
 
