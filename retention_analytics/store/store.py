@@ -567,24 +567,30 @@ def _record_form_substitutions(con: duckdb.DuckDBPyConnection, cases: list[tuple
         "where source = $source and list_contains($keys, case_key)",
         {"source": FORM_SOURCE, "keys": sorted({r["case_key"] for r in rows})},
     ).fetchall())
-    appended = 0
+    fresh = []
     for row in rows:
         identity = tuple(row.get(n) for n in compared)
-        if identity in seen:
-            continue
-        seen.add(identity)
+        if identity not in seen:
+            seen.add(identity)
+            fresh.append(row)
+    if not fresh:
+        return 0
+    # In one statement each (a demo batch brings hundreds of blocks), in ingestion order.
+    con.register("_form_substitutions", pa.Table.from_pylist(fresh, schema=SUBSTITUTION_SCHEMA))
+    try:
         con.execute(
             f"insert into substitutions (substitution_id, {columns}) "  # noqa: S608 - schema constants
-            f"values (nextval('substitution_id_seq'), {', '.join('?' for _ in SUBSTITUTION_SCHEMA.names)})",
-            [row.get(n) for n in SUBSTITUTION_SCHEMA.names],
+            f"select nextval('substitution_id_seq'), {columns} from _form_substitutions"
         )
         con.execute(
             "insert into audit_log (audit_id, logged_at, username, role, action, page, target, filters, detail) "
-            "values (nextval('audit_id_seq'), ?, 'formulário', null, 'registrar_substituicao', "
-            "'Importar formulários', ?, null, ?)",
-            [now, row["case_key"], f"bloco Substituição do formulário {row['entered_by']}"],
+            "select nextval('audit_id_seq'), entered_at, 'formulário', null, 'registrar_substituicao', "
+            "'Importar formulários', case_key, null, 'bloco Substituição do formulário ' || entered_by "
+            "from _form_substitutions"
         )
-        appended += 1
+    finally:
+        con.unregister("_form_substitutions")
+    appended = len(fresh)
     return appended
 
 
