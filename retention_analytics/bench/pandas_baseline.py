@@ -42,6 +42,8 @@ FACT_COLUMNS = (
     "form_date", "inclusion_date", "accepts_other_plans", "other_plans", "coin_value", "last_production",
     "last_production_value",
 )
+# ... and every field whose blanks the data-quality page counts (the field registry's).
+FACT_COLUMNS = tuple(dict.fromkeys((*FACT_COLUMNS, *(f.key for f in quality_fields()))))
 _FLAGS = ("is_closed", "is_attempt", "is_retained", "is_terminated")
 _DATES = ("reference_date", "started_on", "finished_on", "protocol_opened_on", "form_date", "inclusion_date")
 _EPOCH_DAY = pd.Timestamp("0001-01-01")

@@ -772,7 +772,11 @@ def synthesize(cases: int, seed: int) -> dict[str, pa.Table]:
         "warning_count": pa.array(warning_count.astype(np.int32)),
     })
     arrays["is_demo"] = pa.array(np.ones(len(case_id), dtype=bool))  # invented, every one (bulk_insert_cases says so too)
-    out = {"cases": pa.table({name: arrays[name] for name in CASE_SCHEMA.names})}
+    # A field of the registry (fields.py) these draws do not know yet is blank, as on a form without it.
+    out = {"cases": pa.table({
+        name: arrays[name] if name in arrays else pa.nulls(len(case_id), CASE_SCHEMA.field(name).type)
+        for name in CASE_SCHEMA.names
+    })}
 
     r, c = np.nonzero(reasons >= 0)
     out["case_reasons"] = _child(case_id[r], reason_code=Coded(list(_REASON_CODES), reasons[r, c]).arrow())
