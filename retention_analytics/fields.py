@@ -49,6 +49,11 @@ SECTIONS: dict[str, str] = {
     "general_note": "Obs. Geral",
 }
 
+# The title printed above the "Substituição" block, and its spellings. The parser takes it as a
+# label that never has a value, so the title is never read as the value of a blank field above it.
+BLOCK_TITLE = "Substituição do prestador"
+BLOCK_TITLE_VARIANTS: tuple[str, ...] = ("substituicao do prestador", "substituicao de prestador", "bloco substituicao")
+
 
 @dataclass(frozen=True)
 class Field:
@@ -241,7 +246,7 @@ FORM_LAYOUT: dict[str, tuple[tuple[Slot | str | None, ...], ...]] = {
     ),
     # Drawn right below the header, only on forms that have the block (record["substitution"]).
     "substitution": (
-        (SECTIONS["substitution"],),
+        (BLOCK_TITLE,),
         (L("exit_date"), L("notice_date"), L("notice_channels"), None, None, None),
         (V("exit_date"), V("notice_date"), V("notice_channels"), None, None, None),
         # as the header's "Operadora | CRO | UF | Nome dentista": no two free texts side by side

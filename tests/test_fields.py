@@ -35,7 +35,7 @@ def test_each_printed_label_is_one_of_the_spellings_the_parser_matches(field):
 
 
 def test_the_parser_validator_and_store_read_the_registry():
-    assert set(extract.HEADER_FIELDS) == {f.key for f in F.PARSED if f.variants}
+    assert set(extract.HEADER_FIELDS) == {f.key for f in F.PARSED if f.variants} | {"_substitution_title"}
     assert validate.REQUIRED_HEADER == tuple(f.key for f in F.HEADER if f.required)
     assert RECORD_COLUMNS == (("source", "str"), *F.case_columns())
     assert [c for c, _ in F.case_columns()][-3:] == ["outcome", "protocol_required", "general_note"]
@@ -47,7 +47,8 @@ def test_the_template_prints_every_label_where_the_layout_puts_it():
     assert not {f.label for f in F.SUBSTITUTION} & texts, "no block on a form without one"
     with_block = form_grid({**empty_record(""), "substitution": {}})
     texts = {cell_text(c) for row in with_block for c in row}
-    assert {f.label for f in F.SUBSTITUTION} | {"Substituição"} <= texts
+    assert {f.label for f in F.SUBSTITUTION} | {F.BLOCK_TITLE} <= texts
+    assert fold(F.BLOCK_TITLE) in F.BLOCK_TITLE_VARIANTS
     assert all(len(row) <= 6 for row in with_block)
 
 

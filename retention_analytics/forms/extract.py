@@ -30,7 +30,7 @@ from typing import Any
 
 from .. import text as T
 from ..brazil import UFS, document_chars, is_uf
-from ..fields import BY_KEY, PARSED, SUBSTITUTION_KEYS
+from ..fields import BLOCK_TITLE_VARIANTS, BY_KEY, PARSED, SUBSTITUTION_KEYS
 from ..record import FormReadError, empty_record
 from ..vocab import ACTIONS, OUTCOMES, REASONS, SECTORS, Term, match_term
 from .grid import CHECKED, UNCHECKED, UNKNOWN, Cell, Grid, Row
@@ -43,8 +43,11 @@ from .grid import CHECKED, UNCHECKED, UNKNOWN, Cell, Grid, Row
 # their row in `_resolve_field`), so a later "Operadora" is the value of "Demandado por?", not a
 # second label.
 HEADER_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {f.key: (f.kind, f.variants) for f in PARSED if f.variants}
+# The block's title: a label of kind "title", which no value fits and which never waits for one.
+_BLOCK_TITLE = "_substitution_title"
+HEADER_FIELDS[_BLOCK_TITLE] = ("title", BLOCK_TITLE_VARIANTS)
 # Every parsed field's kind, "cro_uf" included.
-_KIND: dict[str, str] = {f.key: f.kind for f in PARSED}
+_KIND: dict[str, str] = {**{f.key: f.kind for f in PARSED}, _BLOCK_TITLE: "title"}
 _BLOCK_KEYS: frozenset[str] = frozenset(SUBSTITUTION_KEYS)
 
 _VARIANTS: list[tuple[tuple[str, ...], str]] = sorted(
@@ -467,6 +470,7 @@ def _fit_cached(kind: str, plausible_max: int, text: str, us_locale: bool) -> fl
 # field -> the (kind, plausible maximum) _fit_cached is keyed by. Beyond its plausible maximum
 # (fields.py) a number is implausible for that field: taken only where the layout says so.
 _FIT_KEY: dict[str, tuple[str, int]] = {f.key: (f.kind, f.plausible_max or 10**9) for f in PARSED}
+_FIT_KEY[_BLOCK_TITLE] = ("title", 10**9)  # _fit_cached: no value is a title
 
 
 def _uf_from_name(text: str) -> str | None:
@@ -689,8 +693,8 @@ def _read_header(rows: list[Row]) -> HeaderState:
             while index < len(items) and isinstance(items[index], Value):
                 inline.append(items[index])  # type: ignore[arg-type]
                 index += 1
-            if _KIND[label.field] == "check":
-                continue  # its value is the SIM/NÃO checkboxes (accepts_other_plans)
+            if _KIND[label.field] in ("check", "title"):
+                continue  # its value is the SIM/NÃO checkboxes (accepts_other_plans), or it has none
             if inline:
                 # Beside its own label a value is that label's, even when implausible.
                 assigned = _align([label], inline, True)
