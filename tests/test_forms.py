@@ -359,3 +359,58 @@ def test_section_heading_matching_equals_its_plain_definition(words, typo, upper
     text = text[:position] + letter + text[position + 1 :]
     text = text.upper() if upper else text
     assert _heading.__wrapped__(text) == _heading_reference(text)
+
+
+# pdftotext without -layout writes a page column by column, one cell per line: a value can land
+# several labels after its own (forms/extract._adopt_orphans). Anonymized look-alike of that text.
+_RAW_TEXT = """Formulário - Processo de Retenção
+Colaborador
+Qtd CRO(s)
+1
+Ana Teste Souza
+{date_labels}
+Operadora
+CRO
+UF
+Nome dentista
+OdontoLife
+12345
+MG
+Maria Exemplo Lima
+CNPJ
+CPF
+18/03/2024
+52998224725
+UF
+Cidade
+nº de vidas
+MG
+Uberaba
+120
+{boxes}
+Amil Dental
+Atende outros convênios
+Quais?
+Status retenção
+☐ Retenção Efetiva
+☒ Desligamento
+"""
+
+
+@pytest.mark.parametrize(
+    "date_labels, boxes, form_date, other_plans",
+    [
+        # The date after "CNPJ / CPF" is the only blank date label's: "Data".
+        ("Data", "☒ SIM\n☐ NÃO", "2024-03-18", "Amil Dental"),
+        # Two blank date labels before it: no guess, both stay blank (and say so).
+        ("Data\nData inclusão", "☒ SIM\n☐ NÃO", None, "Amil Dental"),
+        # Text after something other than the SIM/NÃO boxes is not taken for "Quais?".
+        ("Data", "", "2024-03-18", None),
+    ],
+)
+def test_raw_text_values_far_from_their_labels(date_labels, boxes, form_date, other_plans):
+    text = _RAW_TEXT.format(date_labels=date_labels, boxes=boxes).replace("\n", "\n\n")
+    record = parse_document("raw.txt", text.encode("utf-8"))
+    assert (record["form_date"], record["cpf"], record["other_plans"]) == (form_date, "52998224725", other_plans)
+    assert record["city"] == "Uberaba" and record["lives"] == 120
+    assert ("Campo não preenchido: Data" in record["warnings"]) == (form_date is None)

@@ -128,6 +128,12 @@ class HeaderState:
     values: dict[str, str] = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)
     next_item: int = 0
+    # Text converters that read a page column by column (pdftotext without -layout) can write a
+    # value far from its label. Labels left blank and whole value cells left unused in text runs
+    # wait here; _adopt_orphans pairs them at the end when the type leaves no doubt.
+    blank: list[str] = field(default_factory=list)
+    # (text, blank labels before it, checkboxes read before it)
+    orphans: list[tuple[str, int, int]] = field(default_factory=list)
 
 
 def _words(text: str) -> list[tuple[str, int, int]]:
@@ -668,15 +674,27 @@ def _read_header(rows: list[Row]) -> HeaderState:
     # arrives: text converters often put each cell of a table row on a line of its own.
     run: list[Value] = []
     run_tabular = True
+    # The checkboxes already read when each value of the run arrived (see _adopt_orphans).
+    checks_at: dict[int, int] = {}
 
     def align_run() -> None:
         nonlocal run, run_tabular
+        text_run = not run_tabular
         if run and state.pending:
-            assigned = _align(state.pending, run, state.pending_tabular and run_tabular)
+            tabular = state.pending_tabular and run_tabular
+            assigned = _align(state.pending, run, tabular)
             for fld, value in assigned.items():
                 state.values.setdefault(fld, value)
+            if not tabular:
+                state.blank += [label.field for label in state.pending if label.field not in assigned]
+                used = list(assigned.values())
+                state.orphans += [(v.text, len(state.blank), checks_at.get(id(v), 0)) for v in run
+                                  if not any(v.text in u for u in used)]
             state.pending = []
+        elif run and text_run:
+            state.orphans += [(v.text, len(state.blank), checks_at.get(id(v), 0)) for v in run]
         run, run_tabular = [], True
+        checks_at.clear()
 
     for row in rows:
         checks_before = len(state.checks)
@@ -693,6 +711,8 @@ def _read_header(rows: list[Row]) -> HeaderState:
             leading.append(items[index])  # type: ignore[arg-type]
             index += 1
         run += leading
+        for value in leading:
+            checks_at[id(value)] = len(state.checks)
         run_tabular = run_tabular and row.tabular
         if index == len(items):
             if row.tabular:
@@ -732,7 +752,33 @@ def _read_header(rows: list[Row]) -> HeaderState:
         if waiting_from_above and (in_table or had_values or any(isinstance(item, Value) for item in items)):
             state.pending = state.pending[waiting_from_above:]
     align_run()
+    _adopt_orphans(state)
     return state
+
+
+_ORPHAN_KINDS = frozenset({"date", "cpf", "cnpj"})  # types a value cannot be mistaken for
+
+
+def _adopt_orphans(state: HeaderState) -> None:
+    """A value cell left over in text gets the blank label of its type written before it, when
+    exactly one fits it strongly: pdftotext's raw text writes "CNPJ / CPF / 18/03/2024" when the
+    date belonged to "Data" three labels above. Two blank date labels before it are ambiguous and
+    both stay blank (and warned about as blank).
+
+    The same text writes the plans a dentist also serves right after the "☒ SIM ☐ NÃO" boxes and
+    before the labels "Atende outros convênios / Quais?": text just after those boxes, with "Quais?"
+    blank, is its answer."""
+    previous_checks = -1
+    for text, before, checks in state.orphans:
+        fits = {f for f in state.blank[:before]
+                if f not in state.values and _FIT_KEY[f][0] in _ORPHAN_KINDS and (_fit(f, text) or 0) >= 3.0}
+        if len(fits) == 1:
+            state.values[fits.pop()] = text
+        elif (checks >= 2 and checks != previous_checks and "other_plans" in state.seen
+              and "other_plans" not in state.values and _fit("other_plans", text) is not None
+              and {T.fold(c.text) for c in state.checks[checks - 2:checks]} == {"sim", "nao"}):
+            state.values["other_plans"] = text
+        previous_checks = checks
 
 
 # ------------------------------------------------------------------------- lower half (sections)
