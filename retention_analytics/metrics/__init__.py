@@ -49,7 +49,7 @@ from .work import (
     operator_targets,
     retention_last_n,
     target_for,
-    targets_summary,
+    target_summary,
     targets_vs_results,
     work_queue,
     work_queue_terminations,

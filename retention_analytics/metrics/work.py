@@ -15,14 +15,13 @@ It must not import streamlit, format values for people or return unmasked person
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Any
 
 import pandas as pd
 
 from ..filters import Filters
 from .query import run
-from .summaries import _mask_frame, compliance, effectiveness_operator, sla
+from .summaries import _mask_frame, compliance
 
 SLA_BAND_DAYS = (30, 60, 90)
 ABOUT_TO_CROSS_DAYS = 5  # docs/metrics.md, "Work queue"
@@ -41,52 +40,36 @@ def operator_targets(con: Any, f: Filters | None = None) -> pd.DataFrame:
 
 def targets_vs_results(con: Any, f: Filters | None = None) -> pd.DataFrame:
     """One row per operator under the filters that has a target: operator_key, operator, attempts,
-    retention_rate, target_retention_rate, closed, closed_within_60, target_closed_within_60."""
-    f = _f(f)
-    goals = operator_targets(con, f)
-    results = effectiveness_operator(con, f)
-    columns = ["operator_key", "operator", "attempts", "retention_rate", "target_retention_rate", "closed",
-               "closed_within_60", "target_closed_within_60"]
-    if goals.empty or results.empty:
-        return pd.DataFrame({c: pd.Series(dtype="object" if c in ("operator_key", "operator") else "float64")
-                             for c in columns})
-    merged = results.merge(goals[["operator_key", "target_retention_rate", "target_closed_within_60"]],
-                           on="operator_key", how="inner")
-    return merged[columns].reset_index(drop=True)
+    retained, retention_rate, target_retention_rate, closed (closed cases with a known closing
+    time), within_60, closed_within_60, target_closed_within_60."""
+    return run(con, "targets_results", _f(f))
+
+
+_PARTS = {"retention_rate": ("retained", "attempts"), "closed_within_60": ("within_60", "closed")}
 
 
 def target_for(rows: pd.DataFrame, metric: str) -> float | None:
     """The target of the filtered set for `metric` ("retention_rate" or "closed_within_60"): the
-    targets of its operators weighted by each one's attempts (retention) or closed cases (within
-    60 days); None when no operator of the set has that target or none has a case to weigh."""
-    weight = {"retention_rate": "attempts", "closed_within_60": "closed"}[metric]
+    targets of its operators that have one, weighted by each one's attempts (retention) or closed
+    cases (within 60 days); None when none has that target or a case to weigh."""
+    return target_summary(rows, metric)[1]
+
+
+def target_summary(rows: pd.DataFrame, metric: str) -> tuple[float | None, float | None, int]:
+    """(result, target, operators) for `metric` over the operators of `rows` that have that
+    target: the result is theirs only (retained ÷ attempts, or closed within 60 days ÷ closed),
+    so it is measured against their own targets; (None, None, 0) when none applies."""
+    part, whole = _PARTS[metric]
     target = f"target_{metric}"
     if rows.empty:
-        return None
+        return None, None, 0
     known = rows[rows[target].notna()]
-    weights = pd.to_numeric(known[weight], errors="coerce").fillna(0)
+    weights = pd.to_numeric(known[whole], errors="coerce").fillna(0)
     if known.empty or weights.sum() <= 0:
-        return None
-    return float((known[target].astype(float) * weights).sum() / weights.sum())
-
-
-def targets_summary(con: Any, f: Filters | None = None) -> pd.DataFrame:
-    """One row: retention_rate and its target, closed_within_60 (of all closed cases under the
-    filters) and its target (`target_for`; NaN when none applies)."""
-    f = _f(f)
-    rows = targets_vs_results(con, f)
-    shares = sla(con, f)
-    attempts = effectiveness_operator(con, f)
-    retained, tried = attempts["retained"].sum(), attempts["attempts"].sum()
-    rate = float(retained / tried) if tried else math.nan
-    closed = float(shares["within_60"].iloc[0]) if not shares.empty and int(shares["n"].iloc[0]) else math.nan
-    out = {
-        "retention_rate": rate,
-        "target_retention_rate": target_for(rows, "retention_rate"),
-        "closed_within_60": closed,
-        "target_closed_within_60": target_for(rows, "closed_within_60"),
-    }
-    return pd.DataFrame([{k: (math.nan if v is None else v) for k, v in out.items()}])
+        return None, None, 0
+    goal = float((known[target].astype(float) * weights).sum() / weights.sum())
+    value = float(pd.to_numeric(known[part], errors="coerce").fillna(0).sum() / weights.sum())
+    return value, goal, int((weights > 0).sum())
 
 
 def retention_last_n(con: Any, f: Filters | None = None, n: int = 20) -> pd.DataFrame:
@@ -141,7 +124,7 @@ __all__ = [
     "operator_targets",
     "retention_last_n",
     "target_for",
-    "targets_summary",
+    "target_summary",
     "targets_vs_results",
     "work_queue",
     "work_queue_terminations",
