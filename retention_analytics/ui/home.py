@@ -69,7 +69,7 @@ def draw_my_week(page: Any) -> None:
     """"Minha semana": counts of what changed since the last visit, each kind a list of links."""
     previous = since(page)
     moment = previous or dt.datetime.combine(dt.date.today() - dt.timedelta(days=FIRST_VISIT_DAYS), dt.time())
-    changes = data.compute("changes_since", page.filters.without_period(), since=moment)
+    changes = data.side("changes_since", page.filters.without_period(), since=moment)
     fired = _alerts(page, since=moment)
     st.subheader("Minha semana")
     st.caption(

@@ -24,7 +24,7 @@ WHAT = {"retention_rate": "retenção", "closed_within_60": "finalizados em até
 
 
 def _rows(page: Any):
-    return data.compute("targets_vs_results", page.filters)
+    return data.side("targets_vs_results", page.filters)
 
 
 def summary(page: Any, metric: str) -> tuple[float | None, float | None, int]:

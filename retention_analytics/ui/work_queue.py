@@ -51,6 +51,6 @@ def counts(page: Any) -> tuple[int, int, int] | None:
     found = scope(page)
     if found.filters is None:
         return None
-    queue = data.compute("work_queue", found.filters)
-    pending = data.compute("work_queue_terminations", found.filters)
+    queue = data.side("work_queue", found.filters)
+    pending = data.side("work_queue_terminations", found.filters)
     return len(queue), int(queue["about_to_cross"].sum()) if len(queue) else 0, len(pending)
