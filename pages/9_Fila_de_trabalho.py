@@ -14,7 +14,7 @@ import streamlit as st
 
 from retention_analytics import formatting as fmt
 from retention_analytics.ui import data, work_queue
-from retention_analytics.ui.page import Page, current_page, selected_row, show_table
+from retention_analytics.ui.page import Page, current_page, no_data, selected_row, show_table
 
 CASES_PAGE = "pages/5_Casos.py"
 _ONLY_SOON = "fila_so_perto"
@@ -41,6 +41,10 @@ def draw(page: Page) -> None:
         st.caption(f"Sua fila, como analista **{user.analyst}**. O período da barra lateral não se aplica: a fila é de hoje.")
     queue = data.compute("work_queue", scope.filters)
     pending = data.compute("work_queue_terminations", scope.filters)
+    if queue.empty and pending.empty and not page.filters.without_period().is_empty():
+        no_data("Nenhum caso corresponde aos filtros escolhidos na fila: nenhum caso em aberto nem desligamento "
+                "pendente.")
+        return
 
     cards = st.columns(4)
     cards[0].metric("Casos em aberto", fmt.integer(len(queue)))
