@@ -82,3 +82,20 @@ def test_ingest_evaluates_the_rules_after_the_batch(tmp_path):
     write_form(folder, "c.txt", protocol_number="SAD2003", operator="ODONTOLIFE")
     again = run("ingest", str(folder / "c.txt"), db=db)
     assert "Alertas novos" not in again.stdout, "the same city never fires twice"
+
+
+def test_users_are_mapped_to_their_analyst_name(tmp_path):
+    env = {"RETENTION_USERS": str(tmp_path / "users.toml")}
+    added = run("users", "add", "maria", "--role", "analista", "--operator", "ODONTOLIFE", "--email",
+                "maria@operadora.com.br", "--no-password", "--analyst", "Maria  Souza", db=None, env=env)
+    assert added.returncode == 0, added.stderr
+    from retention_analytics import auth
+
+    user = auth.load_users(tmp_path / "users.toml")["maria"]
+    assert (user.analyst, user.analyst_key) == ("Maria Souza", "mariasouza")
+    assert "analista: Maria Souza" in run("users", "list", db=None, env=env).stdout
+    cleared = run("users", "analyst", "maria", db=None, env=env)
+    assert cleared.returncode == 0 and "sem analista ligado" in cleared.stdout
+    assert auth.load_users(tmp_path / "users.toml")["maria"].analyst is None
+    unknown = run("users", "analyst", "ninguem", "Fulano", db=None, env=env)
+    assert unknown.returncode == 2 and "não encontrado" in unknown.stderr
