@@ -176,3 +176,16 @@ def test_after_import_reports_an_evaluation_that_failed_without_raising(store, m
     broken.path.write_bytes(b"isto nao e duckdb")
     fired, error = alerts.after_import(broken, summary)
     assert fired == [] and error.startswith("Os formulários foram importados, mas os alertas não puderam")
+
+
+def test_removing_the_demonstration_removes_its_alerts(demo_db, tmp_path):
+    import shutil
+
+    path = tmp_path / "demo.duckdb"
+    shutil.copy(demo_db, path)
+    demo = Store(path)
+    alerting.add_rule(demo, "caso_aberto_ha_dias", 30, [])
+    assert alerts.evaluate_alerts(demo)
+    demo.remove_demo()
+    assert alerting.recent_alerts(demo) == []
+    assert len(alerting.rules(demo)) == 1, "the rules are the admin's, not the demonstration's"
