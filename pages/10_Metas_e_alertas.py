@@ -50,10 +50,11 @@ def draw_targets(page: Page, names: dict[str, str]) -> None:
         st.markdown("**Definir a meta de uma operadora**")
         operator = st.selectbox("Operadora", list(names), format_func=names.get, key="meta_operadora")
         left, right = st.columns(2)
-        retention = left.number_input("Meta de retenção (%)", min_value=0.0, max_value=100.0, value=40.0, step=1.0,
+        # Whole percentages: the box then reads "40", never "40.00" (the widget's decimal point is not pt-BR).
+        retention = left.number_input("Meta de retenção (%)", min_value=0, max_value=100, value=40, step=1,
                                       key="meta_retencao")
-        closed = right.number_input("Meta de finalizados em até 60 dias (%)", min_value=0.0, max_value=100.0,
-                                    value=70.0, step=1.0, key="meta_60")
+        closed = right.number_input("Meta de finalizados em até 60 dias (%)", min_value=0, max_value=100,
+                                    value=70, step=1, key="meta_60")
         clear = st.checkbox("Remover as metas desta operadora", key="meta_remover")
         if st.form_submit_button("Salvar meta"):
             try:

@@ -14,6 +14,7 @@ import streamlit as st
 
 from retention_analytics import formatting as fmt
 from retention_analytics.ui import data, work_queue
+from retention_analytics.ui.case_view import inline_md as md
 from retention_analytics.ui.page import Page, current_page, no_data, selected_row, show_table
 
 CASES_PAGE = "pages/5_Casos.py"
@@ -58,9 +59,10 @@ def draw(page: Page) -> None:
     if queue.empty:
         st.info("Nenhum caso em aberto na fila.")
     else:
-        bands = queue.groupby("band", sort=False).size()
-        st.caption(" · ".join(f"{band} dias: {fmt.integer(n)}" if band != "sem data" else f"sem data: {fmt.integer(n)}"
-                              for band, n in bands.items())
+        bands = queue.assign(order=queue["band_order"].fillna(5)).groupby(["order", "band"]).size()
+        # Escaped: "> 90" at the start of a caption would be a Markdown quote.
+        st.caption(md(" · ".join(f"{band} dias: {fmt.integer(n)}" if band != "sem data" else f"sem data: {fmt.integer(n)}"
+                                 for (_, band), n in bands.items()))
                    + ". Idade = hoje − data de referência do caso. Clique numa linha para abrir o caso.")
         only_soon = st.toggle("Só os perto de mudar de faixa", key=_ONLY_SOON)
         shown = queue[queue["about_to_cross"]].reset_index(drop=True) if only_soon else queue
