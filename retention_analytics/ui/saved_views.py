@@ -27,28 +27,40 @@ _NAME_WIDGET = "visao_nome"
 _MESSAGE = "_retention_view_message"
 
 
-def current_query(spec: nav.PageSpec, filters: Filters) -> str:
-    """The query a view of this page keeps: the filters and the page's own view keys."""
+def query_of(filters: Filters, view: dict[str, list[str]] | None = None) -> str:
+    """The URL query a view keeps: the filters (never the access restriction) and `view`, the
+    page's own view keys (such as {"caso": ["7"]})."""
     pairs: list[tuple[str, str]] = []
     for name, values in filters.to_query_params().items():
         pairs += [(name, v) for v in values]
-    for name in spec.view_keys:
-        pairs += [(name, v) for v in st.query_params.get_all(name)]
+    for name, values in (view or {}).items():
+        pairs += [(name, v) for v in values]
     return urlencode(pairs)
+
+
+def parts_of(query: str, view_keys: tuple[str, ...] = ()) -> tuple[Filters, dict[str, str]]:
+    """What a stored query says: its filters, and the first value of each of `view_keys`."""
+    params: dict[str, list[str]] = {}
+    for name, value in parse_qsl(query or "", keep_blank_values=False):
+        params.setdefault(name, []).append(value)
+    filter_keys = set(QUERY_KEYS.values())
+    filters = Filters.from_query_params({k: v for k, v in params.items() if k in filter_keys})
+    return filters, {k: v[0] for k, v in params.items() if k in view_keys}
+
+
+def current_query(spec: nav.PageSpec, filters: Filters) -> str:
+    """The query of the page on screen: the filters and the view keys the address bar has."""
+    return query_of(filters, {name: st.query_params.get_all(name) for name in spec.view_keys
+                              if st.query_params.get_all(name)})
 
 
 def restore(view: dict[str, Any]) -> None:
     """Make the session's filters the view's and open its page with its view keys."""
     spec = next((p for p in nav.PAGES if p.url_path == view["page"]), nav.HOME)
-    pairs = parse_qsl(view["query"] or "", keep_blank_values=False)
-    params: dict[str, list[str]] = {}
-    for name, value in pairs:
-        params.setdefault(name, []).append(value)
-    filter_keys = set(QUERY_KEYS.values())
-    state.set_filters(Filters.from_query_params({k: v for k, v in params.items() if k in filter_keys}))
+    filters, extra = parts_of(view["query"], spec.view_keys)
+    state.set_filters(filters)  # state.current_filters adds the user's own restriction
     st.session_state["_retention_custom_period"] = False  # the sidebar finds the view's period itself
-    extra = {k: v for k, v in params.items() if k in spec.view_keys}
-    st.switch_page(spec.path, query_params={k: v[0] for k, v in extra.items()})
+    st.switch_page(spec.path, query_params=extra)
 
 
 def draw(spec: nav.PageSpec, filters: Filters, user: Any) -> None:
