@@ -16,7 +16,8 @@ The four kinds (docs/metrics.md, "Metas e alertas"), each over one operator or e
   days) is N days away or less, passed included. Once per case.
 
 Each alert is stored once per (rule, subject) (store/alerting.fire), with `mailed_at` null until
-mailed; every alert names its operator, so a gestor sees only their operators' alerts. The texts
+mailed; every alert names its operator, so a gestor sees only their operators' alerts, on the
+home page and by e-mail (`outbox` leaves out what a recipient who is a restricted user may not read). The texts
 name operators, protocols and cities, never a dentist, a CPF or a phone.
 
 It must not import streamlit or send mail itself (reports/mailer.py does: `deliver` takes the
@@ -26,7 +27,7 @@ sending function).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -256,13 +257,32 @@ class Outgoing:
     alert_ids: tuple[int, ...]
 
 
-def outbox(store: "Store") -> list[Outgoing]:
-    """The alerts not mailed yet, one e-mail per set of recipients (alerts of rules without
-    recipients are only listed on the home page, never mailed)."""
+def _allowed(recipient: str, operator_key: str | None, scopes: Mapping[str, frozenset[str] | None]) -> bool:
+    """May `recipient` read an alert of `operator_key`? An address of a dashboard user who sees only
+    some operators (users file `email`) gets only theirs; any other address is the admin's choice."""
+    if recipient not in scopes:
+        return True
+    scope = scopes[recipient]
+    return scope is None or (operator_key is not None and operator_key in scope)
+
+
+def outbox(store: "Store", users: Mapping[str, Any] | None = None) -> list[Outgoing]:
+    """The alerts not mailed yet, one e-mail per set of recipients. A recipient whose address is a
+    gestor's or analista's in the users file (auth.py; `users`, default the users file) gets only
+    the alerts of their operators, so an alert goes to the recipients of its rule allowed to read
+    it, and each alert is in exactly one e-mail. Alerts of rules without recipients are only listed
+    on the home page, never mailed. An unreadable users file raises (auth.AuthError): nothing is
+    sent rather than sent to the wrong person."""
+    if users is None:
+        from .auth import load_users
+
+        users = load_users()
+    scopes = {u.email: u.scope for u in users.values() if getattr(u, "email", None)}
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for alert in alerting.pending_mail(store):
-        if alert["recipients"]:
-            groups.setdefault(tuple(alert["recipients"]), []).append(alert)
+        allowed = tuple(r for r in alert["recipients"] if _allowed(r, alert["operator_key"], scopes))
+        if allowed:
+            groups.setdefault(allowed, []).append(alert)
     out = []
     for recipients, alerts in groups.items():
         subject, body = compose_mail(alerts)
@@ -270,13 +290,14 @@ def outbox(store: "Store") -> list[Outgoing]:
     return out
 
 
-def deliver(store: "Store", send: Callable[[list[str], str, str], None], now: dt.datetime | None = None) -> int:
+def deliver(store: "Store", send: Callable[[list[str], str, str], None], now: dt.datetime | None = None,
+            users: Mapping[str, Any] | None = None) -> int:
     """Send every e-mail of `outbox` with `send(recipients, subject, body)`; returns how many were
     sent. Each e-mail's alerts are marked mailed *before* it is sent and unmarked if sending raises,
     so a crash in between never sends the same alert twice (it may leave one unsent, marked: the
     home page still lists it). The first error is raised after the others were tried."""
     sent, error = 0, None
-    for mail in outbox(store):
+    for mail in outbox(store, users):
         if not alerting.mark_mailed(store, mail.alert_ids, now):
             continue  # another run claimed them first
         try:

@@ -189,3 +189,20 @@ def test_removing_the_demonstration_removes_its_alerts(demo_db, tmp_path):
     demo.remove_demo()
     assert alerting.recent_alerts(demo) == []
     assert len(alerting.rules(demo)) == 1, "the rules are the admin's, not the demonstration's"
+
+
+def test_a_gestors_address_gets_only_their_operators_alerts(store):
+    from retention_analytics.auth import User
+
+    users = {"gestora": User("gestora", "gestor", ("Uniodonto",), email="gestora@operadora.com.br"),
+             "chefe": User("chefe", "admin", email="chefe@operadora.com.br")}
+    alerting.add_rule(store, "caso_aberto_ha_dias", 100, ["chefe@operadora.com.br", "gestora@operadora.com.br"])
+    alerts.evaluate_alerts(store, T(2025, 1, 10))  # P12 (UNIODONTO) and P7 (ODONTOLIFE)
+    mails = {m.recipients: m for m in alerts.outbox(store, users)}
+    assert set(mails) == {("chefe@operadora.com.br", "gestora@operadora.com.br"), ("chefe@operadora.com.br",)}
+    both = mails[("chefe@operadora.com.br", "gestora@operadora.com.br")]
+    assert "P12" in both.body and "P7" not in both.body and "ODONTOLIFE" not in both.body
+    assert "P7" in mails[("chefe@operadora.com.br",)].body
+    sent: list[list[str]] = []
+    assert alerts.deliver(store, lambda r, s, b: sent.append(r), users=users) == 2
+    assert alerts.outbox(store, users) == []
