@@ -202,3 +202,19 @@ def test_a_view_without_a_name_is_refused_in_portuguese(db):
     at.button(key="visao_salvar").click().run()
     assert any("Dê um nome à visão" in e.value for e in at.sidebar.error)
     assert user_state.views(Store(db), "gestora") == []
+
+
+def test_a_saved_view_of_a_case_opens_that_case(db):
+    with Store(db).connect() as con:
+        case_id = con.execute("select case_id from case_facts where operator_key = 'odontolife' order by case_id "
+                              "limit 1").fetchone()[0]
+    at = open_as("pages/5_Casos.py", GESTOR, {"caso": str(case_id)})
+    at.text_input(key="visao_nome").set_value("Um caso")
+    at.button(key="visao_salvar").click().run()
+    (view,) = user_state.views(Store(db), "gestora")
+    assert view["page"] == "Casos" and f"caso={case_id}" in view["query"]
+    home = open_as(HOME, GESTOR)
+    home.button(key="visao_abrir_Um caso").click().run()
+    assert_ok(home)
+    assert home.query_params.get("caso") == str(case_id)
+    assert any("Formulário do caso" in s.value for s in home.subheader)
