@@ -57,6 +57,8 @@ TABLE_CHOICES = (
     "quality_unmatched_cities",
     "quality_superseded",
     "quality_rejected",
+    "work_queue",
+    "work_queue_terminations",
 )
 _STATUS = ("retencao_efetiva", "desligamento", "nao_se_trata_de_retencao", "aberto")
 
