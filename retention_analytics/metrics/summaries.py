@@ -23,13 +23,10 @@ from .. import privacy
 from ..filters import OPEN_STATUS, STATUS_LABELS, Filters
 from ..record import HEADER_LABELS
 from ..text import strip_accents
-from ..vocab import ACTIONS, REQUESTERS
+from ..vocab import ACTIONS, requester_label
 from .query import run, run_many, run_records
 from .stats import add_rate, rank_rates
 
-NO_OPERATOR = "Não informada"
-NO_ANALYST = "Não informado"
-NO_REQUESTER = "Não informado"
 
 
 def _f(f: Filters | None) -> Filters:
@@ -170,6 +167,16 @@ def closure_boxes(con: Any, f: Filters | None = None, by: str = "operator") -> p
     return run(con, "closure_boxes", _f(f), by=by)
 
 
+def closure_boxes_operator(con: Any, f: Filters | None = None) -> pd.DataFrame:
+    """`closure_boxes` per operator."""
+    return closure_boxes(con, f, by="operator")
+
+
+def closure_boxes_analyst(con: Any, f: Filters | None = None) -> pd.DataFrame:
+    """`closure_boxes` per analyst."""
+    return closure_boxes(con, f, by="analyst")
+
+
 def sla(con: Any, f: Filters | None = None) -> pd.DataFrame:
     """One row: n (closed cases with known days to close), within_30, within_60, within_90 (shares)."""
     return run(con, "sla", _f(f))
@@ -265,8 +272,8 @@ def _gaps(cities: pd.DataFrame) -> pd.DataFrame:
 
 
 def coverage_uf(con: Any, f: Filters | None = None) -> pd.DataFrame:
-    """All 27 UFs: uf, uf_name, cases, attempts, retained, retention_rate, terminations, cros_lost,
-    gap_cities, lives_at_risk, population, tile_row, tile_col."""
+    """All 27 UFs: uf, uf_name, cases, attempts, retained, retention_rate, ci_low, ci_high,
+    small_sample, terminations, cros_lost, gap_cities, lives_at_risk, population, tile_row, tile_col."""
     f = _f(f)
     out, cities = run_many(con, [("coverage_uf", f, {}), ("coverage_city", f, {})])  # side by side
     gaps = _gaps(_cities(cities))
@@ -278,8 +285,10 @@ def coverage_uf(con: Any, f: Filters | None = None) -> pd.DataFrame:
     out = out.merge(per_uf, how="left", left_on="uf", right_index=True)
     out["gap_cities"] = out["gap_cities"].fillna(0).astype("int64")
     out["lives_at_risk"] = out["lives_at_risk"].fillna(0).astype("int64")
-    columns = ["uf", "uf_name", "cases", "attempts", "retained", "retention_rate", "terminations",
-               "cros_lost", "gap_cities", "lives_at_risk", "population", "tile_row", "tile_col"]
+    out = add_rate(out)
+    columns = ["uf", "uf_name", "cases", "attempts", "retained", "retention_rate", "ci_low", "ci_high",
+               "small_sample", "terminations", "cros_lost", "gap_cities", "lives_at_risk", "population",
+               "tile_row", "tile_col"]
     return out[columns]
 
 
@@ -331,10 +340,7 @@ def requested_by(con: Any, f: Filters | None = None) -> pd.DataFrame:
     """requested_by (slug; None when the form does not say), label, cases, attempts, retained,
     retention_rate, ci_low, ci_high, small_sample."""
     out = add_rate(run(con, "requested_by", _f(f)))
-    labels = {t.code: t.label for t in REQUESTERS}
-    out["label"] = out["requested_by"].map(
-        lambda v: NO_REQUESTER if v is None or pd.isna(v) else labels.get(v, str(v).replace("_", " ").capitalize())
-    ).astype("object")
+    out["label"] = out["requested_by"].map(requester_label).astype("object")
     return out[["requested_by", "label", "cases", "attempts", "retained", "retention_rate", "ci_low",
                 "ci_high", "small_sample"]]
 
@@ -500,10 +506,7 @@ def filter_options(con: Any, f: Filters | None = None) -> dict[str, Any]:
         out[kind] = part
     if f.ufs:
         out["cities"] = out["cities"][out["cities"]["uf"].isin(f.ufs)].reset_index(drop=True)
-    labels = {t.code: t.label for t in REQUESTERS}
-    out["requested_by"]["label"] = out["requested_by"]["value"].map(
-        lambda v: labels.get(v, str(v).replace("_", " ").capitalize())
-    ).astype("object")
+    out["requested_by"]["label"] = out["requested_by"]["value"].map(requester_label).astype("object")
     order = {code: i for i, code in enumerate(STATUS_LABELS)}
     outcomes = out["outcomes"].copy()
     outcomes["label"] = outcomes["value"].map(lambda v: STATUS_LABELS.get(v, v)).astype("object")
@@ -538,6 +541,8 @@ __all__ = [
     "cases",
     "cases_count",
     "closure_boxes",
+    "closure_boxes_analyst",
+    "closure_boxes_operator",
     "closure_distribution",
     "closure_times",
     "coverage_city",
