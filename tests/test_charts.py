@@ -193,6 +193,12 @@ def test_the_tile_map_greys_rates_over_small_samples():
     data = _coverage(retention_rate={"SP": 0.5, "RR": 1.0}).assign(attempts=0)
     data.loc[data["uf"] == "SP", "attempts"] = 40
     data.loc[data["uf"] == "RR", "attempts"] = 2
+    # The rate and its small-sample flag as metrics.coverage_uf gives them: stats.add_rate's rule,
+    # which the map reads and does not apply again.
+    from retention_analytics.metrics.stats import add_rate
+
+    data = add_rate(data.assign(retained=(data["retention_rate"].fillna(0) * data["attempts"]).round()))
+    assert data.set_index("uf").loc["RR", "small_sample"] and not data.set_index("uf").loc["SP", "small_sample"]
     fig = coverage.tile_map(data, "retention_rate")
     values = fig.data[1].z
     assert values[UFS["SP"].tile[0]][UFS["SP"].tile[1]] == 0.5

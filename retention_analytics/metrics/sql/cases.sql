@@ -60,7 +60,7 @@ select
     case when p.is_closed then p.outcome else 'aberto' end as status,
     p.operator_key,
     coalesce(n.operator_name, p.operator) as operator,
-    p.analyst,
+    coalesce(an.analyst_name, p.analyst) as analyst,
     p.uf,
     p.city_name as city,
     p.ibge_code,
@@ -87,4 +87,5 @@ from page p
 left join reason_lists rl on rl.case_id = p.case_id
 left join action_lists al on al.case_id = p.case_id
 left join operator_names n on n.operator_key = p.operator_key
+left join analyst_names an on an.analyst_key = p.analyst_key
 order by p.reference_date desc nulls last, p.case_id desc
