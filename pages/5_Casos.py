@@ -107,8 +107,11 @@ def _draw_list() -> pd.DataFrame:
         if search:
             st.info(f"Nenhum caso encontrado para “{cv.inline_md(search)}”. Confira a grafia ou busque por outro dado.")
         elif page.filters.is_empty():
-            st.info("Ainda não há casos no banco de dados. Importe formulários na página **Importar**.")
-            st.page_link("pages/6_Importar.py", label="Importar formulários", icon="📥")
+            if page.user is not None and page.user.may_import:
+                st.info("Ainda não há casos no banco de dados. Importe formulários na página **Importar**.")
+                st.page_link("pages/6_Importar.py", label="Importar formulários", icon="📥")
+            else:
+                st.info("Ainda não há casos no banco de dados: um gestor ou administrador importa os formulários.")
         else:
             no_data()
         return pd.DataFrame(columns=_LIST_COLUMNS)
