@@ -300,3 +300,41 @@ def test_charts_never_import_streamlit():
         imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
         imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
         assert not any(name.split(".")[0] in ("streamlit", "duckdb") for name in imported), path
+
+
+# --------------------------------------------------------------------------- one palette
+def test_a_colour_has_one_meaning_across_pages():
+    """palette.py: statuses, control groups, plain quantities, categories/series and greys never
+    share a colour, so Desligamento's orange means Desligamento on every page."""
+    from retention_analytics.charts import palette
+
+    groups = {
+        "status": set(palette.STATUS.values()),
+        "control": set(palette.CONTROL.values()) - {palette.GREY},
+        "primary": {palette.PRIMARY},
+        "series": set(palette.SERIES) | set(palette.CATEGORY.values()),
+        "age": set(palette.AGE),
+        "grey": {palette.GREY, palette.NO_VALUE, palette.NOT_OFFERED},
+    }
+    names = list(groups)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            assert not groups[a] & groups[b], f"{a} and {b} share {groups[a] & groups[b]}"
+    assert len(set(palette.CATEGORY.values())) == len(palette.CATEGORY), "one colour per category"
+
+
+def test_the_charts_draw_statuses_and_control_groups_in_their_palette_colours():
+    from retention_analytics.charts import overview, palette
+
+    monthly = pd.DataFrame({"month": pd.to_datetime(["2024-01-01"] * 4), "outcome": list(palette.STATUS),
+                            "outcome_label": ["Retenção efetiva", "Desligamento", "Não se trata", "Em aberto"],
+                            "cases": [3, 2, 1, 4]})
+    fig = overview.monthly_outcomes(monthly)
+    colours = {t.name: t.marker.color for t in fig.data}
+    assert colours["Desligamento"] == palette.STATUS["desligamento"]
+    controllable = pd.DataFrame({"kind": ["controllable", "not_controllable", "no_reason"],
+                                 "label": ["Controláveis", "Não controláveis", "Sem motivo"],
+                                 "cases": [5, 3, 1], "terminated": [9, 9, 9], "share": [5 / 9, 3 / 9, 1 / 9]})
+    drawn = {t.marker.color for t in reasons.controllable(controllable).data}
+    assert drawn == set(palette.CONTROL.values())
+    assert not drawn & set(palette.STATUS.values()), "a control group never wears a status colour"

@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 
 from .. import formatting as fmt
 from ..brazil import UFS
-from . import empty_figure, style
+from . import empty_figure, palette, style
 from ._layout import titled
 
 
@@ -41,7 +41,7 @@ MAP_METRICS: dict[str, MapMetric] = {
         MapMetric("lives_at_risk", "Vidas em risco", "int", "Reds"),
     )
 }
-NO_VALUE_COLOR = "#E6E6E6"  # a UF with nothing to show (no case, or a rate without attempts)
+NO_VALUE_COLOR = palette.NO_VALUE  # a UF with nothing to show (no case, or a rate without attempts)
 
 
 def _value_text(value: object, kind: str) -> str:
