@@ -159,6 +159,9 @@ def no_data(message: str = "Nenhum caso corresponde aos filtros escolhidos.") ->
 # click on a header sorts 9 before 10; Streamlit formats "localized" and "percent" with the
 # browser's language (Intl.NumberFormat(navigator.languages)): 1.234,5 and 34,0% in a pt-BR
 # browser. `step` fixes the decimals shown (percent: two fewer than the step's).
+# What a missing value shows in a table: nothing (Streamlit's default is a grey "None", a word of
+# code, e.g. in "Aviso publicado em" for a notice not published yet).
+EMPTY_CELL = ""
 _STEPS = {"int": 1, "decimal": 0.1, "days": 0.1, "money": 0.01, "percent": 0.001}
 _PINNED_KINDS = ("text", "quarter", "month")
 
@@ -237,7 +240,8 @@ def show_table(
         raise ValueError(f"not an exportable table of metrics.TABLES: {summary!r}")
     table_name = spec.name
     shown, config = screen_frame(df, summary)
-    kwargs: dict[str, Any] = {"hide_index": True, "width": "stretch", "column_config": config}
+    kwargs: dict[str, Any] = {"hide_index": True, "width": "stretch", "column_config": config,
+                              "placeholder": EMPTY_CELL}
     if height:
         kwargs["height"] = height
     event = None
