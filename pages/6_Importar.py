@@ -21,7 +21,7 @@ import streamlit as st
 
 from retention_analytics import formatting as fmt
 from retention_analytics.store import IngestSummary, StoreError
-from retention_analytics.ui import data, importer, substitution_form
+from retention_analytics.ui import data, importer, substitution_form, widget_texts
 from retention_analytics.ui.case_view import inline_md as md
 from retention_analytics.ui.page import EMPTY_CELL, current_page
 
@@ -143,7 +143,7 @@ st.markdown(
     "Os arquivos são lidos e conferidos antes; nada é gravado até você clicar em **Confirmar importação**. "
     "Um arquivo já importado é reconhecido e não é gravado de novo."
 )
-files = st.file_uploader(
+files = widget_texts.file_uploader(
     "Formulários",
     type=list(importer.UPLOAD_TYPES),
     accept_multiple_files=True,

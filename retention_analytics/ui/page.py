@@ -25,7 +25,7 @@ from .. import formatting as fmt
 from ..auth import User
 from ..filters import Filters
 from ..metrics import table_of
-from . import audit, data, login, nav, sidebar, state
+from . import audit, data, login, nav, sidebar, state, widget_texts
 from .case_view import inline_md as md
 
 _REVEAL_KEY = "_retention_reveal"  # the admin's "Mostrar dados pessoais", kept across page switches
@@ -55,6 +55,7 @@ def start_frame(spec: nav.PageSpec, user: User) -> Page:
     the filter caption. Returns the page's `Page` and keeps it for `current_page()`."""
     title = spec.title
     st.set_page_config(page_title=f"{title} · Painel de Retenção", page_icon=spec.icon, layout="wide")
+    widget_texts.draw()  # Streamlit's own widget texts in Portuguese
     version = data.data_version()
     if version < 0:
         st.title(title)
