@@ -29,6 +29,26 @@ from .stats import add_rate, rank_rates
 
 
 
+def _shown_names(frame: pd.DataFrame, names: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with its operator and analyst as people read them: the spelling used most often for
+    their key (names.sql, from views.sql), whatever the case or accents on this form. The one
+    place a list of cases gets its names; a row without a key keeps what its form says."""
+    out = frame
+    for kind in ("operator", "analyst"):
+        key = f"{kind}_key"
+        if kind in out and key in out:
+            shown = names[names["kind"] == kind]
+            mapping = dict(zip(shown["key"].tolist(), shown["name"].tolist()))
+            out[kind] = out[key].map(mapping).fillna(out[kind]).astype("object")
+    return out
+
+
+def _named(con: Any, name: str, f: Filters, **params: Any) -> pd.DataFrame:
+    """`run(con, name, f, **params)` with `_shown_names` (the names query side by side)."""
+    rows, names = run_many(con, [(name, f, params), ("names", f, {})])
+    return _shown_names(rows, names)
+
+
 def _f(f: Filters | None) -> Filters:
     return f if f is not None else Filters()
 
@@ -193,7 +213,7 @@ def oldest_open_cases(con: Any, f: Filters | None = None, as_of: dt.date | None 
     """The `limit` oldest open cases: case_id, protocol_number, operator_key, operator, analyst, uf,
     city, dentist_name, cpf and cnpj (masked unless `reveal`), reference_date, age_days, outcome,
     last_contact_on, contacts."""
-    out = run(con, "oldest_open_cases", _f(f), as_of=_today(as_of), limit=max(0, int(limit)))
+    out = _named(con, "oldest_open_cases", _f(f), as_of=_today(as_of), limit=max(0, int(limit)))
     return out if reveal else _mask_frame(out)
 
 
@@ -204,7 +224,7 @@ def compliance(con: Any, f: Filters | None = None, as_of: dt.date | None = None)
     notice_due, notice_date, notice_status, notice_channels, publication_until, substitute_status,
     substitute_cro, substitute_uf, substitute_city, substitute_name, sole_provider,
     days_without_substitute, days_to_notice_due, record_source."""
-    return run(con, "compliance", _f(f), as_of=_today(as_of))
+    return _named(con, "compliance", _f(f), as_of=_today(as_of))
 
 
 def compliance_kpis(con: Any, f: Filters | None = None, as_of: dt.date | None = None) -> pd.DataFrame:
@@ -384,8 +404,8 @@ def cases(con: Any, f: Filters | None = None, search: str | None = None, limit: 
     only the terminated cases citing it: the cases counted in that reason's share (reasons).
     `reveal=True` leaves personal data unmasked: only for a user allowed to see it, and audited
     by the caller (ui/audit.py)."""
-    out = run(con, "cases", _f(f), limit=None if limit is None else max(0, int(limit)),
-              offset=max(0, int(offset)), reason=_reason_param(reason), **_search_params(search))
+    out = _named(con, "cases", _f(f), limit=None if limit is None else max(0, int(limit)),
+                 offset=max(0, int(offset)), reason=_reason_param(reason), **_search_params(search))
     return out if reveal else _mask_frame(out)
 
 
@@ -453,8 +473,8 @@ def quality(con: Any, f: Filters | None = None, limit: int = 200) -> dict[str, p
     f = _f(f)
     limit = max(0, int(limit))
     everyone = f.allowed_operators is None
-    # Seven small queries: side by side (query.run_many).
-    blank, summary, warnings, messages, cities, superseded, rejected = run_many(con, [
+    # Eight small queries (the names too): side by side (query.run_many).
+    blank, summary, warnings, messages, cities, superseded, rejected, names = run_many(con, [
         ("quality_blank_fields", f, {}),
         ("quality_summary", f, {"all_operators": everyone}),
         ("quality_warnings", f, {"limit": limit}),
@@ -462,7 +482,9 @@ def quality(con: Any, f: Filters | None = None, limit: int = 200) -> dict[str, p
         ("quality_unmatched_cities", f, {}),
         ("quality_superseded", f, {"limit": limit}),
         ("quality_rejected", f, {"all_operators": everyone, "limit": limit}),
+        ("names", f, {}),
     ])
+    warnings, superseded = _shown_names(warnings, names), _shown_names(superseded, names)
     total = int(blank["cases"].iloc[0]) if not blank.empty else 0
     blank_rows = [
         {

@@ -56,8 +56,9 @@ select
     s.case_id,
     s.protocol_number,
     s.operator_key,
-    coalesce(n.operator_name, s.operator) as operator,
-    coalesce(an.analyst_name, s.analyst) as analyst,
+    s.operator,
+    s.analyst_key,
+    s.analyst,
     s.uf,
     s.city_name as city,
     s.lives,
@@ -86,6 +87,4 @@ select
     end as days_to_notice_due,
     s.record_source
 from statuses s
-left join operator_names n on n.operator_key = s.operator_key
-left join analyst_names an on an.analyst_key = s.analyst_key
 order by s.exit_date nulls last, s.protocol_number nulls last, s.case_id

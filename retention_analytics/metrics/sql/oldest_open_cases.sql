@@ -26,8 +26,9 @@ select
     o.case_id,
     o.protocol_number,
     o.operator_key,
-    coalesce(n.operator_name, o.operator) as operator,
-    coalesce(an.analyst_name, o.analyst) as analyst,
+    o.operator,
+    o.analyst_key,
+    o.analyst,
     o.uf,
     o.city_name as city,
     o.dentist_name,
@@ -40,6 +41,4 @@ select
     coalesce(l.contacts, 0) as contacts
 from oldest o
 left join last_contacts l on l.case_id = o.case_id
-left join operator_names n on n.operator_key = o.operator_key
-left join analyst_names an on an.analyst_key = o.analyst_key
 order by o.age_days desc, o.case_id

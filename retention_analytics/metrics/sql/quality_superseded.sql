@@ -11,13 +11,13 @@ versions as (
     where version_count > 1
 )
 select
-    v.case_id as current_case_id,
-    v.protocol_number,
-    coalesce(n.operator_name, v.operator) as operator,
-    v.version_count as versions,
-    v.version_ids as case_ids,
-    v.source
-from versions v
-left join operator_names n on n.operator_key = v.operator_key
+    case_id as current_case_id,
+    protocol_number,
+    operator_key,
+    operator,
+    version_count as versions,
+    version_ids as case_ids,
+    source
+from versions
 order by versions desc, current_case_id desc
 limit $limit

@@ -20,12 +20,12 @@ select
     l.case_id,
     l.source,
     l.protocol_number,
-    coalesce(n.operator_name, l.operator) as operator,
-    coalesce(an.analyst_name, l.analyst) as analyst,
+    l.operator_key,
+    l.operator,
+    l.analyst_key,
+    l.analyst,
     l.warning_count,
     m.warnings
 from listed l
 left join messages m on m.case_id = l.case_id
-left join operator_names n on n.operator_key = l.operator_key
-left join analyst_names an on an.analyst_key = l.analyst_key
 order by l.warning_count desc, l.case_id desc
