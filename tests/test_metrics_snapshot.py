@@ -24,7 +24,6 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script to write the snapshot

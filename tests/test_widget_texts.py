@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from retention_analytics.ui import widget_texts as wt
-from test_browser import go, new_page, server, chromium, wait_until_idle  # noqa: F401 - fixtures
+from test_browser import chromium, new_page, server, wait_until_idle  # noqa: F401 - fixtures
 
 ENGLISH = ("Upload", "per file", "Drag and drop", "Select all", "No results", "Date range", "Past Week")
 
