@@ -11,6 +11,7 @@ Thin on purpose: reads and writes go through store/alerting.py; what an alert me
 import streamlit as st
 
 from retention_analytics import formatting as fmt
+from retention_analytics import metrics
 from retention_analytics.store import StoreError, alerting
 from retention_analytics.ui import data
 from retention_analytics.ui.case_view import inline_md as md
@@ -24,7 +25,7 @@ def _say(kind: str, text: str) -> None:
 
 
 def _operators(page: Page) -> dict[str, str]:
-    options = data.compute("filter_options", page.filters.access_only())
+    options = data.get(metrics.filter_options, page.filters.access_only())
     frame = options["operators"]
     return dict(zip(frame["value"], frame["label"]))
 

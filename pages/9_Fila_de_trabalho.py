@@ -13,6 +13,7 @@ Thin on purpose: it reads the scope, asks ui/data.py for the rows and draws.
 import streamlit as st
 
 from retention_analytics import formatting as fmt
+from retention_analytics import metrics
 from retention_analytics.ui import data, work_queue
 from retention_analytics.ui.case_view import inline_md as md
 from retention_analytics.ui.page import Page, current_page, no_data, selected_row, show_table
@@ -40,8 +41,8 @@ def draw(page: Page) -> None:
                      "não se aplica: a fila é de hoje.")
     else:
         st.caption(f"Sua fila, como analista **{user.analyst}**. O período da barra lateral não se aplica: a fila é de hoje.")
-    queue = data.compute("work_queue", scope.filters)
-    pending = data.compute("work_queue_terminations", scope.filters)
+    queue = data.get(metrics.work_queue, scope.filters)
+    pending = data.get(metrics.work_queue_terminations, scope.filters)
     if queue.empty and pending.empty and not page.filters.without_period().is_empty():
         no_data("Nenhum caso corresponde aos filtros escolhidos na fila: nenhum caso em aberto nem desligamento "
                 "pendente.")
@@ -66,7 +67,7 @@ def draw(page: Page) -> None:
                    + ". Idade = hoje − data de referência do caso. Clique numa linha para abrir o caso.")
         only_soon = st.toggle("Só os perto de mudar de faixa", key=_ONLY_SOON)
         shown = queue[queue["about_to_cross"]].reset_index(drop=True) if only_soon else queue
-        event = show_table(shown, "work_queue", page, key="work_queue_table", selectable=True,
+        event = show_table(shown, metrics.work_queue, page, key="work_queue_table", selectable=True,
                            height=420 if len(shown) > 12 else None)
         _open_selected(event, shown)
 
@@ -77,7 +78,7 @@ def draw(page: Page) -> None:
     st.caption("Prazo do aviso = saída da rede − 30 dias (Lei 9.656/98 art. 17; RN 567/2022); negativo quando já "
                "passou. Registre o aviso e o substituto no caso (clique na linha) ou importe o arquivo do "
                "credenciamento na página Importar.")
-    event = show_table(pending, "work_queue_terminations", page, key="work_queue_terminations_table",
+    event = show_table(pending, metrics.work_queue_terminations, page, key="work_queue_terminations_table",
                        selectable=True, height=420 if len(pending) > 12 else None)
     _open_selected(event, pending)
 

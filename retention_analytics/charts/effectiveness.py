@@ -17,10 +17,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .. import formatting as fmt
-from . import GREY, PALETTE, empty_figure, style
+from . import GREY, PALETTE, empty_figure, palette, style
 from ._layout import titled
 
-PRIMARY = "#0F6E8C"
+PRIMARY = palette.PRIMARY
 SMALL_LABEL = "amostra pequena"
 
 
@@ -124,7 +124,7 @@ def actions(frame: pd.DataFrame) -> go.Figure:
     if frame.empty or (frame["attempts_offered"].fillna(0) + frame["attempts_not_offered"].fillna(0)).sum() == 0:
         return empty_figure("Nenhuma tentativa de retenção finalizada no recorte")
     fig = go.Figure()
-    sides = (("offered", "Com a ação", PALETTE["retencao_efetiva"]), ("not_offered", "Sem a ação", "#7F7F7F"))
+    sides = (("offered", "Com a ação", PALETTE["retencao_efetiva"]), ("not_offered", "Sem a ação", palette.NOT_OFFERED))
     for side, name, color in sides:
         rate, low, high = f"rate_{side}", f"ci_low_{side}", f"ci_high_{side}"
         part = frame.copy()

@@ -8,7 +8,7 @@ session compares with the visit before it. Alerts come straight from the store (
 numbers of a filtered view) and only those of the user's operators. Every item is a link: a case
 opens on Casos (`?caso=`), a queue on Fila de trabalho.
 
-It must not compute metrics (data.compute does) nor show a dentist's personal data beyond what
+It must not compute metrics (ui/data.py asks metrics) nor show a dentist's personal data beyond what
 the case lists show (names; CPF and CNPJ never).
 """
 
@@ -21,6 +21,7 @@ import pandas as pd
 import duckdb
 import streamlit as st
 
+from .. import metrics
 from .. import formatting as fmt
 from ..store import StoreError, alerting, user_state
 from . import data, targets, work_queue
@@ -69,7 +70,7 @@ def draw_my_week(page: Any) -> None:
     """"Minha semana": counts of what changed since the last visit, each kind a list of links."""
     previous = since(page)
     moment = previous or dt.datetime.combine(dt.date.today() - dt.timedelta(days=FIRST_VISIT_DAYS), dt.time())
-    changes = data.side("changes_since", page.filters.without_period(), since=moment)
+    changes = data.side(metrics.changes_since, page.filters.without_period(), since=moment)
     fired = _alerts(page, since=moment)
     st.subheader("Minha semana")
     st.caption(

@@ -7,7 +7,7 @@ those operators are the whole set (`card_delta`); otherwise the home page's "× 
 the targeted operators' own result against their target. `operator_targets(page)` maps each
 operator's name to its target, for the target marks of the per-operator charts.
 
-It must not compute metrics (data.compute does) nor draw anything but through the caller.
+It must not compute metrics (ui/data.py asks metrics) nor draw anything but through the caller.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .. import metrics
 from .. import formatting as fmt
 from ..metrics import target_summary
 from . import data
@@ -24,7 +25,7 @@ WHAT = {"retention_rate": "retenção", "closed_within_60": "finalizados em até
 
 
 def _rows(page: Any):
-    return data.side("targets_vs_results", page.filters)
+    return data.side(metrics.targets_vs_results, page.filters)
 
 
 def summary(page: Any, metric: str) -> tuple[float | None, float | None, int]:

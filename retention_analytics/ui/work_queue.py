@@ -6,7 +6,7 @@ analyst NOME "Nome como no formulário"`), within their operators; with no mappi
 nothing, and are told why (fail closed). A gestor sees every analyst of their operators, an
 admin every analyst. The sidebar's filters apply, except the period: the queue is about today.
 
-It must not compute metrics (data.compute does).
+It must not compute metrics (ui/data.py asks metrics).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from .. import metrics
 from ..filters import Filters
 
 NO_MAPPING = (
@@ -51,6 +52,6 @@ def counts(page: Any) -> tuple[int, int, int] | None:
     found = scope(page)
     if found.filters is None:
         return None
-    queue = data.side("work_queue", found.filters)
-    pending = data.side("work_queue_terminations", found.filters)
+    queue = data.side(metrics.work_queue, found.filters)
+    pending = data.side(metrics.work_queue_terminations, found.filters)
     return len(queue), int(queue["about_to_cross"].sum()) if len(queue) else 0, len(pending)
