@@ -34,7 +34,13 @@ _SCHEMES = {"smtp": ("plain", 25), "smtp+starttls": ("starttls", 587), "smtps": 
 
 
 class MailError(Exception):
-    """The message could not be sent: a Portuguese sentence without the password."""
+    """The message could not be sent: a Portuguese sentence without the password. `maybe_sent`:
+    the connection broke while the message was being handed over, so the server may have it (a
+    scheduled send then must not try again: at most once)."""
+
+    def __init__(self, message: str, maybe_sent: bool = False):
+        super().__init__(message)
+        self.maybe_sent = maybe_sent
 
 
 @dataclass(frozen=True)
@@ -140,6 +146,7 @@ def send_message(smtp_url: str | None, sender: str | None, recipients: Sequence[
     server = parse_smtp_url(smtp_url)
     message = build_message(sender or default_sender(), recipients, subject, body, attachments)
     where = f"{server.host}:{server.port}"
+    handing_over = False
     try:
         if server.security == "tls":
             client: smtplib.SMTP = smtplib.SMTP_SSL(server.host, server.port, timeout=TIMEOUT, context=_tls_context())
@@ -152,6 +159,7 @@ def send_message(smtp_url: str | None, sender: str | None, recipients: Sequence[
                 client.ehlo()
             if server.user:
                 client.login(server.user, server.password or "")
+            handing_over = True
             refused = client.send_message(message, to_addrs=recipients)
     except smtplib.SMTPAuthenticationError:
         raise MailError(f"O servidor de e-mail {where} recusou o usuário ou a senha de {server.user}.") from None
@@ -161,9 +169,11 @@ def send_message(smtp_url: str | None, sender: str | None, recipients: Sequence[
         raise MailError(f"O servidor de e-mail {where} não oferece STARTTLS ou login; confira o endereço.") from None
     except ssl.SSLError as exc:
         raise MailError(f"Falha de TLS com o servidor de e-mail {where}: {exc.reason or exc}.") from None
+    except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:  # a refusal: nothing was accepted
+        raise MailError(f"O servidor de e-mail {where} recusou a mensagem: {exc}.") from None
     except (smtplib.SMTPException, OSError) as exc:
         raise MailError(f"Não foi possível enviar o e-mail pelo servidor {where}: {type(exc).__name__}: "
-                        f"{getattr(exc, 'strerror', None) or exc}.") from None
+                        f"{getattr(exc, 'strerror', None) or exc}.", maybe_sent=handing_over) from None
     if refused:
         raise MailError(f"O servidor de e-mail {where} recusou: {', '.join(refused)}.")
     return str(message["Message-ID"])
