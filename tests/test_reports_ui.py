@@ -94,3 +94,44 @@ def test_the_pdf_is_the_pages_view_with_its_filters(demo_db, use_db, downloads, 
     at.session_state["_retention_report"] = ((page.title, Filters(), None), "x.pdf", b"%PDF-stale")
     at.run()
     assert not report_downloads(at)
+
+
+# --------------------------------------------------------------------------- Relatórios (schedules)
+def test_an_admin_schedules_a_weekly_report_with_the_sidebars_filters(real_db, use_db, tmp_path):
+    import shutil
+
+    from app_helpers import ADMIN, open_as, register
+    from retention_analytics.auth import User
+    from retention_analytics.store import report_schedules as rs
+
+    db = use_db(shutil.copy(real_db, tmp_path / "banco.duckdb"))
+    register(User("gestora", "gestor", ("ODONTOLIFE",), email="gestora@operadora.invalid"))
+    register(User("semcontato", "analista"))
+    at = open_as("pages/9_Relatorios.py", ADMIN, {"uf": "MG"})
+    assert not at.exception, [e.value for e in at.exception]
+    recipients = next(m for m in at.multiselect if m.label == "Destinatários")
+    assert recipients.options == ["gestora (gestora@operadora.invalid) · gestor"]  # only users with an e-mail
+    next(t for t in at.text_input if t.label == "Nome do agendamento").input("Diretoria MG")
+    next(s for s in at.selectbox if s.label == "Relatório").select("Efetividade")
+    next(r for r in at.radio if r.label == "Frequência").set_value("semanal")
+    recipients.select("gestora")
+    next(b for b in at.button if b.label == "Agendar").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    (schedule,) = rs.list_schedules(open_store(db))
+    assert (schedule.name, schedule.report, schedule.frequency, schedule.recipients) == (
+        "Diretoria MG", "Efetividade", "semanal", ("gestora",))
+    assert schedule.filters == Filters(ufs=("MG",)) and schedule.filters.allowed_operators is None
+    shown = at.dataframe[0].value
+    assert list(shown["Nome"]) == ["Diretoria MG"] and list(shown["Filtros"]) == ["UF: MG"]
+
+
+def test_only_an_admin_sees_the_schedules(demo_db, use_db):
+    from app_helpers import open_as
+    from retention_analytics.auth import User
+
+    use_db(demo_db)
+    at = open_as("pages/9_Relatorios.py", User("gestora", "gestor", ("ODONTOLIFE",), email="g@operadora.invalid"))
+    assert not at.exception
+    assert any("Só um administrador agenda relatórios" in i.value for i in at.info)
+    assert not at.dataframe and not [b for b in at.button if b.label == "Agendar"]

@@ -120,6 +120,7 @@ PAGE_QUERIES: dict[str, tuple[PageQuery, ...]] = {
         _t("compliance"),
         _t("compliance_sole_provider_cities"),
     ),
+    "Relatórios": (SIDEBAR,),  # schedules and deliveries come from the store, not from metrics
 }
 
 # The script of each page (ui/nav.PAGES holds the same paths and titles).
@@ -133,6 +134,7 @@ PAGE_SCRIPTS: dict[str, str] = {
     "Importar": "pages/6_Importar.py",
     "Qualidade dos dados": "pages/7_Qualidade_dos_dados.py",
     "Conformidade ANS": "pages/8_Conformidade_ANS.py",
+    "Relatórios": "pages/9_Relatorios.py",
 }
 
 

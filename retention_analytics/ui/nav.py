@@ -42,6 +42,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/6_Importar.py", "Importar", "📥", "Importar", filters=False),
     PageSpec("pages/7_Qualidade_dos_dados.py", "Qualidade dos dados", "🧹", "Qualidade_dos_dados"),
     PageSpec("pages/8_Conformidade_ANS.py", "Conformidade ANS", "⚖️", "Conformidade_ANS"),
+    PageSpec("pages/9_Relatorios.py", "Relatórios", "📬", "Relatorios"),
 )
 
 HOME = next(p for p in PAGES if p.default)
