@@ -38,6 +38,7 @@ FONT = "relatorio"
 CHART_WIDTH_MM = 230.0
 CHART_MAX_HEIGHT_MM = 150.0
 MAX_COLUMN_MM = 45.0
+CHART_MIN_HEIGHT_MM = 85.0
 _BLUE = (15, 110, 140)
 _GREY = (90, 90, 90)
 
@@ -162,8 +163,8 @@ def _kpis(pdf: Any, content: PageContent) -> None:
         return
     from fpdf.fonts import FontFace
 
-    with pdf.table(col_widths=(3, 2, 2, 2), text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT"), line_height=6,
-                   width=170, align="LEFT", headings_style=FontFace(emphasis="BOLD", fill_color=(230, 240, 244)),
+    with pdf.table(col_widths=(4, 2, 2, 2.2), text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT"), line_height=6,
+                   width=190, align="LEFT", headings_style=FontFace(emphasis="BOLD", fill_color=(230, 240, 244)),
                    padding=(0.5, 1.5)) as table:
         pdf.set_font(FONT, "", 10)
         header = table.row()
@@ -187,7 +188,10 @@ def _chart(pdf: Any, png: bytes) -> None:
     height = width * height_px / width_px
     if height > CHART_MAX_HEIGHT_MM:
         width, height = width * CHART_MAX_HEIGHT_MM / height, CHART_MAX_HEIGHT_MM
-    if pdf.get_y() + height > pdf.page_break_trigger:
+    room = pdf.page_break_trigger - pdf.get_y()
+    if height > room and room >= CHART_MIN_HEIGHT_MM:  # shrink into the rest of the page rather than leave it blank
+        width, height = width * room / height, room
+    elif height > room:
         pdf.add_page()
     pdf.image(io.BytesIO(png), x=(pdf.w - width) / 2, w=width, h=height)
     pdf.ln(3)
