@@ -158,3 +158,16 @@ def test_mistakes_are_portuguese_sentences(real_db, tmp_path, capsys, args, mess
     assert main(["--db", str(real_db), "report", "-o", str(tmp_path / "x.pdf"), *args]) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_report_help_starts_without_the_heavy_modules():
+    """`report --help` lists the pages without importing plotly, kaleido or fpdf (cli.py: fast start)."""
+    import sys
+
+    code = ("import sys\nfrom retention_analytics.cli import main\ntry:\n    main(['report', '--help'])\n"
+            "except SystemExit:\n    pass\nprint(sorted(m for m in ('plotly', 'kaleido', 'fpdf') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr
+    assert "Efetividade" in done.stdout and "run-due" in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -125,6 +125,16 @@ def test_an_admin_schedules_a_weekly_report_with_the_sidebars_filters(real_db, u
     shown = at.dataframe[0].value
     assert list(shown["Nome"]) == ["Diretoria MG"] and list(shown["Filtros"]) == ["UF: MG"]
 
+    next(b for b in at.button if b.label == "Pausar").click()
+    at.run()
+    assert [s.active for s in rs.list_schedules(open_store(db))] == [False]
+    next(b for b in at.button if b.label == "Reativar").click()
+    at.run()
+    assert [s.active for s in rs.list_schedules(open_store(db))] == [True]
+    next(b for b in at.button if b.label == "Excluir").click()
+    at.run()
+    assert not at.exception and rs.list_schedules(open_store(db)) == []
+
 
 def test_only_an_admin_sees_the_schedules(demo_db, use_db):
     from app_helpers import open_as
