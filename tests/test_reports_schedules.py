@@ -15,7 +15,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -181,9 +180,6 @@ def test_a_run_killed_while_sending_sends_nothing_twice(setup, smtp, tmp_path):
     assert len(inbox.to("diretora@operadora.invalid")) == 1
     assert len(inbox.to("gestora@operadora.invalid")) == 2  # one per schedule
     assert len(inbox.messages) == 3
-    subjects = [(m["To"], m["Subject"]) for m in inbox.messages]
-    assert len(set(subjects)) <= 3
     interrupted = [d for d in rs.list_deliveries(store) if d.status == "enviando"]
     assert len(interrupted) == 1 and interrupted[0].recipient == {"diretora@operadora.invalid": "diretora",
                                                                   "gestora@operadora.invalid": "gestora"}[first]
-    time.sleep(0)  # nothing left running: the server stops with the fixture

@@ -24,7 +24,7 @@ from ..charts import closure, coverage, effectiveness, overview, reasons
 from ..filters import Filters
 from ..metrics import summaries
 from ..metrics.tables import TABLES, compute
-from . import ANALYSIS_PAGES, DEFAULT_PAGE  # noqa: F401 - DEFAULT_PAGE re-exported for the page
+from . import ANALYSIS_PAGES
 
 # Rows of one table in a report: past this the table says how many were left out and how to get
 # them all (`export`), as the Cobertura page caps its city lists.
