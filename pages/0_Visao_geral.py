@@ -1,5 +1,7 @@
-"""Visão geral: the home page. Headline numbers against the previous period, monthly cases by
-status, top termination reasons and the cities about to lose coverage."""
+"""Visão geral: the home page. What changed since the user's last visit, the work queue's count
+and the alerts of the user's operators (ui/home.py), then the headline numbers against the
+previous period and the targets, monthly cases by status, top termination reasons and the cities
+about to lose coverage."""
 
 import math
 
@@ -8,12 +10,16 @@ import streamlit as st
 from retention_analytics import formatting as fmt
 from retention_analytics.charts import overview
 from retention_analytics.metrics.summaries import monthly_grid
-from retention_analytics.ui import data, nav
+from retention_analytics.ui import data, home, nav
 from retention_analytics.ui.page import chart, current_page, no_data, show_table
 
 page = current_page()
 
 if page.has_data:
+    home.draw_my_week(page)
+    home.draw_queue_count(page)
+    home.draw_alerts(page)
+    st.divider()
     kpis = data.compute("kpis_with_delta", page.filters).set_index("metric")
     if kpis.loc["cases", "value"] == 0:
         no_data()
@@ -50,6 +56,7 @@ if page.has_data:
                 delta_text = (("+" if delta > 0 else "") + fmt.number(delta, 0 if metric != "median_days" else 1))
             column.metric(label, formatter(row["value"]) if not math.isnan(row["value"]) else "–", delta_text,
                           delta_color=color, help="Variação contra o período anterior de mesma duração")
+        home.draw_targets(page, kpis)
 
         monthly = data.compute("monthly_outcomes", page.filters)
         chart(overview.monthly_outcomes(monthly), key="monthly")

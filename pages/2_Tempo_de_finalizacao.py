@@ -13,7 +13,7 @@ import streamlit as st
 from retention_analytics import formatting as fmt
 from retention_analytics.charts import closure as charts
 from retention_analytics.metrics.tables import TABLES
-from retention_analytics.ui import audit, data
+from retention_analytics.ui import audit, data, targets
 from retention_analytics.ui.page import Page, chart, current_page, no_data, show_table
 
 def draw(page: Page) -> None:
@@ -33,8 +33,9 @@ def draw(page: Page) -> None:
                     help=f"Sobre {fmt.integer(closed)} casos finalizados com tempo conhecido.")
     for column, days in zip(cards[1:], (30, 60, 90)):
         value = sla[f"within_{days}"].iloc[0] if closed else None
-        column.metric(f"Finalizados em até {days} dias", fmt.percent(value) if closed else "–",
-                      help="Parcela dos casos finalizados (com tempo conhecido) que fecharam dentro do prazo.")
+        against, note = targets.card_delta(page, "closed_within_60", value) if days == 60 else (None, "")
+        column.metric(f"Finalizados em até {days} dias", fmt.percent(value) if closed else "–", against,
+                      help="Parcela dos casos finalizados (com tempo conhecido) que fecharam dentro do prazo." + note)
     st.caption("Dias para finalizar = data final − data de início (ou o número de dias do formulário quando falta "
                "uma data). Medianas e percentis, não médias: poucos casos muito longos não distorcem o número.")
     show_table(sla, "sla", page, key="sla_table")

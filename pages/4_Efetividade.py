@@ -13,7 +13,7 @@ import streamlit as st
 
 from retention_analytics import formatting as fmt
 from retention_analytics.charts import effectiveness as charts
-from retention_analytics.ui import data
+from retention_analytics.ui import data, targets
 from retention_analytics.ui.page import Page, chart, current_page, no_data, show_table
 
 
@@ -28,8 +28,9 @@ def draw(page: Page) -> None:
                     help="Casos finalizados como retenção efetiva ou desligamento.")
     cards[1].metric("Retidos", fmt.integer(kpis["retained"]))
     rate_text = fmt.percent(kpis["retention_rate"]) if attempts else "–"
-    cards[2].metric("Taxa de retenção", rate_text,
-                    help="Retidos ÷ tentativas. 'Não se trata de retenção' fica fora da taxa.")
+    against, note = targets.card_delta(page, "retention_rate", kpis["retention_rate"] if attempts else None)
+    cards[2].metric("Taxa de retenção", rate_text, against,
+                    help="Retidos ÷ tentativas. 'Não se trata de retenção' fica fora da taxa." + note)
     interval = (f"{fmt.percent(kpis['ci_low'])} a {fmt.percent(kpis['ci_high'])}" if attempts else "–")
     cards[3].metric("Intervalo de 95%", interval, help="Intervalo de confiança de Wilson da taxa de retenção.")
     st.caption("Cada ponto é uma taxa de retenção e a barra, seu intervalo de confiança de 95%: barras que se "
@@ -46,7 +47,9 @@ def draw(page: Page) -> None:
             frame = data.table(table_name, page.filters)
             left, right = st.columns([3, 2])
             with left:
-                chart(charts.forest(frame, name_column, f"Qual {who} retém mais?", overall), key=f"{table_name}_forest")
+                marks = targets.operator_targets(page) if name_column == "operator" else None
+                chart(charts.forest(frame, name_column, f"Qual {who} retém mais?", overall, targets=marks),
+                      key=f"{table_name}_forest")
             with right:
                 chart(charts.median_days(frame, name_column, f"Quanto cada {who} demora para finalizar?"),
                       key=f"{table_name}_days")

@@ -70,6 +70,16 @@ def _draw_summary(summary: IngestSummary) -> None:
         st.page_link("pages/7_Qualidade_dos_dados.py", label="Ver todos os documentos rejeitados", icon="🧹")
     with st.expander("Resumo em texto (o mesmo do terminal)"):
         st.code(summary.text(), language=None)
+    _draw_alerts(summary)
+
+
+def _draw_alerts(summary: IngestSummary) -> None:
+    """What the alert rules said after this import (alerts.after_import)."""
+    if summary.alerts_error:
+        st.warning(summary.alerts_error, icon="🔔")
+    elif summary.alerts_fired:
+        st.info(f"{fmt.integer(summary.alerts_fired)} alerta(s) novo(s) depois desta importação: veja a Visão geral.",
+                icon="🔔")
 
 
 def _draw_preview(preview: importer.Preview) -> bool:

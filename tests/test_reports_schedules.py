@@ -183,3 +183,17 @@ def test_a_run_killed_while_sending_sends_nothing_twice(setup, smtp, tmp_path):
     interrupted = [d for d in rs.list_deliveries(store) if d.status == "enviando"]
     assert len(interrupted) == 1 and interrupted[0].recipient == {"diretora@operadora.invalid": "diretora",
                                                                   "gestora@operadora.invalid": "gestora"}[first]
+
+
+def test_run_due_also_mails_the_alerts_once(setup, smtp, capsys):
+    from retention_analytics.store import alerting
+
+    store, _, _ = setup
+    inbox, url = smtp
+    alerting.add_rule(store, "caso_aberto_ha_dias", 30, ["coordenacao@operadora.invalid"])
+    assert main(["--db", str(store.path), "report", "run-due", "--smtp", url]) == 0
+    assert "e-mail(s) de alerta enviado(s)" in capsys.readouterr().err
+    mails = inbox.to("coordenacao@operadora.invalid")
+    assert len(mails) == 1 and mails[0].get_body(("plain",)).get_content().strip()
+    assert main(["--db", str(store.path), "report", "run-due", "--smtp", url]) == 0
+    assert len(inbox.to("coordenacao@operadora.invalid")) == 1  # never twice

@@ -107,7 +107,7 @@ def test_an_admin_schedules_a_weekly_report_with_the_sidebars_filters(real_db, u
     db = use_db(shutil.copy(real_db, tmp_path / "banco.duckdb"))
     register(User("gestora", "gestor", ("ODONTOLIFE",), email="gestora@operadora.invalid"))
     register(User("semcontato", "analista"))
-    at = open_as("pages/9_Relatorios.py", ADMIN, {"uf": "MG"})
+    at = open_as("pages/11_Relatorios.py", ADMIN, {"uf": "MG"})
     assert not at.exception, [e.value for e in at.exception]
     recipients = next(m for m in at.multiselect if m.label == "Destinatários")
     assert recipients.options == ["gestora (gestora@operadora.invalid) · gestor"]  # only users with an e-mail
@@ -141,7 +141,7 @@ def test_only_an_admin_sees_the_schedules(demo_db, use_db):
     from retention_analytics.auth import User
 
     use_db(demo_db)
-    at = open_as("pages/9_Relatorios.py", User("gestora", "gestor", ("ODONTOLIFE",), email="g@operadora.invalid"))
+    at = open_as("pages/11_Relatorios.py", User("gestora", "gestor", ("ODONTOLIFE",), email="g@operadora.invalid"))
     assert not at.exception
     assert any("Só um administrador agenda relatórios" in i.value for i in at.info)
     assert not at.dataframe and not [b for b in at.button if b.label == "Agendar"]

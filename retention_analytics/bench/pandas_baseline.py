@@ -782,6 +782,37 @@ def filter_options(data: Data, f: Filters) -> dict[str, Any]:
     return out
 
 
+# --------------------------------------------------------------------------- Fila de trabalho
+def work_queue(data: Data, f: Filters, as_of: dt.date | None = None, soon: int = 5) -> pd.DataFrame:
+    d = data.facts.loc[mask(data, f) & ~data.facts["is_closed"]].copy()
+    d["age_days"] = (pd.Timestamp(as_of or dt.date.today()) - d["reference_date"]).dt.days
+    d["band_order"] = pd.cut(d["age_days"], [-np.inf, 30, 60, 90, np.inf], labels=[1, 2, 3, 4]).astype("float")
+    d["band"] = d["band_order"].map({1: "0–30", 2: "31–60", 3: "61–90", 4: "> 90"}).fillna("sem data")
+    d["days_to_next_band"] = d["band_order"].map({1: 31, 2: 61, 3: 91}) - d["age_days"].clip(lower=0)
+    d["about_to_cross"] = (d["days_to_next_band"] <= soon).fillna(False)
+    contacts = data.contacts[data.contacts["case_id"].isin(d["case_id"])]
+    last = contacts.groupby("case_id")["contact_date"].max().rename("last_contact_on")
+    d = d.merge(last, how="left", left_on="case_id", right_index=True)
+    d["operator"] = d["operator_key"].map(_names(data, "operator_key", "operator")).fillna(d["operator"])
+    d["analyst"] = d["analyst_key"].map(_names(data, "analyst_key", "analyst")).fillna(d["analyst"])
+    d["city"] = d["city_name"]
+    d = _plain(d).sort_values(["age_days", "case_id"], ascending=[False, True], na_position="last")
+    return d[["case_id", "protocol_number", "operator_key", "operator", "analyst_key", "analyst", "uf", "city",
+              "dentist_name", "reference_date", "age_days", "band_order", "band", "days_to_next_band",
+              "about_to_cross", "last_contact_on"]].reset_index(drop=True)
+
+
+def work_queue_terminations(data: Data, f: Filters, as_of: dt.date | None = None) -> pd.DataFrame:
+    rows = compliance(data, f, as_of)
+    no_notice, no_substitute = rows["notice_status"] == "sem_aviso", rows["substitute_status"] == "sem_substituto"
+    rows = rows[no_notice | no_substitute].copy()
+    rows["missing"] = np.select([no_notice[rows.index] & no_substitute[rows.index], no_notice[rows.index]],
+                                ["aviso e substituto", "aviso"], "substituto")
+    rows = rows.sort_values(["days_to_notice_due", "exit_date", "case_id"], na_position="last")
+    return rows[["case_id", "protocol_number", "operator", "uf", "city", "exit_date", "notice_due", "notice_status",
+                 "days_to_notice_due", "substitute_status", "days_without_substitute", "missing"]].reset_index(drop=True)
+
+
 # --------------------------------------------------------------------------- pages
 # Each page of the app, as the pandas functions of the summaries metrics.pages.PAGE_QUERIES lists.
 _BY_NAME: dict[str, Callable[..., Any]] = {
@@ -796,6 +827,7 @@ _BY_NAME: dict[str, Callable[..., Any]] = {
     "effectiveness_analyst": effectiveness_analyst, "actions": actions, "requested_by": requested_by,
     "cases_count": cases_count, "cases": cases, "quality": quality, "compliance": compliance,
     "compliance_kpis": compliance_kpis, "compliance_sole_provider_cities": compliance_sole_provider_cities,
+    "work_queue": work_queue, "work_queue_terminations": work_queue_terminations,
 }
 
 

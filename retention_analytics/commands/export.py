@@ -56,6 +56,8 @@ TABLE_CHOICES = (
     "quality_unmatched_cities",
     "quality_superseded",
     "quality_rejected",
+    "work_queue",
+    "work_queue_terminations",
 )
 
 

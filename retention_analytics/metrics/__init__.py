@@ -43,6 +43,17 @@ from .summaries import (
     sla,
 )
 from .tables import TABLES, TableSpec, compute
+# Targets, alerts, the work queue and "Minha semana" (metrics/work.py).
+from .work import (
+    changes_since,
+    operator_targets,
+    retention_last_n,
+    target_for,
+    target_summary,
+    targets_vs_results,
+    work_queue,
+    work_queue_terminations,
+)
 
 __all__ = [
     "KPI_COLUMNS",

@@ -8,6 +8,9 @@ costs and the pandas baseline computes the same summaries. tests/test_bench.py r
 AppTest, records the calls it makes and checks them against this registry: a page that starts
 asking for something else fails that test until the registry says so too.
 
+What a page adds for the person using it (Minha semana, the queue's count, the targets on the
+cards: ui/data.side) is not listed: it depends on who is logged in and when they last came.
+
 It must not import streamlit or compute anything beyond dispatching to `metrics`.
 """
 
@@ -17,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..filters import Filters
-from . import summaries
+from . import summaries, work
 from .tables import QUALITY_LIST_LIMIT, compute
 
 
@@ -39,7 +42,8 @@ class PageQuery:
         scope = self.filters_for(f)
         if self.kind == "table":
             return compute(self.name, con, scope)
-        return getattr(summaries, self.name)(con, scope, **dict(self.kwargs))
+        function = getattr(summaries, self.name, None) or getattr(work, self.name)
+        return function(con, scope, **dict(self.kwargs))
 
     @property
     def label(self) -> str:
@@ -120,6 +124,13 @@ PAGE_QUERIES: dict[str, tuple[PageQuery, ...]] = {
         _t("compliance"),
         _t("compliance_sole_provider_cities"),
     ),
+    "Fila de trabalho": (
+        SIDEBAR,
+        _c("work_queue"),
+        _c("work_queue_terminations"),
+    ),
+    # Targets and alerts read their own small tables straight from the store (store/alerting.py).
+    "Metas e alertas": (SIDEBAR,),
     "Relatórios": (SIDEBAR,),  # schedules and deliveries come from the store, not from metrics
 }
 
@@ -134,7 +145,9 @@ PAGE_SCRIPTS: dict[str, str] = {
     "Importar": "pages/6_Importar.py",
     "Qualidade dos dados": "pages/7_Qualidade_dos_dados.py",
     "Conformidade ANS": "pages/8_Conformidade_ANS.py",
-    "Relatórios": "pages/9_Relatorios.py",
+    "Fila de trabalho": "pages/9_Fila_de_trabalho.py",
+    "Metas e alertas": "pages/10_Metas_e_alertas.py",
+    "Relatórios": "pages/11_Relatorios.py",
 }
 
 

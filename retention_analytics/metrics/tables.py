@@ -490,3 +490,51 @@ def compute(name: str, con: Any, f: Filters | None = None) -> pd.DataFrame:
     spec = TABLES[name]
     df = spec.function(con, f or Filters())
     return df[[c for c in spec.columns if c in df.columns]].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- the work queue
+# (metrics/work.py; pages/9_Fila_de_trabalho.py). Kept in their own list so the registry above
+# merges apart from them.
+def _work_specs() -> list[TableSpec]:
+    from . import work as w
+
+    return [
+        _spec("work_queue", w.work_queue, "Fila de trabalho: casos em aberto", "fila_casos_abertos", [
+            ("case_id", "Caso", "id", MACHINE),
+            ("protocol_number", "Nº do protocolo", "text"),
+            ("operator_key", "Chave da operadora", "text", MACHINE),
+            ("operator", "Operadora", "text"),
+            ("analyst_key", "Chave do analista", "text", MACHINE),
+            ("analyst", "Analista", "text"),
+            ("uf", "UF", "text"),
+            ("city", "Cidade", "text"),
+            ("dentist_name", "Dentista", "text"),
+            ("reference_date", "Data de referência", "date"),
+            ("age_days", "Idade (dias)", "int"),
+            ("band_order", "Ordem da faixa", "int", MACHINE),
+            ("band", "Faixa (dias)", "text"),
+            ("days_to_next_band", "Dias até a próxima faixa", "int"),
+            ("about_to_cross", "Perto de mudar de faixa", "bool"),
+            ("last_contact_on", "Último contato", "date"),
+        ]),
+        _spec("work_queue_terminations", w.work_queue_terminations,
+              "Fila de trabalho: desligamentos sem aviso ou sem substituto", "fila_desligamentos_pendentes", [
+            ("case_id", "Caso", "id", MACHINE),
+            ("protocol_number", "Nº do protocolo", "text"),
+            ("operator_key", "Chave da operadora", "text", MACHINE),
+            ("operator", "Operadora", "text"),
+            ("analyst", "Analista", "text"),
+            ("uf", "UF", "text"),
+            ("city", "Cidade", "text"),
+            ("missing", "Falta", "text"),
+            ("exit_date", "Saída da rede", "date"),
+            ("notice_due", "Aviso até", "date"),
+            ("days_to_notice_due", "Dias até o prazo do aviso", "int"),
+            ("notice_status", "Aviso", "notice_status"),
+            ("substitute_status", "Substituto", "substitute_status"),
+            ("days_without_substitute", "Dias sem substituto", "int"),
+        ]),
+    ]
+
+
+TABLES.update({spec.name: spec for spec in _work_specs()})

@@ -1,5 +1,6 @@
 """Scheduled reports: what is due and `run_due`, which sends it once (`report run-due`, from cron or a
-systemd timer; README "Relatórios e alertas").
+systemd timer; README "Relatórios e alertas"), then evaluates the alert rules and mails their
+alerts (alerts.py) through the same server.
 
 A weekly schedule covers the last full week (Monday to Sunday) before the run, a monthly one the last
 full calendar month. Each recipient is a dashboard user: their copy is built under the schedule's
@@ -47,13 +48,34 @@ class Outcome:
     sent: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    alerts_fired: int = 0
+    alert_mails: int = 0
 
     def lines(self) -> list[str]:
         out = [f"enviado: {line}" for line in self.sent]
         out += [f"não enviado: {line}" for line in self.failed]
         if not self.sent and not self.failed:
             out.append("Nenhum relatório agendado a enviar agora.")
+        if self.alerts_fired or self.alert_mails:
+            out.append(f"alertas: {self.alerts_fired} novo(s), {self.alert_mails} e-mail(s) de alerta enviado(s)")
         return out
+
+
+def run_alerts(store: Any, outcome: Outcome, *, smtp_url: str | None, sender: str | None,
+               now: dt.datetime | None, users: Mapping[str, Any]) -> None:
+    """The alert rules (alerts.py), evaluated now, and their unmailed alerts sent through the same
+    server: `report run-due` is also the alerts' timer."""
+    from .. import alerts
+
+    outcome.alerts_fired = len(alerts.evaluate_alerts(store, now))
+
+    def send(recipients: list[str], subject: str, body: str) -> None:
+        send_message(smtp_url, sender, recipients, subject, body)
+
+    try:
+        outcome.alert_mails = alerts.deliver(store, send, now, users=users)
+    except MailError as exc:
+        outcome.failed.append(f"e-mail de alertas: {exc}")
 
 
 def run_due(store: Any, *, smtp_url: str | None = None, sender: str | None = None, now: dt.datetime | None = None,
@@ -107,4 +129,5 @@ def run_due(store: Any, *, smtp_url: str | None = None, sender: str | None = Non
                 continue
             rs.finish_delivery(store, schedule.schedule_id, start, username, f"{user.email} · {message_id}")
             outcome.sent.append(f"{what} <{user.email}>")
+    run_alerts(store, outcome, smtp_url=smtp_url, sender=sender, now=now, users=users)
     return outcome

@@ -102,6 +102,19 @@ def _compute(path: str, version: int, name: str, filters: Filters, kwargs: tuple
 
 def compute(name: str, filters: Filters, **kwargs: Any) -> Any:
     """`metrics.<name>(store, filters, **kwargs)`, cached per data version. Frames are copies."""
+    return _cached(name, filters, kwargs)
+
+
+def side(name: str, filters: Filters, **kwargs: Any) -> Any:
+    """Like `compute`, for what a page adds around its own analysis for the person using it: "Minha
+    semana" (since their last visit), their work queue's count, the targets set for their
+    operators (ui/home.py, ui/targets.py). Kept apart from `compute` because those depend on who is
+    logged in, when they last came and what an admin set, not only on the filters: the benchmark's
+    page registry (metrics/pages.py) times the analysis itself, which `compute` and `table` serve."""
+    return _cached(name, filters, kwargs)
+
+
+def _cached(name: str, filters: Filters, kwargs: dict[str, Any]) -> Any:
     s = store()
     try:
         result = _compute(str(s.path), data_version(s), name, filters, tuple(sorted(kwargs.items())))

@@ -26,7 +26,7 @@ from ..auth import User
 from ..filters import Filters
 from ..metrics import TABLES
 from ..reports import ANALYSIS_PAGES
-from . import audit, data, login, nav, sidebar, state
+from . import audit, data, login, nav, saved_views, sidebar, state
 from .case_view import inline_md as md
 
 _REVEAL_KEY = "_retention_reveal"  # the admin's "Mostrar dados pessoais", kept across page switches
@@ -73,6 +73,7 @@ def start_frame(spec: nav.PageSpec, user: User) -> Page:
     filters = user.restrict(filters)  # belt and braces: state.current_filters already did
     reveal = _reveal_toggle(user)
     state.sync_url(filters, keep=spec.view_keys)
+    saved_views.draw(spec, filters, user)
     login.draw_user_box(user)
     if data.is_demo():
         st.warning("Dados de demonstração: formulários fictícios gerados pelo sistema, não casos reais.", icon="🧪")
