@@ -127,6 +127,7 @@ PAGE_QUERIES: dict[str, tuple[PageQuery, ...]] = {
     ),
     # Targets and alerts read their own small tables straight from the store (store/alerting.py).
     "Metas e alertas": (SIDEBAR,),
+    "Relatórios": (SIDEBAR,),  # schedules and deliveries come from the store, not from metrics
 }
 
 # The script of each page (ui/nav.PAGES holds the same paths and titles).
@@ -142,6 +143,7 @@ PAGE_SCRIPTS: dict[str, str] = {
     "Conformidade ANS": "pages/8_Conformidade_ANS.py",
     "Fila de trabalho": "pages/9_Fila_de_trabalho.py",
     "Metas e alertas": "pages/10_Metas_e_alertas.py",
+    "Relatórios": "pages/11_Relatorios.py",
 }
 
 

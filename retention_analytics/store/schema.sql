@@ -262,3 +262,37 @@ create table if not exists user_visits (
     username varchar primary key,
     last_visit timestamp not null
 );
+
+-- Scheduled reports (page Relatórios, `report run-due`; docs/reports.md). A schedule says which
+-- report (an analysis page's title, or 'mensal' for the monthly pack of every page) goes to which
+-- dashboard users (usernames of the users file: each gets it with their own operator restriction),
+-- weekly or monthly, under which filters (Filters.to_query_params as JSON, never a period: each
+-- send covers the week or month before it, nor an access restriction).
+create sequence if not exists report_schedule_id_seq start 1;
+create table if not exists report_schedules (
+    schedule_id bigint primary key,
+    name varchar not null,
+    report varchar not null,
+    frequency varchar not null,     -- 'semanal' or 'mensal'
+    recipients varchar[] not null,
+    filters varchar not null,
+    active boolean not null default true,
+    created_by varchar,
+    created_at timestamp not null
+);
+
+-- One row per schedule, period and recipient, written in its own transaction BEFORE the message
+-- goes out ('enviando'), then marked 'enviado' (or removed when the server refused the message,
+-- so the next run tries again). A run killed between the two leaves 'enviando': never sent again
+-- (at most once), and the Relatórios page says it was interrupted.
+create table if not exists report_deliveries (
+    schedule_id bigint not null,
+    period_start date not null,
+    period_end date not null,
+    recipient varchar not null,
+    status varchar not null,        -- 'enviando', 'enviado' or 'falhou'
+    claimed_at timestamp not null,
+    sent_at timestamp,
+    detail varchar,
+    primary key (schedule_id, period_start, recipient)
+);

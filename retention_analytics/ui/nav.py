@@ -52,6 +52,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/8_Conformidade_ANS.py", "Conformidade ANS", "⚖️", "Conformidade_ANS"),
     PageSpec("pages/9_Fila_de_trabalho.py", "Fila de trabalho", "📋", "Fila_de_trabalho"),
     PageSpec("pages/10_Metas_e_alertas.py", "Metas e alertas", "🔔", "Metas_e_alertas", filters=False),
+    PageSpec("pages/11_Relatorios.py", "Relatórios", "📬", "Relatorios"),
 )
 
 HOME = next(p for p in PAGES if p.default)

@@ -25,6 +25,7 @@ from .. import formatting as fmt
 from ..auth import User
 from ..filters import Filters
 from ..metrics import table_of
+from ..reports import ANALYSIS_PAGES
 from . import audit, data, login, nav, saved_views, sidebar, state, widget_texts
 from .case_view import inline_md as md
 
@@ -83,6 +84,8 @@ def start_frame(spec: nav.PageSpec, user: User) -> Page:
     if spec.filters:
         # Names in the description come from the forms (operators, analysts, cities): shown as text.
         st.caption(f"Filtros: {md(page.describe())}")
+    if title in ANALYSIS_PAGES:
+        report_button(page)
     return _keep(page)
 
 
@@ -147,6 +150,40 @@ def _reveal_toggle(user: User) -> bool:
         if st.session_state.get(_REVEAL_KEY):
             st.caption("🔓 Dados pessoais visíveis: cada visualização e download é registrado na auditoria.")
     return bool(st.session_state.get(_REVEAL_KEY))
+
+
+_REPORT_KEY = "_retention_report"  # the last PDF built in this session: (view, file name, bytes)
+
+
+def report_button(page: Page) -> None:
+    """"Gerar relatório (PDF)" of this page's view (its filters, the user's restriction), then
+    "Baixar relatório (PDF)". Drawn by the frame on every analysis page (reports.ANALYSIS_PAGES).
+    The PDF is built only on the click (Chromium draws its charts: seconds, not for every rerun)
+    and kept for this view only: another page or other filters need a new click."""
+    from .. import reports
+    from ..reports.images import ChartRenderError
+    from ..reports.pdf import ReportFontError
+
+    view = (page.title, page.filters, page.user.username if page.user else None)
+    kept = st.session_state.get(_REPORT_KEY)
+    if kept is not None and kept[0] != view:
+        st.session_state.pop(_REPORT_KEY, None)
+        kept = None
+    row = st.container(horizontal=True)
+    if row.button("📄 Gerar relatório (PDF)", key="report_generate",
+                  help="Um PDF desta página com os filtros escolhidos: indicadores com a variação contra o período "
+                       "anterior, gráficos e tabelas principais (dados pessoais mascarados)."):
+        with st.spinner("Gerando o relatório (gráficos e tabelas)…"):
+            try:
+                report = reports.build_report(data.store(), page.filters, (page.title,), names=page.names)
+            except (ChartRenderError, ReportFontError) as exc:
+                st.error(str(exc))
+                return
+        kept = (view, report.file_name, report.pdf)
+        st.session_state[_REPORT_KEY] = kept
+    if kept is not None:
+        row.download_button("⬇️ Baixar relatório (PDF)", data=kept[2], file_name=kept[1], mime="application/pdf",
+                            key="report_download", on_click="ignore")
 
 
 def no_data(message: str = "Nenhum caso corresponde aos filtros escolhidos.") -> None:
