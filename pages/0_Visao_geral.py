@@ -1,25 +1,32 @@
-"""Visão geral: the home page. Headline numbers against the previous period, monthly cases by
-status, top termination reasons and the cities about to lose coverage."""
+"""Visão geral: the home page. What changed since the user's last visit, the work queue's count
+and the alerts of the user's operators (ui/home.py), then the headline numbers against the
+previous period and the targets, monthly cases by status, top termination reasons and the cities
+about to lose coverage."""
 
 import math
 
 import streamlit as st
 
+from retention_analytics import metrics
 from retention_analytics import formatting as fmt
 from retention_analytics.charts import overview
 from retention_analytics.metrics.summaries import monthly_grid
-from retention_analytics.ui import data, nav
+from retention_analytics.ui import data, home, nav
 from retention_analytics.ui.page import chart, current_page, no_data, show_table
 
 page = current_page()
 
 if page.has_data:
-    kpis = data.compute("kpis_with_delta", page.filters).set_index("metric")
+    home.draw_my_week(page)
+    home.draw_queue_count(page)
+    home.draw_alerts(page)
+    st.divider()
+    kpis = data.get(metrics.kpis_with_delta, page.filters).set_index("metric")
     if kpis.loc["cases", "value"] == 0:
         no_data()
     else:
         previous = page.filters.previous_period()
-        first_day = data.compute("filter_options", page.filters.access_only()).get("min_date")
+        first_day = data.get(metrics.filter_options, page.filters.access_only()).get("min_date")
         if previous is None:
             st.caption("Escolha um período na barra lateral para comparar com o período anterior de mesma duração.")
         elif first_day and previous.start and previous.start < first_day:
@@ -50,21 +57,22 @@ if page.has_data:
                 delta_text = (("+" if delta > 0 else "") + fmt.number(delta, 0 if metric != "median_days" else 1))
             column.metric(label, formatter(row["value"]) if not math.isnan(row["value"]) else "–", delta_text,
                           delta_color=color, help="Variação contra o período anterior de mesma duração")
+        home.draw_targets(page, kpis)
 
-        monthly = data.compute("monthly_outcomes", page.filters)
+        monthly = data.get(metrics.monthly_outcomes, page.filters)
         chart(overview.monthly_outcomes(monthly), key="monthly")
         # Months × status, as people read it (the same counts as the chart).
-        show_table(monthly_grid(monthly), "monthly_outcomes_grid", page, key="monthly_table", height=240)
+        show_table(monthly_grid(monthly), metrics.monthly_outcomes_grid, page, key="monthly_table", height=240)
 
         left, right = st.columns(2)
         with left:
-            reasons = data.table("reasons", page.filters)
+            reasons = data.get(metrics.reasons, page.filters)
             chart(overview.top_bars(reasons, "label", "share", "Principais motivos de desligamento", percent=True),
                   key="top_reasons")
             if reasons.empty:
                 st.caption("Nenhum desligamento no recorte.")
         with right:
-            gaps = data.table("coverage_gaps", page.filters)
+            gaps = data.get(metrics.coverage_gaps, page.filters)
             gaps_named = gaps.assign(place=gaps["city"] + " – " + gaps["uf"])
             chart(overview.top_bars(gaps_named, "place", "lives", "Cidades com lacuna de cobertura (vidas)"), key="top_gaps")
             if gaps.empty:
@@ -73,15 +81,15 @@ if page.has_data:
         st.subheader("Quem retém melhor?")
         st.caption("Taxa de retenção entre as tentativas finalizadas; com menos de 10 tentativas a taxa não entra no ranking.")
         left, right = st.columns(2)
-        for column, table_name, label in (
-            (left, "effectiveness_operator", "operator"),
-            (right, "effectiveness_analyst", "analyst"),
+        for column, summary, label in (
+            (left, metrics.effectiveness_operator, "operator"),
+            (right, metrics.effectiveness_analyst, "analyst"),
         ):
             with column:
-                ranking = data.table(table_name, page.filters)
+                ranking = data.get(summary, page.filters)
                 ranked = ranking[~ranking["small_sample"]].sort_values("retention_rate", ascending=False).head(5)
                 show_table(ranked[[label, "attempts", "retention_rate", "ci_low", "ci_high", "median_days"]],
-                           table_name, page, key=f"home_{table_name}")
+                           summary, page, key=f"home_{label}")
         for path, text in (
             ("pages/1_Motivos_de_desligamento.py", "Ver todos os motivos →"),
             ("pages/3_Cobertura_da_rede.py", "Ver a cobertura da rede →"),

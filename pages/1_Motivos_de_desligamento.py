@@ -11,9 +11,9 @@ metric itself.
 
 import streamlit as st
 
+from retention_analytics import metrics
 from retention_analytics import formatting as fmt
 from retention_analytics.charts import reasons as charts
-from retention_analytics.metrics import TABLES
 from retention_analytics.ui import data
 from retention_analytics.ui.page import Page, chart, current_page, no_data, show_table
 
@@ -34,11 +34,11 @@ def _pick_from_chart(labels: dict[str, str]) -> None:
 
 
 def draw(page: Page) -> None:
-    if data.compute("cases_count", page.filters) == 0:
+    if data.get(metrics.cases_count, page.filters) == 0:
         no_data()
         return
-    reasons = data.table("reasons", page.filters)
-    controllable = data.table("reasons_controllable", page.filters)
+    reasons = data.get(metrics.reasons, page.filters)
+    controllable = data.get(metrics.reasons_controllable, page.filters)
     terminated = int(controllable["terminated"].iloc[0]) if not controllable.empty else 0
     if terminated == 0:
         st.info("Nenhum desligamento entre os casos filtrados: não há motivos a mostrar. "
@@ -63,7 +63,7 @@ def draw(page: Page) -> None:
         st.session_state[PICK_KEY] = None  # the filters changed and that reason is no longer cited
     chart(charts.pareto(reasons), key=PARETO_KEY, on_select=lambda: _pick_from_chart(labels),
           selection_mode="points")
-    show_table(reasons, "reasons", page, key="reasons_table", height=280)
+    show_table(reasons, metrics.reasons, page, key="reasons_table", height=280)
 
     st.subheader("Quais casos citam este motivo?")
     code = st.selectbox(
@@ -71,14 +71,12 @@ def draw(page: Page) -> None:
         format_func=lambda c: "Escolha um motivo (ou clique numa barra do gráfico)" if c is None else labels[c],
     )
     if code:
-        total = data.compute("cases_count", page.filters, reason=code)
-        cases = data.compute("cases", page.filters, reason=code, limit=CASES_LIMIT)
-        # Only the export contract's columns: the download must be what the table shows.
-        cases = cases[[c for c in TABLES["cases"].columns if c in cases.columns]]
+        total = data.get(metrics.cases_count, page.filters, reason=code)
+        cases = data.get(metrics.cases, page.filters, reason=code, limit=CASES_LIMIT)
         shown = f"os {fmt.integer(CASES_LIMIT)} mais recentes de " if total > len(cases) else ""
         st.caption(f"Desligamentos que citam **{labels[code]}**: {shown}{fmt.integer(total)} casos "
                    "(dados pessoais mascarados). A lista completa e os detalhes estão na página **Casos**.")
-        show_table(cases, "cases", page, key="reason_cases", height=320 if len(cases) > 8 else None)
+        show_table(cases, metrics.cases, page, key="reason_cases", height=320 if len(cases) > 8 else None)
 
     # ------------------------------------------------------------------ controllable and categories
     st.divider()
@@ -86,26 +84,26 @@ def draw(page: Page) -> None:
     with left:
         chart(charts.controllable(controllable), key="reasons_controllable_chart")
         st.caption("Controláveis pela operadora: motivos de **Remuneração** e de **Processos e suporte**.")
-        show_table(controllable, "reasons_controllable", page, key="reasons_controllable_table")
+        show_table(controllable, metrics.reasons_controllable, page, key="reasons_controllable_table")
     with right:
-        categories = data.table("reason_categories", page.filters)
+        categories = data.get(metrics.reason_categories, page.filters)
         chart(charts.categories(categories), key="reason_categories_chart")
-        show_table(categories, "reason_categories", page, key="reason_categories_table")
+        show_table(categories, metrics.reason_categories, page, key="reason_categories_table")
 
     # ------------------------------------------------------------------ trend and operators
     st.divider()
     trend_tab, operator_tab = st.tabs(["📈 Tendência por trimestre", "🏢 Operadora × categoria"])
     with trend_tab:
-        quarterly = data.table("reasons_quarterly", page.filters)
+        quarterly = data.get(metrics.reasons_quarterly, page.filters)
         basis = "data final" if page.filters.period_basis == "finished" else "data de início do caso"
         st.caption(f"Trimestres pela {basis}. Trimestres com poucos desligamentos oscilam muito: veja o n no "
                    "detalhe de cada ponto.")
         chart(charts.quarterly(quarterly), key="reasons_quarterly_chart")
-        show_table(quarterly, "reasons_quarterly", page, key="reasons_quarterly_table", height=280)
+        show_table(quarterly, metrics.reasons_quarterly, page, key="reasons_quarterly_table", height=280)
     with operator_tab:
-        by_operator = data.table("reasons_operator_category", page.filters)
+        by_operator = data.get(metrics.reasons_operator_category, page.filters)
         chart(charts.operator_heatmap(by_operator), key="reasons_operator_chart")
-        show_table(by_operator, "reasons_operator_category", page, key="reasons_operator_table", height=280)
+        show_table(by_operator, metrics.reasons_operator_category, page, key="reasons_operator_table", height=280)
 
 
 page = current_page()

@@ -10,19 +10,19 @@ metric itself.
 
 import streamlit as st
 
+from retention_analytics import metrics
 from retention_analytics import formatting as fmt
 from retention_analytics.charts import closure as charts
-from retention_analytics.metrics.tables import TABLES
-from retention_analytics.ui import audit, data
+from retention_analytics.ui import audit, data, targets
 from retention_analytics.ui.page import Page, chart, current_page, no_data, show_table
 
 def draw(page: Page) -> None:
-    if data.compute("cases_count", page.filters) == 0:
+    if data.get(metrics.cases_count, page.filters) == 0:
         no_data()
         return
-    sla = data.table("sla", page.filters)
+    sla = data.get(metrics.sla, page.filters)
     closed = int(sla["n"].iloc[0]) if not sla.empty else 0
-    times = data.table("closure_times", page.filters)
+    times = data.get(metrics.closure_times, page.filters)
     total = times[times["is_total"]]
     median = total["median_days"].iloc[0] if not total.empty else None
 
@@ -33,20 +33,21 @@ def draw(page: Page) -> None:
                     help=f"Sobre {fmt.integer(closed)} casos finalizados com tempo conhecido.")
     for column, days in zip(cards[1:], (30, 60, 90)):
         value = sla[f"within_{days}"].iloc[0] if closed else None
-        column.metric(f"Finalizados em até {days} dias", fmt.percent(value) if closed else "–",
-                      help="Parcela dos casos finalizados (com tempo conhecido) que fecharam dentro do prazo.")
+        against, note = targets.card_delta(page, "closed_within_60", value) if days == 60 else (None, "")
+        column.metric(f"Finalizados em até {days} dias", fmt.percent(value) if closed else "–", against,
+                      help="Parcela dos casos finalizados (com tempo conhecido) que fecharam dentro do prazo." + note)
     st.caption("Dias para finalizar = data final − data de início (ou o número de dias do formulário quando falta "
                "uma data). Medianas e percentis, não médias: poucos casos muito longos não distorcem o número.")
-    show_table(sla, "sla", page, key="sla_table")
+    show_table(sla, metrics.sla, page, key="sla_table")
 
     if closed == 0:
         st.info("Nenhum caso finalizado entre os filtrados: não há tempos de finalização a mostrar.")
     else:
         # -------------------------------------------------------------- distribution
         st.divider()
-        distribution = data.compute("closure_distribution", page.filters, bin_days=15)
+        distribution = data.get(metrics.closure_distribution, page.filters, bin_days=15)
         chart(charts.histogram(distribution), key="closure_histogram")
-        show_table(distribution, "closure_distribution", page, key="closure_distribution_table", height=240)
+        show_table(distribution, metrics.closure_distribution, page, key="closure_distribution_table", height=240)
 
         # -------------------------------------------------------------- per operator / analyst
         st.divider()
@@ -55,21 +56,21 @@ def draw(page: Page) -> None:
                    "dentro de 1,5 intervalo interquartil. n = casos finalizados.")
         operator_tab, analyst_tab = st.tabs(["🏢 Por operadora", "🧑‍💼 Por analista"])
         with operator_tab:
-            boxes = data.table("closure_boxes_operator", page.filters)
+            boxes = data.get(metrics.closure_boxes_operator, page.filters)
             chart(charts.boxes(boxes, "Dias para finalizar por operadora"), key="closure_boxes_operator")
             st.markdown("**Mediana, P75 e P90 por operadora** (P90: 9 em cada 10 casos fecharam até esse dia)")
-            show_table(times, "closure_times", page, key="closure_times_table")
+            show_table(times, metrics.closure_times, page, key="closure_times_table")
             with st.expander("Estatísticas das caixas por operadora"):
-                show_table(boxes, "closure_boxes_operator", page, key="closure_boxes_operator_table")
+                show_table(boxes, metrics.closure_boxes_operator, page, key="closure_boxes_operator_table")
         with analyst_tab:
-            boxes = data.table("closure_boxes_analyst", page.filters)
+            boxes = data.get(metrics.closure_boxes_analyst, page.filters)
             chart(charts.boxes(boxes, "Dias para finalizar por analista"), key="closure_boxes_analyst")
-            show_table(boxes, "closure_boxes_analyst", page, key="closure_boxes_analyst_table", height=280)
+            show_table(boxes, metrics.closure_boxes_analyst, page, key="closure_boxes_analyst_table", height=280)
 
     # ------------------------------------------------------------------ open cases
     st.divider()
     st.subheader("O que ainda está em aberto?")
-    bands = data.table("open_by_age_band", page.filters)
+    bands = data.get(metrics.open_by_age_band, page.filters)
     open_cases = int(bands["cases"].sum()) if not bands.empty else 0
     if open_cases == 0:
         st.info("Nenhum caso em aberto entre os filtrados.")
@@ -80,16 +81,15 @@ def draw(page: Page) -> None:
     with right:
         st.metric("Casos em aberto", fmt.integer(open_cases))
         st.caption("Idade = hoje − data de referência do caso (início, abertura do protocolo ou data do formulário).")
-        show_table(bands, "open_by_age_band", page, key="open_age_table")
+        show_table(bands, metrics.open_by_age_band, page, key="open_age_table")
     revealed = audit.reveal(page, "casos em aberto mais antigos")
     if revealed:  # an admin's audited unmasked view: the same rows and columns, unmasked
-        oldest = data.compute("oldest_open_cases", page.filters, reveal=True)
-        oldest = oldest[[c for c in TABLES["oldest_open_cases"].columns if c in oldest.columns]]
+        oldest = data.get(metrics.oldest_open_cases, page.filters, reveal=True)
         st.markdown("**Os casos em aberto mais antigos** (dados pessoais visíveis, registrado na auditoria)")
     else:
-        oldest = data.table("oldest_open_cases", page.filters)
+        oldest = data.get(metrics.oldest_open_cases, page.filters)
         st.markdown("**Os casos em aberto mais antigos** (dados pessoais mascarados)")
-    show_table(oldest, "oldest_open_cases", page, key="oldest_open_table", height=320, revealed=revealed)
+    show_table(oldest, metrics.oldest_open_cases, page, key="oldest_open_table", height=320, revealed=revealed)
 
 
 page = current_page()

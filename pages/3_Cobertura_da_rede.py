@@ -11,6 +11,7 @@ metric itself.
 
 import streamlit as st
 
+from retention_analytics import metrics
 from retention_analytics import formatting as fmt
 from retention_analytics.charts import coverage as charts
 from retention_analytics.ui import data, state
@@ -62,13 +63,13 @@ def _capped(frame, what: str, table: str):
 
 
 def draw(page: Page) -> None:
-    if data.compute("cases_count", page.filters) == 0:
+    if data.get(metrics.cases_count, page.filters) == 0:
         no_data()
         return
-    by_uf = data.table("coverage_uf", page.filters)
-    gaps = data.table("coverage_gaps", page.filters)
+    by_uf = data.get(metrics.coverage_uf, page.filters)
+    gaps = data.get(metrics.coverage_gaps, page.filters)
 
-    kpis = data.table("kpis", page.filters).iloc[0]
+    kpis = data.get(metrics.kpis, page.filters).iloc[0]
     cards = st.columns(4)
     cards[0].metric("Desligamentos", fmt.integer(kpis["terminations"]))
     cards[1].metric("CROs perdidos", fmt.integer(kpis["cros_lost"]),
@@ -94,7 +95,7 @@ def draw(page: Page) -> None:
         # for the rate the UFs with more attempts come first.
         order = "attempts" if metric == "retention_rate" else metric
         with_cases = by_uf[by_uf["cases"] > 0].sort_values([order, "uf"], ascending=[False, True])
-        show_table(with_cases.reset_index(drop=True), "coverage_uf", page, key="coverage_uf_table", height=520)
+        show_table(with_cases.reset_index(drop=True), metrics.coverage_uf, page, key="coverage_uf_table", height=520)
 
     # ------------------------------------------------------------------ gaps
     st.divider()
@@ -114,13 +115,13 @@ def draw(page: Page) -> None:
         st.success("Nenhuma cidade com lacuna de cobertura nos filtros escolhidos.")
     else:
         st.markdown(f"**{fmt.integer(len(gaps))} cidades com lacuna, da que tem mais vidas à que tem menos**")
-        show_table(_capped(gaps, "cidades com lacuna", "coverage_gaps"), "coverage_gaps", page, key="coverage_gaps_table", height=320)
+        show_table(_capped(gaps, "cidades com lacuna", "coverage_gaps"), metrics.coverage_gaps, page, key="coverage_gaps_table", height=320)
 
     # ------------------------------------------------------------------ every city
     st.divider()
     st.subheader("Todas as cidades com casos")
-    cities = data.table("coverage_city", page.filters)
-    show_table(_capped(cities, "cidades", "coverage_city"), "coverage_city", page, key="coverage_city_table", height=360)
+    cities = data.get(metrics.coverage_city, page.filters)
+    show_table(_capped(cities, "cidades", "coverage_city"), metrics.coverage_city, page, key="coverage_city_table", height=360)
 
 
 page = current_page()

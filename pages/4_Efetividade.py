@@ -11,14 +11,15 @@ metric itself.
 
 import streamlit as st
 
+from retention_analytics import metrics
 from retention_analytics import formatting as fmt
 from retention_analytics.charts import effectiveness as charts
-from retention_analytics.ui import data
+from retention_analytics.ui import data, targets
 from retention_analytics.ui.page import Page, chart, current_page, no_data, show_table
 
 
 def draw(page: Page) -> None:
-    kpis = data.table("kpis", page.filters).iloc[0]
+    kpis = data.get(metrics.kpis, page.filters).iloc[0]
     if int(kpis["cases"]) == 0:
         no_data()
         return
@@ -28,8 +29,9 @@ def draw(page: Page) -> None:
                     help="Casos finalizados como retenção efetiva ou desligamento.")
     cards[1].metric("Retidos", fmt.integer(kpis["retained"]))
     rate_text = fmt.percent(kpis["retention_rate"]) if attempts else "–"
-    cards[2].metric("Taxa de retenção", rate_text,
-                    help="Retidos ÷ tentativas. 'Não se trata de retenção' fica fora da taxa.")
+    against, note = targets.card_delta(page, "retention_rate", kpis["retention_rate"] if attempts else None)
+    cards[2].metric("Taxa de retenção", rate_text, against,
+                    help="Retidos ÷ tentativas. 'Não se trata de retenção' fica fora da taxa." + note)
     interval = (f"{fmt.percent(kpis['ci_low'])} a {fmt.percent(kpis['ci_high'])}" if attempts else "–")
     cards[3].metric("Intervalo de 95%", interval, help="Intervalo de confiança de Wilson da taxa de retenção.")
     st.caption("Cada ponto é uma taxa de retenção e a barra, seu intervalo de confiança de 95%: barras que se "
@@ -38,37 +40,40 @@ def draw(page: Page) -> None:
     overall = kpis["retention_rate"] if attempts else None
 
     operator_tab, analyst_tab = st.tabs(["🏢 Por operadora", "🧑‍💼 Por analista"])
-    for tab, table_name, name_column, who in (
-        (operator_tab, "effectiveness_operator", "operator", "operadora"),
-        (analyst_tab, "effectiveness_analyst", "analyst", "analista"),
+    for tab, summary, name_column, who in (
+        (operator_tab, metrics.effectiveness_operator, "operator", "operadora"),
+        (analyst_tab, metrics.effectiveness_analyst, "analyst", "analista"),
     ):
+        table_name = f"effectiveness_{name_column}"  # widget keys of today
         with tab:
-            frame = data.table(table_name, page.filters)
+            frame = data.get(summary, page.filters)
             left, right = st.columns([3, 2])
             with left:
-                chart(charts.forest(frame, name_column, f"Qual {who} retém mais?", overall), key=f"{table_name}_forest")
+                marks = targets.operator_targets(page) if name_column == "operator" else None
+                chart(charts.forest(frame, name_column, f"Qual {who} retém mais?", overall, targets=marks),
+                      key=f"{table_name}_forest")
             with right:
                 chart(charts.median_days(frame, name_column, f"Quanto cada {who} demora para finalizar?"),
                       key=f"{table_name}_days")
             # A fixed height only for long tables: short ones would show empty rows.
-            show_table(frame, table_name, page, key=f"{table_name}_table", height=320 if len(frame) > 8 else None)
+            show_table(frame, summary, page, key=f"{table_name}_table", height=320 if len(frame) > 8 else None)
 
     st.divider()
     st.subheader("O que ajuda a reter?")
-    actions = data.table("actions", page.filters)
+    actions = data.get(metrics.actions, page.filters)
     chart(charts.actions(actions), key="actions_chart")
     st.caption("Compara a taxa de retenção das tentativas em que a ação foi ofertada com a das tentativas em que "
                "não foi. Uma diferença não prova causa: a ação pode ter sido ofertada aos casos mais fáceis.")
-    show_table(actions, "actions", page, key="actions_table")
+    show_table(actions, metrics.actions, page, key="actions_table")
 
     st.divider()
-    requested = data.table("requested_by", page.filters)
+    requested = data.get(metrics.requested_by, page.filters)
     left, right = st.columns([3, 2])
     with left:
         chart(charts.requested_by(requested), key="requested_by_chart")
     with right:
         st.markdown("**Casos iniciados pela operadora × pelo prestador**")
-        show_table(requested, "requested_by", page, key="requested_by_table")
+        show_table(requested, metrics.requested_by, page, key="requested_by_table")
 
 
 page = current_page()

@@ -13,7 +13,7 @@ encontrado". Personal data is masked unless an admin switched "Mostrar dados pes
 each view and download is recorded in the audit log first (ui/audit.py). The original document
 holds everything unmasked, so only admins get its download, audited on click.
 
-It must not query the database or unmask anything itself: it draws what data.compute returns
+It must not query the database or unmask anything itself: it draws what data.get returns
 and only fetches the original file's bytes for its (audited) download button.
 """
 
@@ -27,6 +27,7 @@ import pandas as pd
 import streamlit as st
 import streamlit.components.v1 as components
 
+from retention_analytics import metrics
 from retention_analytics import formatting as fmt
 from retention_analytics.filters import STATUS_LABELS
 from retention_analytics.store import StoreError
@@ -101,13 +102,16 @@ def _draw_list() -> pd.DataFrame:
         placeholder="Protocolo, dentista, CRO, cidade, operadora, analista, arquivo ou dígitos do CPF/CNPJ",
         help="A busca ignora maiúsculas e acentos. Para CPF/CNPJ, digite ao menos 3 dígitos.",
     ).strip()
-    total = data.compute("cases_count", page.filters, search=search or None)
+    total = data.get(metrics.cases_count, page.filters, search=search or None)
     if total == 0:
         if search:
             st.info(f"Nenhum caso encontrado para “{cv.inline_md(search)}”. Confira a grafia ou busque por outro dado.")
         elif page.filters.is_empty():
-            st.info("Ainda não há casos no banco de dados. Importe formulários na página **Importar**.")
-            st.page_link("pages/6_Importar.py", label="Importar formulários", icon="📥")
+            if page.user is not None and page.user.may_import:
+                st.info("Ainda não há casos no banco de dados. Importe formulários na página **Importar**.")
+                st.page_link("pages/6_Importar.py", label="Importar formulários", icon="📥")
+            else:
+                st.info("Ainda não há casos no banco de dados: um gestor ou administrador importa os formulários.")
         else:
             no_data()
         return pd.DataFrame(columns=_LIST_COLUMNS)
@@ -122,10 +126,9 @@ def _draw_list() -> pd.DataFrame:
                                        step=1, key=_PAGE_WIDGET))
     first = (number - 1) * PAGE_SIZE
     revealed = audit.reveal(page, "lista de casos")
-    rows = data.compute("cases", page.filters, search=search or None, limit=PAGE_SIZE, offset=first,
+    rows = data.get(metrics.cases, page.filters, search=search or None, limit=PAGE_SIZE, offset=first,
                         **({"reveal": True} if revealed else {}))
     shown = rows[[c for c in _LIST_COLUMNS if c in rows.columns]].copy()
-    shown["status"] = shown["status"].map(lambda s: STATUS_LABELS.get(s, s)).astype("object")
     last = first + len(shown)
     found = "caso encontrado" if total == 1 else "casos encontrados"
     st.caption(
@@ -139,7 +142,7 @@ def _draw_list() -> pd.DataFrame:
     # selected, so a row number picked in the old list never opens a case of the new one.
     listing = hashlib.sha1(repr((page.filters, search, number)).encode()).hexdigest()[:12]
     key = f"casos_tabela_{listing}"
-    event = show_table(shown.reset_index(drop=True), "cases", page, key=key, height=360, selectable=True,
+    event = show_table(shown.reset_index(drop=True), metrics.cases, page, key=key, height=360, selectable=True,
                        revealed=revealed)
     picks: dict[str, int | None] = st.session_state.setdefault(_PICKS, {})
     row = selected_row(event)  # the row's checkbox or a click on any of its cells
@@ -317,10 +320,10 @@ if page.has_data:
     if chosen != before:
         _remember_url(chosen)  # a row was clicked in this run: the address bar follows at once
     if chosen is not None:
-        detail = data.compute("case_detail", page.filters, case_id=int(chosen))
+        detail = data.get(metrics.case_detail, page.filters, case_id=int(chosen))
         revealed_case = detail is not None and audit.reveal(page, f"caso {int(chosen)}")
         if revealed_case:  # only after the view is in the audit log
-            detail = data.compute("case_detail", page.filters, case_id=int(chosen), reveal=True)
+            detail = data.get(metrics.case_detail, page.filters, case_id=int(chosen), reveal=True)
         if detail is None:
             st.warning(
                 f"O caso {chosen} não foi encontrado (ou não é de uma operadora que você pode ver). "

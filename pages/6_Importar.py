@@ -21,9 +21,9 @@ import streamlit as st
 
 from retention_analytics import formatting as fmt
 from retention_analytics.store import IngestSummary, StoreError
-from retention_analytics.ui import data, importer, substitution_form
+from retention_analytics.ui import data, importer, substitution_form, widget_texts
 from retention_analytics.ui.case_view import inline_md as md
-from retention_analytics.ui.page import current_page
+from retention_analytics.ui.page import EMPTY_CELL, current_page
 
 # Filters do not apply to an import, so the sidebar shows only the page list (the filters stay
 # in session state and in the URL for the other pages).
@@ -58,7 +58,7 @@ def _draw_summary(summary: IngestSummary) -> None:
                       help="Versões anteriores do mesmo protocolo, mantidas como histórico")
     columns[2].metric("Duplicados", fmt.integer(summary.duplicate), help="Arquivos idênticos a um já importado; ignorados")
     columns[3].metric("Rejeitados", fmt.integer(summary.rejected), help="Arquivos que não puderam ser lidos como formulário")
-    st.dataframe(importer.summary_frame(summary), hide_index=True, width="stretch")
+    st.dataframe(importer.summary_frame(summary), hide_index=True, width="stretch", placeholder=EMPTY_CELL)
     for result in summary.results:
         if result.status == "rejected":
             st.error(f"**{md(result.name)}** foi rejeitado: {md(result.reason)}", icon="🚫")
@@ -70,6 +70,16 @@ def _draw_summary(summary: IngestSummary) -> None:
         st.page_link("pages/7_Qualidade_dos_dados.py", label="Ver todos os documentos rejeitados", icon="🧹")
     with st.expander("Resumo em texto (o mesmo do terminal)"):
         st.code(summary.text(), language=None)
+    _draw_alerts(summary)
+
+
+def _draw_alerts(summary: IngestSummary) -> None:
+    """What the alert rules said after this import (alerts.after_import)."""
+    if summary.alerts_error:
+        st.warning(summary.alerts_error, icon="🔔")
+    elif summary.alerts_fired:
+        st.info(f"{fmt.integer(summary.alerts_fired)} alerta(s) novo(s) depois desta importação: veja a Visão geral.",
+                icon="🔔")
 
 
 def _draw_preview(preview: importer.Preview) -> bool:
@@ -81,7 +91,7 @@ def _draw_preview(preview: importer.Preview) -> bool:
                       help=f"{fmt.integer(len(preview.with_warnings))} com avisos")
     columns[2].metric("Duplicados", fmt.integer(preview.count("duplicate")))
     columns[3].metric("Rejeitados", fmt.integer(len(preview.rejected)))
-    st.dataframe(preview.frame(), hide_index=True, width="stretch")
+    st.dataframe(preview.frame(), hide_index=True, width="stretch", placeholder=EMPTY_CELL)
     for parsed in preview.rejected:
         st.error(f"**{md(parsed.name)}** não pode ser lido como formulário: {md(parsed.reason)}", icon="🚫")
     for name, reason in preview.refused:
@@ -143,7 +153,7 @@ st.markdown(
     "Os arquivos são lidos e conferidos antes; nada é gravado até você clicar em **Confirmar importação**. "
     "Um arquivo já importado é reconhecido e não é gravado de novo."
 )
-files = st.file_uploader(
+files = widget_texts.file_uploader(
     "Formulários",
     type=list(importer.UPLOAD_TYPES),
     accept_multiple_files=True,

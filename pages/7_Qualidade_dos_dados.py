@@ -13,9 +13,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from retention_analytics import metrics
 from retention_analytics import formatting as fmt
 from retention_analytics.charts import overview
-from retention_analytics.metrics.tables import QUALITY_LIST_LIMIT, TABLES
+from retention_analytics.metrics.tables import QUALITY_LIST_LIMIT
 from retention_analytics.ui import data
 from retention_analytics.ui.page import chart, current_page, no_data, selected_row, show_table
 
@@ -27,10 +28,6 @@ def _capped(shown: int, total: int, what: str) -> None:
         st.caption(f"Mostrando {fmt.integer(shown)} de {fmt.integer(total)} {what} (os mais relevantes primeiro).")
 
 
-def _ordered(frame: pd.DataFrame, table: str) -> pd.DataFrame:
-    return frame[[c for c in TABLES[table].columns if c in frame.columns]]
-
-
 def _open_case(event, frame: pd.DataFrame, column: str) -> None:
     """A clicked row opens its case on the Casos page (the case id goes in the link)."""
     row = selected_row(event)  # the row's checkbox or a click on any of its cells
@@ -39,7 +36,7 @@ def _open_case(event, frame: pd.DataFrame, column: str) -> None:
 
 
 if page.has_data:
-    quality = data.compute("quality", page.filters, limit=QUALITY_LIST_LIMIT)
+    quality = data.get(metrics.quality, page.filters, limit=QUALITY_LIST_LIMIT)
     summary = quality["summary"].iloc[0]
     cases = int(summary["cases"])
     if cases == 0 and int(summary["rejected_documents"]) == 0:
@@ -67,12 +64,12 @@ if page.has_data:
         )
 
         # Columns in the registry's order (what the download and the CLI export use too).
-        warnings = _ordered(quality["warnings"], "quality_warnings")
-        messages = _ordered(quality["warning_messages"], "quality_warning_messages")
-        blank = _ordered(quality["blank_fields"], "quality_blank_fields")
-        cities = _ordered(quality["unmatched_cities"], "quality_unmatched_cities")
-        superseded = _ordered(quality["superseded"], "quality_superseded")
-        rejected = _ordered(quality["rejected"], "quality_rejected")
+        warnings = quality["warnings"]
+        messages = quality["warning_messages"]
+        blank = quality["blank_fields"]
+        cities = quality["unmatched_cities"]
+        superseded = quality["superseded"]
+        rejected = quality["rejected"]
         tabs = st.tabs([
             f"Avisos ({fmt.integer(with_warnings)})",
             "Campos em branco",
@@ -88,10 +85,10 @@ if page.has_data:
                 st.success("Nenhum formulário com avisos nos filtros escolhidos.")
             else:
                 chart(overview.top_bars(messages, "message", "cases", "Avisos mais comuns (casos)"), key="quality_messages_chart")
-                show_table(messages, "quality_warning_messages", page, key="quality_messages", height=260)
+                show_table(messages, metrics.quality_warning_messages, page, key="quality_messages", height=260)
                 st.markdown("##### Formulários com avisos")
                 st.caption("Clique numa linha para abrir o formulário em **Casos**.")
-                event = show_table(warnings, "quality_warnings", page, key="quality_warnings", height=320,
+                event = show_table(warnings, metrics.quality_warnings, page, key="quality_warnings", height=320,
                                    selectable=True)
                 _capped(len(warnings), with_warnings, "formulários")
                 _open_case(event, warnings, "case_id")
@@ -105,7 +102,7 @@ if page.has_data:
             else:
                 chart(overview.top_bars(shown, "label", "share", "Campos mais vezes em branco (% dos casos)",
                                         percent=True), key="quality_blank_chart")
-            show_table(blank, "quality_blank_fields", page, key="quality_blank", height=320)
+            show_table(blank, metrics.quality_blank_fields, page, key="quality_blank", height=320)
 
         with tabs[2]:
             st.markdown("##### Cidades não encontradas no IBGE")
@@ -116,7 +113,7 @@ if page.has_data:
             if cities.empty:
                 st.success("Todas as cidades dos casos foram encontradas no IBGE.")
             else:
-                show_table(cities, "quality_unmatched_cities", page, key="quality_cities")
+                show_table(cities, metrics.quality_unmatched_cities, page, key="quality_cities")
 
         with tabs[3]:
             st.markdown("##### Protocolos com versões substituídas")
@@ -131,7 +128,7 @@ if page.has_data:
                 listed["case_ids"] = listed["case_ids"].map(
                     lambda ids: ", ".join(str(int(i)) for i in ids) if ids is not None else ""
                 ).astype("object")
-                event = show_table(listed, "quality_superseded", page, key="quality_superseded", selectable=True)
+                event = show_table(listed, metrics.quality_superseded, page, key="quality_superseded", selectable=True)
                 _capped(len(listed), int(summary["cases_with_versions"]), "protocolos")
                 _open_case(event, listed, "current_case_id")
 
@@ -146,5 +143,5 @@ if page.has_data:
                     "Arquivos que não puderam ser lidos como formulário; ficam guardados. Corrija o arquivo e "
                     "importe-o de novo na página **Importar**. Eles não seguem os filtros (não têm operadora)."
                 )
-                show_table(rejected, "quality_rejected", page, key="quality_rejected")
+                show_table(rejected, metrics.quality_rejected, page, key="quality_rejected")
                 _capped(len(rejected), int(summary["rejected_documents"]), "documentos")

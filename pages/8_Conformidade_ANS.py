@@ -15,6 +15,7 @@ import datetime as dt
 
 import streamlit as st
 
+from retention_analytics import metrics
 from retention_analytics import formatting as fmt
 from retention_analytics.evidence import evidence_pack
 from retention_analytics.ui import audit, data
@@ -26,10 +27,10 @@ def _share(part: int, whole: int) -> str | None:
 
 
 def draw(page: Page) -> None:
-    kpis = data.compute("compliance_kpis", page.filters).iloc[0]
+    kpis = data.get(metrics.compliance_kpis, page.filters).iloc[0]
     terminations = int(kpis["terminations"])
     if terminations == 0:
-        if data.compute("cases_count", page.filters) == 0:
+        if data.get(metrics.cases_count, page.filters) == 0:
             no_data()
         else:
             st.info("Nenhum desligamento no recorte: não há substituição nem aviso a acompanhar. "
@@ -52,19 +53,19 @@ def draw(page: Page) -> None:
                "importe o arquivo do credenciamento na página **Importar**.")
 
     st.subheader("Desligamentos")
-    frame = data.table("compliance", page.filters)
-    event = show_table(frame, "compliance", page, key="compliance_table", selectable=True,
+    frame = data.get(metrics.compliance, page.filters)
+    event = show_table(frame, metrics.compliance, page, key="compliance_table", selectable=True,
                        height=420 if len(frame) > 12 else None)
     row = selected_row(event)
     if row is not None and row < len(frame):
         st.switch_page("pages/5_Casos.py", query_params={"caso": str(int(frame["case_id"].iloc[row]))})
 
     st.subheader("Cidades que perderam o único prestador")
-    cities = data.table("compliance_sole_provider_cities", page.filters)
+    cities = data.get(metrics.compliance_sole_provider_cities, page.filters)
     if cities.empty:
         st.caption("Nenhum desligamento levou todos os CROs divulgados de uma cidade no recorte.")
     else:
-        show_table(cities, "compliance_sole_provider_cities", page, key="sole_cities_table")
+        show_table(cities, metrics.compliance_sole_provider_cities, page, key="sole_cities_table")
 
     st.subheader("Pacote de evidências para a fiscalização")
     if page.user is None or not page.user.may_reveal:

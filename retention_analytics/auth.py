@@ -7,6 +7,7 @@ Users live in a local TOML file (`data/users.toml`, or the path in RETENTION_USE
     role = "gestor"                       # admin, gestor or analista
     operators = ["ODONTOLIFE", "Uniodonto"]
     email = "maria@operadora.com.br"      # optional: the e-mail an OpenID Connect login maps to
+    analyst = "Maria Souza"               # optional: her name as analyst on the forms (Fila de trabalho)
     password_hash = "$2b$12$…"            # bcrypt; absent for users who only log in by OIDC
 
 Roles (README, "Segurança e privacidade"):
@@ -77,6 +78,14 @@ class User:
     email: str | None = None
     password_hash: str | None = field(default=None, repr=False, compare=False)
     via: str = "senha"  # "senha", "oidc" or "local" (the automatic demo user)
+    # The analyst this user is on the forms ("Analista"), as written there: the work queue
+    # (pages/9_Fila_de_trabalho.py) shows an analista only the cases of this name.
+    analyst: str | None = None
+
+    @property
+    def analyst_key(self) -> str | None:
+        """The grouping key of `analyst` (text.key, as in cases.analyst_key); None when unset."""
+        return key(self.analyst) or None if self.analyst else None
 
     @property
     def is_admin(self) -> bool:
@@ -159,12 +168,16 @@ def _user_from(name: str, entry: Any) -> User:
     password_hash = entry.get("password_hash")
     if password_hash is not None and not (isinstance(password_hash, str) and password_hash.startswith("$2")):
         raise AuthError(f"Usuário “{name}”: “password_hash” não é um hash bcrypt (use `users passwd`).")
+    analyst = entry.get("analyst")
+    if analyst is not None and (not isinstance(analyst, str) or not key(analyst)):
+        raise AuthError(f"Usuário “{name}”: “analyst” deve ser o nome do analista como escrito nos formulários.")
     return User(
         username=name,
         role=role,
         operators=tuple(o.strip() for o in operators if o.strip()),
         email=email.strip().lower() if email else None,
         password_hash=password_hash,
+        analyst=analyst.strip() if analyst else None,
     )
 
 
@@ -213,6 +226,8 @@ def dumps_users(users: Mapping[str, User]) -> str:
         lines.append("operators = [" + ", ".join(_toml_string(o) for o in user.operators) + "]")
         if user.email:
             lines.append(f"email = {_toml_string(user.email)}")
+        if user.analyst:
+            lines.append(f"analyst = {_toml_string(user.analyst)}")
         if user.password_hash:
             lines.append(f"password_hash = {_toml_string(user.password_hash)}")
         lines.append("")
@@ -329,7 +344,8 @@ def user_for_identity(users: Mapping[str, User], claims: Mapping[str, Any]) -> U
 
 # --------------------------------------------------------------------------- managing users
 def add_user(users: dict[str, User], username: str, role: str, operators: Iterable[str] = (),
-             email: str | None = None, password: str | None = None, rounds: int | None = None) -> User:
+             email: str | None = None, password: str | None = None, rounds: int | None = None,
+             analyst: str | None = None) -> User:
     name = normalize_username(username)
     if name in users:
         raise AuthError(f"O usuário “{name}” já existe. Use `users passwd` para trocar a senha ou remova-o antes.")
@@ -348,8 +364,22 @@ def add_user(users: dict[str, User], username: str, role: str, operators: Iterab
     if password is None and email is None:
         raise AuthError("Informe uma senha ou um e-mail (para entrar pelo provedor OpenID Connect).")
     user = User(name, role, operators, email, hash_password(password, rounds) if password is not None else None)
+    if analyst is not None:
+        user = set_analyst({name: user}, name, analyst)
     users[name] = user
     return user
+
+
+def set_analyst(users: dict[str, User], username: str, analyst: str | None) -> User:
+    """Map a user to their analyst name on the forms (None or "" removes the mapping)."""
+    name = normalize_username(username)
+    if name not in users:
+        raise AuthError(f"Usuário “{name}” não encontrado.")
+    text = " ".join((analyst or "").split())
+    if analyst and not key(text):
+        raise AuthError(f"Nome de analista inválido: {analyst!r}. Use o nome como escrito nos formulários.")
+    users[name] = replace(users[name], analyst=text or None)
+    return users[name]
 
 
 def set_password(users: dict[str, User], username: str, password: str, rounds: int | None = None) -> User:
@@ -380,6 +410,7 @@ __all__ = [
     "load_users",
     "remove_user",
     "save_users",
+    "set_analyst",
     "set_password",
     "user_for_identity",
     "users_path",

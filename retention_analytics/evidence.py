@@ -44,7 +44,9 @@ def evidence_pack(store: Any, frame: pd.DataFrame, filters_description: str,
     names: set[str] = set()
     count = 0
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as pack:
-        pack.writestr("conformidade_ans.xlsx", export.to_xlsx_bytes(frame, "compliance", filters_description))
+        # The people's version, as the page's own download: an inspector reads headers and labels.
+        pack.writestr("conformidade_ans.xlsx", export.to_xlsx_bytes(frame, "compliance", filters_description,
+                                                                     header="labels"))
         for case_id, protocol in zip(frame.get("case_id", []), frame.get("protocol_number", [])):
             original = store.document_bytes(int(case_id))
             if original is None:

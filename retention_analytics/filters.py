@@ -2,7 +2,10 @@
 
 A `Filters` says which cases a number is computed over (operators, UFs, cities, analysts, status,
 who asked for the case, a period on the reference date or on the closing date) and, separately,
-which operators the user may see at all (`restrict_to`). `where()` turns it into a SQL fragment
+which operators the user may see at all (`restrict_to`). The six dimensions are declared once, in
+`DIMENSIONS` (field, URL key, Portuguese label, normalizer, SQL, widget): normalizing, `where()`,
+the URL round trip, `describe()` and the sidebar (ui/sidebar.py) all loop over it, so a new
+dimension is one row there plus its field on `Filters`. `where()` turns it into a SQL fragment
 over `case_facts` with bound parameters only: column names come from a fixed whitelist, values are
 never formatted into the SQL text. The access restriction is always part of `where()`, so the SQL
 enforces it even when the UI is bypassed, and it never travels in the URL.
@@ -17,11 +20,11 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from .brazil import UFS
 from .text import key, slug
-from .vocab import OUTCOMES
+from .vocab import OUTCOMES, requester_label
 
 OPEN_STATUS = "aberto"  # the status of a case that is not closed (metrics.md, "Cases")
 STATUS_CODES: tuple[str, ...] = tuple(t.code for t in OUTCOMES) + (OPEN_STATUS,)
@@ -31,19 +34,6 @@ PERIOD_BASES: tuple[str, ...] = ("reference", "finished")
 # URL value of each period basis (the default is left out of the URL).
 _BASIS_PARAM = {"finished": "final"}
 _BASIS_FROM_PARAM = {"final": "finished", "finished": "finished", "reference": "reference", "referencia": "reference"}
-
-# Short URL keys (pt-BR, as the address bar shows them).
-QUERY_KEYS: dict[str, str] = {
-    "operators": "op",
-    "ufs": "uf",
-    "cities": "cidade",
-    "analysts": "analista",
-    "outcomes": "status",
-    "requested_by": "demandado",
-    "start": "de",
-    "end": "ate",
-    "period_basis": "base",
-}
 
 _ALIAS = re.compile(r"^[a-z_][a-z0-9_]*$")
 _CITY = re.compile(r"^([A-Z]{2})\|([0-9a-z]+)$")
@@ -58,27 +48,100 @@ def city_value(uf: str, ibge_code: int | None, city_key: str | None = None) -> s
     return f"{uf}|{ibge_code}" if ibge_code is not None else f"{uf}|{city_key}"
 
 
-def _tuple(values: Iterable[str] | str | None, normalize, valid) -> tuple[str, ...]:
-    if values is None:
-        return ()
-    if isinstance(values, str):
-        values = (values,)
-    out = set()
-    for value in values:
-        if value is None:
-            continue
-        try:
-            normal = normalize(str(value))
-        except Exception:  # noqa: BLE001 - an odd value is dropped, never raised
-            continue
-        if normal and valid(normal):
-            out.add(normal)
-    return tuple(sorted(out))
-
-
 def _norm_city(value: str) -> str:
     uf, _, city = value.partition("|")
     return f"{uf.strip().upper()}|{key(city)}"
+
+
+def _city_words(value: str) -> str:
+    uf, _, city = value.partition("|")
+    return f"{city} ({uf})"
+
+
+def _in_list(name: str, column: str) -> Callable[[str, tuple[str, ...]], tuple[str, dict[str, Any]]]:
+    """The SQL of a dimension whose values are one case_facts column: `list_contains`, bound."""
+
+    def condition(a: str, values: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
+        return f"list_contains($f_{name}, {column.format(a=a)})", {f"f_{name}": list(values)}
+
+    return condition
+
+
+def _status_condition(a: str, values: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
+    """Outcome codes of closed cases, and "aberto" for the cases not closed yet."""
+    parts, params = [], {}
+    codes = [o for o in values if o != OPEN_STATUS]
+    if codes:
+        parts.append(f"({a}.is_closed and list_contains($f_outcomes, {a}.outcome))")
+        params["f_outcomes"] = codes
+    if OPEN_STATUS in values:
+        parts.append(f"not {a}.is_closed")
+    return "(" + " or ".join(parts) + ")", params
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One filter dimension, declared once: the `Filters` field, its short URL key (pt-BR, as the
+    address bar shows it), its Portuguese label (singular, plural) and the sidebar's placeholder,
+    how a value is normalized and checked (an odd value is dropped, never raised), its SQL over
+    `case_facts` (bound parameters; columns from this table only), how a value reads when the
+    caller has no name for it, and the sidebar widget that picks it."""
+
+    field: str
+    url_key: str
+    label: str
+    plural: str
+    normalize: Callable[[str], str]
+    valid: Callable[[str], Any]
+    condition: Callable[[str, tuple[str, ...]], tuple[str, dict[str, Any]]]
+    words: Callable[[str], str] = str
+    widget: str = "multiselect"
+    placeholder: str = "Todas"
+
+    def clean(self, values: Iterable[str] | str | None) -> tuple[str, ...]:
+        """The valid values among `values`, normalized, without repeats, sorted."""
+        if values is None:
+            return ()
+        if isinstance(values, str):
+            values = (values,)
+        out = set()
+        for value in values:
+            if value is None:
+                continue
+            try:
+                normal = self.normalize(str(value))
+            except Exception:  # noqa: BLE001 - an odd value is dropped, never raised
+                continue
+            if normal and self.valid(normal):
+                out.add(normal)
+        return tuple(sorted(out))
+
+    def heading(self, count: int) -> str:
+        return self.label if count == 1 else self.plural
+
+
+# The six dimensions, in the order the sidebar draws them and the description names them.
+DIMENSIONS: tuple[Dimension, ...] = (
+    Dimension("operators", "op", "Operadora", "Operadoras", key, _KEY.match,
+              _in_list("operators", "{a}.operator_key")),
+    Dimension("ufs", "uf", "UF", "UFs", lambda v: v.strip().upper(), UFS.__contains__, _in_list("ufs", "{a}.uf")),
+    Dimension("cities", "cidade", "Cidade", "Cidades", _norm_city, _CITY.match,
+              _in_list("cities", "{a}.uf || '|' || coalesce(cast({a}.ibge_code as varchar), {a}.city_key)"),
+              words=_city_words),
+    Dimension("analysts", "analista", "Analista", "Analistas", key, _KEY.match,
+              _in_list("analysts", "{a}.analyst_key"), placeholder="Todos"),
+    Dimension("outcomes", "status", "Status", "Status", lambda v: v.strip().lower(), STATUS_CODES.__contains__,
+              _status_condition, words=lambda v: STATUS_LABELS.get(v, v), placeholder="Todos"),
+    Dimension("requested_by", "demandado", "Demandado por", "Demandado por", slug, _SLUG.match,
+              _in_list("requested_by", "{a}.requested_by"), words=requester_label, placeholder="Todos"),
+)
+
+# Short URL keys (pt-BR, as the address bar shows them): the dimensions' and the period's.
+QUERY_KEYS: dict[str, str] = {d.field: d.url_key for d in DIMENSIONS} | {
+    "start": "de",
+    "end": "ate",
+    "period_basis": "base",
+}
 
 
 @dataclass(frozen=True)
@@ -108,12 +171,8 @@ class Filters:
 
     def __post_init__(self) -> None:
         setattr_ = object.__setattr__
-        setattr_(self, "operators", _tuple(self.operators, key, _KEY.match))
-        setattr_(self, "analysts", _tuple(self.analysts, key, _KEY.match))
-        setattr_(self, "ufs", _tuple(self.ufs, lambda v: v.strip().upper(), UFS.__contains__))
-        setattr_(self, "cities", _tuple(self.cities, _norm_city, _CITY.match))
-        setattr_(self, "outcomes", _tuple(self.outcomes, lambda v: v.strip().lower(), STATUS_CODES.__contains__))
-        setattr_(self, "requested_by", _tuple(self.requested_by, slug, _SLUG.match))
+        for dimension in DIMENSIONS:
+            setattr_(self, dimension.field, dimension.clean(getattr(self, dimension.field)))
         for name in ("start", "end"):
             value = getattr(self, name)
             if isinstance(value, dt.datetime):
@@ -132,10 +191,11 @@ class Filters:
     # ------------------------------------------------------------------ derived filters
     def is_empty(self) -> bool:
         """True when no filter narrows the cases (the access restriction does not count)."""
-        return not (
-            self.operators or self.ufs or self.cities or self.analysts or self.outcomes
-            or self.requested_by or self.start or self.end
-        )
+        return not (any(self.values(d) for d in DIMENSIONS) or self.start or self.end)
+
+    def values(self, dimension: Dimension) -> tuple[str, ...]:
+        """The values chosen on `dimension` (one of DIMENSIONS)."""
+        return getattr(self, dimension.field)
 
     def without_period(self) -> Filters:
         return replace(self, start=None, end=None)
@@ -191,30 +251,12 @@ class Filters:
                 params["f_allowed"] = sorted(self.allowed_operators)
             else:
                 parts.append("false")
-        simple = (
-            ("operators", "operator_key"),
-            ("ufs", "uf"),
-            ("analysts", "analyst_key"),
-            ("requested_by", "requested_by"),
-        )
-        for name, column in simple:
-            values = getattr(self, name)
+        for dimension in DIMENSIONS:
+            values = self.values(dimension)
             if values:
-                parts.append(f"list_contains($f_{name}, {a}.{column})")
-                params[f"f_{name}"] = list(values)
-        if self.cities:
-            city_id = f"{a}.uf || '|' || coalesce(cast({a}.ibge_code as varchar), {a}.city_key)"
-            parts.append(f"list_contains($f_cities, {city_id})")
-            params["f_cities"] = list(self.cities)
-        if self.outcomes:
-            status = []
-            codes = [o for o in self.outcomes if o != OPEN_STATUS]
-            if codes:
-                status.append(f"({a}.is_closed and list_contains($f_outcomes, {a}.outcome))")
-                params["f_outcomes"] = codes
-            if OPEN_STATUS in self.outcomes:
-                status.append(f"not {a}.is_closed")
-            parts.append("(" + " or ".join(status) + ")")
+                condition, bound = dimension.condition(a, values)
+                parts.append(condition)
+                params.update(bound)
         if include_period:
             column = f"{a}.{self.period_column()}"
             if self.start:
@@ -233,10 +275,10 @@ class Filters:
     def to_query_params(self) -> dict[str, list[str]]:
         """Short URL keys → values; empty filters are left out. The access restriction never is in it."""
         out: dict[str, list[str]] = {}
-        for name in ("operators", "ufs", "cities", "analysts", "outcomes", "requested_by"):
-            values = getattr(self, name)
+        for dimension in DIMENSIONS:
+            values = self.values(dimension)
             if values:
-                out[QUERY_KEYS[name]] = list(values)
+                out[dimension.url_key] = list(values)
         if self.start:
             out[QUERY_KEYS["start"]] = [self.start.isoformat()]
         if self.end:
@@ -281,12 +323,7 @@ class Filters:
         for value in values("period_basis"):
             basis = _BASIS_FROM_PARAM.get(value.strip().lower(), basis)
         return cls(
-            operators=tuple(values("operators")),
-            ufs=tuple(values("ufs")),
-            cities=tuple(values("cities")),
-            analysts=tuple(values("analysts")),
-            outcomes=tuple(values("outcomes")),
-            requested_by=tuple(values("requested_by")),
+            **{d.field: tuple(values(d.field)) for d in DIMENSIONS},
             start=first_date("start"),
             end=first_date("end"),
             period_basis=basis,
@@ -300,37 +337,13 @@ class Filters:
         to show}; values without a name are shown as they are. "Todos os casos" when empty.
         """
         names = names or {}
-
-        def shown(field_name: str, values: tuple[str, ...]) -> str:
-            mapping = names.get(field_name, {}) or {}
-            out = []
-            for value in values:
-                if value in mapping:
-                    out.append(str(mapping[value]))
-                elif field_name == "outcomes":
-                    out.append(STATUS_LABELS.get(value, value))
-                elif field_name == "cities":
-                    uf, _, city = value.partition("|")
-                    out.append(f"{city} ({uf})")
-                elif field_name == "requested_by":
-                    out.append(value.replace("_", " ").capitalize())
-                else:
-                    out.append(value)
-            return ", ".join(out)
-
-        labels = (
-            ("operators", "Operadora", "Operadoras"),
-            ("ufs", "UF", "UFs"),
-            ("cities", "Cidade", "Cidades"),
-            ("analysts", "Analista", "Analistas"),
-            ("outcomes", "Status", "Status"),
-            ("requested_by", "Demandado por", "Demandado por"),
-        )
         parts = []
-        for field_name, singular, plural in labels:
-            values = getattr(self, field_name)
+        for dimension in DIMENSIONS:
+            values = self.values(dimension)
             if values:
-                parts.append(f"{singular if len(values) == 1 else plural}: {shown(field_name, values)}")
+                mapping = names.get(dimension.field, {}) or {}
+                shown = ", ".join(str(mapping[v]) if v in mapping else dimension.words(v) for v in values)
+                parts.append(f"{dimension.heading(len(values))}: {shown}")
         period = self.describe_period()
         if period:
             label = "Período" if self.period_basis == "reference" else "Período (data final)"

@@ -127,6 +127,22 @@ REQUESTERS: tuple[Term, ...] = (
     Term("prestador", "Prestador"),
 )
 
+# What the dashboard shows where a form left the operator, the analyst or the requester blank
+# (metrics bind these into their SQL as $no_operator, $no_analyst: one spelling everywhere).
+NO_OPERATOR = "Não informada"
+NO_ANALYST = "Não informado"
+NO_REQUESTER = "Não informado"
+
+
+def requester_label(code: str | None) -> str:
+    """Who asked for the case, as people read it: the label of a known slug ("operadora" →
+    "Operadora"), any other slug as words ("plano_x" → "Plano x"), NO_REQUESTER when blank."""
+    if not isinstance(code, str) or not code.strip():  # None, NaN, pandas' NA or blank
+        return NO_REQUESTER
+    known = {t.code: t.label for t in REQUESTERS}
+    return known.get(code, str(code).replace("_", " ").capitalize())
+
+
 # Conformidade ANS (docs/metrics.md): the statuses of a termination's notice and substitute.
 NOTICE_STATUSES: tuple[Term, ...] = (
     Term("no_prazo", "No prazo"),

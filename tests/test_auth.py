@@ -422,3 +422,19 @@ def test_the_demo_user_ends_when_users_are_created(demo_db, use_db, tmp_path, mo
     at.run()
     assert_ok(at)
     assert USER_KEY not in at.session_state and [t.label for t in at.text_input] == ["Usuário", "Senha"]
+
+
+@pytest.mark.parametrize("entry, message", [
+    ('analyst = 3', "“analyst” deve ser o nome do analista"),
+    ('analyst = "!!!"', "“analyst” deve ser o nome do analista"),
+])
+def test_the_analyst_of_a_user_round_trips_and_a_bad_one_is_refused(tmp_path, entry, message):
+    path = tmp_path / "users.toml"
+    users: dict = {}
+    auth.add_user(users, "ana", "analista", ["ODONTOLIFE"], email="ana@op.com.br", analyst="Ana  Luíza Ferreira")
+    auth.save_users(users, path)
+    loaded = auth.load_users(path)["ana"]
+    assert (loaded.analyst, loaded.analyst_key) == ("Ana Luíza Ferreira", "analuizaferreira")
+    path.write_text(f'[users."bia"]\nrole = "analista"\noperators = ["X"]\n{entry}\n', encoding="utf-8")
+    with pytest.raises(auth.AuthError, match=message):
+        auth.load_users(path)

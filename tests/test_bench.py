@@ -23,6 +23,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from retention_analytics import metrics
 from retention_analytics.bench import pandas_baseline as pb
 from retention_analytics.demo.synth import synthesize
 from retention_analytics.filters import Filters
@@ -99,7 +100,7 @@ def _differences(name: str, sql: Any, base: Any) -> list[str]:
     if not isinstance(sql, pd.DataFrame):
         return [] if _same(sql, base, "") else [f"{name}: sql {sql!r} ≠ pandas {base!r}"]
     columns = [c for c in base.columns if c in sql.columns]
-    if name.endswith(":cases(limit=100, offset=0, search=None)"):
+    if name.endswith("/cases(limit=100, offset=0, search=None)"):
         columns = [c for c in columns if c in CASES_COLUMNS]
     if len(sql) != len(base):
         return [f"{name}: {len(sql)} rows in SQL, {len(base)} in pandas"]
@@ -150,18 +151,15 @@ def test_each_page_asks_for_exactly_what_the_registry_lists(page: str, synth_db:
 
     use_db(synth_db)
     data.clear_caches()
-    calls: list[tuple[str, str, tuple, bool]] = []
+    calls: list[tuple[str, tuple, bool]] = []
     narrow = FILTERS["narrow"]
+    original = data.get
 
-    def recorder(kind: str, original):
-        def record(name: str, filters: Filters, **kwargs: Any) -> Any:
-            calls.append((kind, name, tuple(sorted(kwargs.items())), filters == filters.access_only()))
-            return original(name, filters, **kwargs)
+    def record(summary: Any, filters: Filters, **kwargs: Any) -> Any:
+        calls.append((metrics.name_of(summary), tuple(sorted(kwargs.items())), filters == filters.access_only()))
+        return original(summary, filters, **kwargs)
 
-        return record
-
-    monkeypatch.setattr(data, "compute", recorder("compute", data.compute))
-    monkeypatch.setattr(data, "table", recorder("table", data.table))
+    monkeypatch.setattr(data, "get", record)
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     try:
@@ -177,7 +175,7 @@ def test_each_page_asks_for_exactly_what_the_registry_lists(page: str, synth_db:
         at.switch_page(PAGE_SCRIPTS[page])
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    expected = sorted((q.kind, q.name, q.kwargs, q.access_only) for q in PAGE_QUERIES[page])
+    expected = sorted((q.name, q.kwargs, q.access_only) for q in PAGE_QUERIES[page])
     # A page may ask twice for the same summary (the second is a cache hit): distinct calls count.
     assert sorted(set(calls)) == expected
 

@@ -51,7 +51,7 @@ def test_each_table_declares_each_column_once(name):
 def test_the_screen_gets_the_catalogue_and_no_machine_value(name, computed):
     df = computed[name]
     spec = metrics.TABLES[name]
-    shown, config = screen_frame(df, name)
+    shown, config = screen_frame(df, metrics.TABLES[name].function)
     assert list(shown.columns) == [c.label for c in spec.shown(df.columns)]
     assert set(config) == set(shown.columns)
     machine_values = {str(v) for c in spec.catalogue if not c.shown and c.key in df for v in df[c.key].dropna()}
@@ -81,7 +81,7 @@ def test_numbers_on_screen_and_in_the_peoples_csv_are_the_metrics_numbers(name, 
     shown precision (a percent 0.3401 → 34,0), on screen and in the download alike."""
     df = computed[name]
     spec = metrics.TABLES[name]
-    shown, _ = screen_frame(df, name)
+    shown, _ = screen_frame(df, metrics.TABLES[name].function)
     data = export.to_csv_bytes(df, name, "Todos os casos", header="labels")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))[4:]
     header, body = rows[0], rows[1:]
@@ -108,7 +108,7 @@ def test_the_interval_is_one_column_people_read(computed):
     import re
 
     df = computed["effectiveness_operator"]
-    shown, config = screen_frame(df, "effectiveness_operator")
+    shown, config = screen_frame(df, metrics.effectiveness_operator)
     assert "IC 95%" in shown and "IC 95% inferior" not in shown and "IC 95% superior" not in shown
     assert list(shown.columns).index("IC 95%") == list(shown.columns).index("Taxa de retenção") + 1
     assert config["Operadora"]["pinned"] is True, "the name stays in view when the table scrolls"

@@ -193,6 +193,12 @@ def test_the_tile_map_greys_rates_over_small_samples():
     data = _coverage(retention_rate={"SP": 0.5, "RR": 1.0}).assign(attempts=0)
     data.loc[data["uf"] == "SP", "attempts"] = 40
     data.loc[data["uf"] == "RR", "attempts"] = 2
+    # The rate and its small-sample flag as metrics.coverage_uf gives them: stats.add_rate's rule,
+    # which the map reads and does not apply again.
+    from retention_analytics.metrics.stats import add_rate
+
+    data = add_rate(data.assign(retained=(data["retention_rate"].fillna(0) * data["attempts"]).round()))
+    assert data.set_index("uf").loc["RR", "small_sample"] and not data.set_index("uf").loc["SP", "small_sample"]
     fig = coverage.tile_map(data, "retention_rate")
     values = fig.data[1].z
     assert values[UFS["SP"].tile[0]][UFS["SP"].tile[1]] == 0.5
@@ -294,3 +300,41 @@ def test_charts_never_import_streamlit():
         imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
         imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
         assert not any(name.split(".")[0] in ("streamlit", "duckdb") for name in imported), path
+
+
+# --------------------------------------------------------------------------- one palette
+def test_a_colour_has_one_meaning_across_pages():
+    """palette.py: statuses, control groups, plain quantities, categories/series and greys never
+    share a colour, so Desligamento's orange means Desligamento on every page."""
+    from retention_analytics.charts import palette
+
+    groups = {
+        "status": set(palette.STATUS.values()),
+        "control": set(palette.CONTROL.values()) - {palette.GREY},
+        "primary": {palette.PRIMARY},
+        "series": set(palette.SERIES) | set(palette.CATEGORY.values()),
+        "age": set(palette.AGE),
+        "grey": {palette.GREY, palette.NO_VALUE, palette.NOT_OFFERED},
+    }
+    names = list(groups)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            assert not groups[a] & groups[b], f"{a} and {b} share {groups[a] & groups[b]}"
+    assert len(set(palette.CATEGORY.values())) == len(palette.CATEGORY), "one colour per category"
+
+
+def test_the_charts_draw_statuses_and_control_groups_in_their_palette_colours():
+    from retention_analytics.charts import overview, palette
+
+    monthly = pd.DataFrame({"month": pd.to_datetime(["2024-01-01"] * 4), "outcome": list(palette.STATUS),
+                            "outcome_label": ["Retenção efetiva", "Desligamento", "Não se trata", "Em aberto"],
+                            "cases": [3, 2, 1, 4]})
+    fig = overview.monthly_outcomes(monthly)
+    colours = {t.name: t.marker.color for t in fig.data}
+    assert colours["Desligamento"] == palette.STATUS["desligamento"]
+    controllable = pd.DataFrame({"kind": ["controllable", "not_controllable", "no_reason"],
+                                 "label": ["Controláveis", "Não controláveis", "Sem motivo"],
+                                 "cases": [5, 3, 1], "terminated": [9, 9, 9], "share": [5 / 9, 3 / 9, 1 / 9]})
+    drawn = {t.marker.color for t in reasons.controllable(controllable).data}
+    assert drawn == set(palette.CONTROL.values())
+    assert not drawn & set(palette.STATUS.values()), "a control group never wears a status colour"

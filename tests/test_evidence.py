@@ -38,7 +38,11 @@ def test_the_pack_holds_the_table_with_its_filters_and_every_original(tmp_path):
         readme = pack.read("README.txt").decode("utf-8")
         assert "01/05/2024 09:30" in readme and "UF: MG · 2024" in readme and "(2 arquivos)" in readme
         book = openpyxl.load_workbook(io.BytesIO(pack.read("conformidade_ans.xlsx")))
+        header = [c for c in next(book["Dados"].iter_rows(values_only=True))]
         cells = [str(c) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for c in row
                  if c is not None]
     assert any("UF: MG · 2024" in c for c in cells), "the filters are written into the file"
     assert "EV-1" in cells and "EV-2" in cells and "EV-3" not in cells
+    # An inspector reads the page's own headers and labels, never the machine's keys and codes.
+    assert header[:2] == ["Nº do protocolo", "Operadora"] and "case_id" not in header
+    assert "Sem aviso" in cells and "sem_aviso" not in cells

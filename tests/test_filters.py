@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from metrics_fixture import build_db
 from retention_analytics.brazil import UFS
-from retention_analytics.filters import STATUS_CODES, Filters, city_value
+from retention_analytics.filters import DIMENSIONS, STATUS_CODES, Filters, city_value
 
 D = dt.date
 YEAR_2024 = dict(start=D(2024, 1, 1), end=D(2024, 12, 31))
@@ -258,3 +258,42 @@ def test_streamlit_query_params_are_read_with_get_all():
 def test_city_value(uf, ibge, city_key, value):
     assert city_value(uf, ibge, city_key) == value
     assert Filters(cities=(value,)).cities == (value,)
+
+
+# --------------------------------------------------------------------------- the dimension table
+def test_every_dimension_is_a_field_and_the_urls_of_today_keep_their_keys():
+    from dataclasses import fields
+
+    from retention_analytics.filters import QUERY_KEYS
+
+    names = {f.name for f in fields(Filters)} - {"start", "end", "period_basis", "allowed_operators"}
+    assert [d.field for d in DIMENSIONS] == ["operators", "ufs", "cities", "analysts", "outcomes", "requested_by"]
+    assert {d.field for d in DIMENSIONS} == names
+    # Links people saved keep working: the keys the address bar has shown since the first release.
+    assert QUERY_KEYS == {"operators": "op", "ufs": "uf", "cities": "cidade", "analysts": "analista",
+                          "outcomes": "status", "requested_by": "demandado", "start": "de", "end": "ate",
+                          "period_basis": "base"}
+
+
+@pytest.mark.parametrize("dimension", [d.field for d in DIMENSIONS])
+def test_each_dimension_narrows_the_sql_and_is_described(dimension):
+    d = next(x for x in DIMENSIONS if x.field == dimension)
+    values = {"operators": ("odontolife",), "ufs": ("MG",), "cities": ("MG|3106200",), "analysts": ("joaosilva",),
+              "outcomes": ("aberto",), "requested_by": ("operadora",)}[dimension]
+    f = Filters(**{dimension: values})
+    where, params = f.where()
+    assert f"$f_{dimension}" in where or dimension == "outcomes"
+    assert all(v not in where for v in values)  # bound, never formatted
+    assert f.describe().startswith(f"{d.label}: ")
+    assert Filters.from_query_params({d.url_key: list(values)}) == f
+
+
+@given(filters_strategy)
+@settings(max_examples=200)
+def test_url_round_trip_through_the_address_bar(f):
+    """The filters survive being written into a real query string and parsed back, as a browser
+    copies a link (urlencode with repeated keys, parse_qs)."""
+    from urllib.parse import parse_qs, urlencode
+
+    query = urlencode(f.to_query_params(), doseq=True)
+    assert Filters.from_query_params(parse_qs(query)) == f

@@ -361,6 +361,144 @@ def test_section_heading_matching_equals_its_plain_definition(words, typo, upper
     assert _heading.__wrapped__(text) == _heading_reference(text)
 
 
+# pdftotext without -layout writes a page column by column, one cell per line: a value can land
+# several labels after its own (forms/extract._adopt_orphans). Anonymized look-alike of that text.
+_RAW_TEXT = """Formulário - Processo de Retenção
+Colaborador
+Qtd CRO(s)
+1
+Ana Teste Souza
+{date_labels}
+Operadora
+CRO
+UF
+Nome dentista
+OdontoLife
+12345
+MG
+Maria Exemplo Lima
+CNPJ
+CPF
+18/03/2024
+52998224725
+UF
+Cidade
+nº de vidas
+MG
+Uberaba
+120
+{boxes}
+Amil Dental
+Atende outros convênios
+Quais?
+Status retenção
+☐ Retenção Efetiva
+☒ Desligamento
+"""
+
+
+@pytest.mark.parametrize(
+    "date_labels, boxes, form_date, other_plans",
+    [
+        # The date after "CNPJ / CPF" is the only blank date label's: "Data".
+        ("Data", "☒ SIM\n☐ NÃO", "2024-03-18", "Amil Dental"),
+        # Two blank date labels before it: no guess, both stay blank (and say so).
+        ("Data\nData inclusão", "☒ SIM\n☐ NÃO", None, "Amil Dental"),
+        # Text after something other than the SIM/NÃO boxes is not taken for "Quais?".
+        ("Data", "", "2024-03-18", None),
+    ],
+)
+def test_raw_text_values_far_from_their_labels(date_labels, boxes, form_date, other_plans):
+    text = _RAW_TEXT.format(date_labels=date_labels, boxes=boxes).replace("\n", "\n\n")
+    record = parse_document("raw.txt", text.encode("utf-8"))
+    assert (record["form_date"], record["cpf"], record["other_plans"]) == (form_date, "52998224725", other_plans)
+    assert record["city"] == "Uberaba" and record["lives"] == 120
+    assert ("Campo não preenchido: Data" in record["warnings"]) == (form_date is None)
+
+
+# pdftotext -layout of a sheet printed with narrow columns: labels, values, options, headings and
+# names wrapped onto the next lines of their column, a city cut inside its word. Anonymized
+# look-alike of what LibreOffice + pdftotext write (the fidelity corpus scores the real output).
+_NARROW_LAYOUT = """Formulário - Processo de Retenção
+
+Colaborador             Qtd CRO(s)                                                              1
+
+Ana Teste                                                                        Data               20/03/2024
+Souza
+Operadora               CRO          UF                   Nome dentista
+ODONTOLIFE                     53031 SC                   Maria Exemplo
+                                                          Lima
+CNPJ                    CPF
+                                       52998224725
+Data inclusão           Tipo           Demandado          Nº do protocolo        Dt. abertura
+                                       por?                                      protocolo
+          29/03/2022 F                 Operadora          SAD000111222333            12/02/2024
+UF                   Cidade            nº de vidas        nº CRO(S) únicos
+                                                          divulgados
+SC                      FLORIANÓPO                    8                      3
+                        LIS
+Atende outros                                             Quais?
+convênios
+☒ SIM                   ☐ NÃO          Uniodonto
+
+Status retenção
+☐ Retenção Efetiva
+☒ Desligamento
+
+Motivo
+desligamento
+☐ Perda de Contato        ☐ Problemas ☒ Beneficiário
+                          de Saúde    Grosseiro
+☐ Régras Técnicas     ☒ Apenas     ☐ Aposentou
+                      procediment
+                      os Estéticos
+
+Necessário
+abertura de
+protocolo
+☒ SIM                 ☐ NÃO
+
+Setor responsável
+
+☐ T.I.                ☒ Central de ☐ Análise      ☐ Comercial
+                      atendimento Técnica
+
+
+
+Leandro Teste
+Rocha
+"""
+
+
+def test_narrow_layout_text_joins_what_the_columns_wrapped():
+    record = parse_document("estreito.txt", _NARROW_LAYOUT.encode("utf-8"))
+    assert record["analyst"] == "Ana Teste Souza" and record["dentist_name"] == "Maria Exemplo Lima"
+    assert record["form_date"] == "2024-03-20" and record["cpf"] == "52998224725"
+    assert (record["requested_by"], record["protocol_number"], record["protocol_opened_on"]) == (
+        "operadora", "SAD000111222333", "2024-02-12")
+    assert (record["uf"], record["city"], record["lives"], record["unique_cros_listed"]) == ("SC", "FLORIANÓPOLIS", 8, 3)
+    assert record["accepts_other_plans"] is True and record["other_plans"] == "Uniodonto"
+    assert record["termination_reasons"] == ["beneficiario_grosseiro", "apenas_procedimentos_esteticos"]
+    assert record["protocol_required"] is True
+    assert record["responsible_sectors"] == ["central_de_atendimento"]
+    assert record["signatories"] == ["Leandro Teste Rocha"]
+
+
+@pytest.mark.parametrize(
+    "uf, written, kept",
+    [
+        ("SC", "FLORIANÓPO LIS", "FLORIANÓPOLIS"),  # cut inside the word: joined
+        ("MG", "Belo Hori zonte", "Belo Horizonte"),  # one cut, the name's own space kept
+        ("MG", "Belo Horizonte", "Belo Horizonte"),  # nothing cut
+        ("SC", "Cidade Inventada", "Cidade Inventada"),  # not an IBGE name: as written
+    ],
+)
+def test_a_city_cut_by_a_narrow_column_is_joined_by_its_ibge_name(uf, written, kept):
+    from retention_analytics.forms.extract import _unbroken_city
+
+    assert _unbroken_city(uf, written) == kept
+
+
 # --- the optional "Substituição" block (issue 13 item 1; fields.py, section "substitution") ----
 
 BLOCK = {

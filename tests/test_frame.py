@@ -89,3 +89,21 @@ def test_the_menu_is_st_navigation_with_the_registry_titles():
     assert "showSidebarNavigation" not in config, "st.navigation's own menu is the page list"
     app = Path(APP).read_text(encoding="utf-8")
     assert "open_frame" in app and "current.run()" in app
+
+
+@pytest.mark.parametrize("role, sees_import", [("admin", True), ("gestor", True), ("analista", False)])
+def test_the_page_list_is_by_role(role, sees_import, real_db, use_db):
+    """An analista may not import (auth.User.may_import): Importar is not in their menu, and a link
+    to it opens the home page; admins and gestores have it."""
+    from app_helpers import open_as
+
+    from retention_analytics.auth import User
+
+    user = User(f"pessoa_{role}", role, () if role == "admin" else ("ODONTOLIFE",))
+    assert (nav.by_path("pages/6_Importar.py") in nav.visible(user)) is sees_import
+    assert len(nav.visible(user)) == len(nav.PAGES) - (0 if sees_import else 1)
+    use_db(real_db)
+    at = open_as("pages/6_Importar.py", user)
+    assert not at.exception, [e.value for e in at.exception]
+    titles = [t.value for t in at.title]
+    assert titles == (["Importar"] if sees_import else [nav.HOME.title]), titles

@@ -585,3 +585,56 @@ def test_city_coverage_is_computed_once_per_page_and_never_served_stale(tmp_path
         fresh = metrics.coverage_city(con, f)
     pd.testing.assert_frame_equal(after, fresh)
     assert after["cases"].sum() > before
+
+
+# --------------------------------------------------------------------------- one rule, one place
+def test_an_analyst_or_operator_is_shown_one_way_whatever_the_case_or_accents_on_the_forms(demo_db):
+    """The demo corpus writes names as forms do ("FÁBIO NOGUEIRA PRATES" on one, "Fábio Nogueira
+    Prates" on another): every table and the sidebar show each analyst and operator under one
+    spelling (views.sql's *_names: the spelling used most often), the same everywhere."""
+    from retention_analytics.text import key as grouping_key
+
+    with duckdb.connect(str(demo_db), read_only=True) as c:
+        written = c.execute("select count(distinct analyst) - count(distinct analyst_key) from cases "
+                            "where is_current").fetchone()[0]
+        assert written > 0, "the corpus has analysts written several ways: the test would prove nothing"
+        f = Filters()
+        options = metrics.filter_options(c, f)
+        canonical = {"analyst": dict(zip(options["analysts"]["value"], options["analysts"]["label"])),
+                     "operator": dict(zip(options["operators"]["value"], options["operators"]["label"]))}
+        frames = [metrics.get(s, c, f) for s in (metrics.cases, metrics.oldest_open_cases, metrics.compliance,
+                                                 metrics.quality_warnings, metrics.effectiveness_analyst,
+                                                 metrics.effectiveness_operator, metrics.closure_times,
+                                                 metrics.closure_boxes_analyst, metrics.quality_superseded)]
+        for who, names in canonical.items():
+            shown = {v for frame in frames if who in frame for v in frame[who].dropna()} - {"Total"}
+            spellings: dict[str, set[str]] = {}
+            for name in shown:
+                spellings.setdefault(grouping_key(name), set()).add(name)
+            assert all(len(v) == 1 for v in spellings.values()), {k: v for k, v in spellings.items() if len(v) > 1}
+            assert shown <= set(names.values()) | {"Não informada", "Não informado"}
+
+
+def test_the_retention_rate_and_the_small_sample_rule_are_computed_in_one_place(con):
+    """stats.add_rate is the only definition: no .sql divides retained by attempts, and every table
+    with a rate carries its interval and its small-sample flag (the map reads coverage_uf's)."""
+    sql = resources.files("retention_analytics.metrics").joinpath("sql")
+    for path in sql.iterdir():
+        assert not re.search(r"retained\s*/", path.read_text(encoding="utf-8")), path.name
+    for name in ("kpis", "coverage_uf", "effectiveness_operator", "effectiveness_analyst", "requested_by"):
+        out = metrics.compute(name, con, Y2024)
+        assert {"retention_rate", "ci_low", "ci_high", "small_sample"} <= set(out.columns), name
+        expected = add_rate(out.drop(columns=["retention_rate", "ci_low", "ci_high", "small_sample"]))
+        pd.testing.assert_frame_equal(out[["retention_rate", "small_sample"]],
+                                      expected[["retention_rate", "small_sample"]], check_dtype=False)
+
+
+def test_a_requester_is_labelled_the_same_in_the_table_the_sidebar_and_the_caption(con):
+    from retention_analytics.vocab import requester_label
+
+    table = metrics.requested_by(con, Filters())
+    assert dict(zip(table["requested_by"], table["label"])) == {v: requester_label(v) for v in table["requested_by"]}
+    options = metrics.filter_options(con, Filters())["requested_by"]
+    assert list(options["label"]) == [requester_label(v) for v in options["value"]]
+    value = options["value"].iloc[0]
+    assert Filters(requested_by=(value,)).describe() == f"Demandado por: {requester_label(value)}"

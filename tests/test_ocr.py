@@ -182,3 +182,22 @@ def test_a_picture_of_tiny_specks_is_not_scaled_past_the_pixel_limit():
 def test_a_blank_page_is_not_a_form():
     with pytest.raises(FormReadError, match="não encontrou texto|não parece um Formulário"):
         parse_document("branca.png", _png(np.full((1200, 900), 255, np.uint8)))
+
+
+@needs_tesseract
+def test_the_importer_progress_names_each_ocr_page(forms):
+    from retention_analytics.forms.sources import Document
+    from retention_analytics.store.prepare import parse_documents
+
+    page = fidelity.rasterize(render(forms[0].record, "pdf", forms[0].defects, forms[0].template), 150)[0]
+    heard: list[tuple[int, int | None, str]] = []
+    parsed = parse_documents([Document("lote/scan.pdf", fidelity._image_pdf([page, page]))],
+                             progress=lambda done, total, name: heard.append((done, total, name)), workers=1)
+    assert parsed[0].status != "rejected"
+    assert heard == [
+        (0, 1, "lote/scan.pdf: OCR da página 1 de 2"),
+        (0, 1, "lote/scan.pdf: OCR da página 2 de 2"),
+        (1, 1, "lote/scan.pdf"),
+    ]
+    # Outside a batch nobody listens, and a text-layer form never calls the hook.
+    assert ocr.page_progress.get() is None

@@ -147,3 +147,14 @@ def test_importar_takes_the_credentialing_file_all_or_nothing(db):
     assert _rows(db, Filters()).set_index("case_id").loc[case_id, "substitute_name"] == "Dra. Arquivo"
     with Store(db).connect() as con:
         assert con.execute("select count(*) from substitutions").fetchone()[0] == before + 1
+
+
+def test_a_missing_date_or_number_shows_an_empty_cell_not_none(db):
+    """'Aviso publicado em' of a notice not published yet (and any other missing value) is an empty
+    cell: every table asks st.dataframe for an empty placeholder instead of its grey "None"."""
+    at = open_as(PAGE, ADMIN)
+    assert_ok(at)
+    table = at.dataframe[0].value
+    assert table["Aviso publicado em"].isna().any(), "the page has a notice not published yet"
+    for frame in at.dataframe:
+        assert frame.proto.HasField("placeholder") and frame.proto.placeholder == ""

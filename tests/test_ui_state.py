@@ -176,3 +176,20 @@ def test_an_empty_relative_period_says_why(demo_db):
     at.selectbox(key="flt_period").select("Todo o período").run()
     at.multiselect(key="flt_ufs").set_value([]).run()
     assert not any("o mais recente é de" in i.value for i in at.info)
+
+
+def test_the_sidebar_draws_one_widget_per_dimension_and_a_city_names_its_uf_once():
+    """ui/sidebar.py loops over filters.DIMENSIONS: a widget per dimension, with its label and key;
+    a city's option reads "Belo Horizonte (MG)", not "Belo Horizonte (MG) – MG"."""
+    from retention_analytics.filters import DIMENSIONS
+
+    at = app()
+    assert_ok(at)
+    for dimension in DIMENSIONS:
+        widget = at.multiselect(key=f"flt_{dimension.field}")
+        assert widget.label == dimension.label and widget.placeholder == dimension.placeholder
+    cities = at.multiselect(key="flt_cities")
+    shown = [cities.format_func(v) for v in cities.options] if hasattr(cities, "format_func") else list(cities.options)
+    assert shown and all(" – " not in s and s.endswith(")") for s in shown), shown[:5]
+    at.multiselect(key="flt_ufs").set_value(["MG"]).run()
+    assert "UF: MG" in caption(at)

@@ -164,6 +164,17 @@ def _names(data: Data, key: str, label: str) -> pd.Series:
     return data.operator_names if key == "operator_key" else data.analyst_names
 
 
+def _shown(data: Data, frame: pd.DataFrame) -> pd.DataFrame:
+    """Operator and analyst of each row by the spelling used most often for their key (metrics.md:
+    one name shown whatever the case or accents on a form); a row without a key keeps its own."""
+    for kind in ("operator", "analyst"):
+        key = f"{kind}_key"
+        if kind in frame and key in frame:
+            frame[kind] = frame[key].map(_names(data, key, kind)).astype("object").fillna(
+                frame[kind].astype("object"))
+    return frame
+
+
 def _rows(data: Data, f: Filters, columns: list[str], include_period: bool = True) -> pd.DataFrame:
     """The filtered cases, only the columns a summary reads (copying 45 columns per filter would
     cost more than the summary itself)."""
@@ -435,7 +446,7 @@ def oldest_open_cases(data: Data, f: Filters, as_of: dt.date | None = None, limi
     per = contacts.groupby("case_id").agg(last_contact_on=("contact_date", "max"), contacts=("contact_date", "size"))
     out = oldest.merge(per, how="left", left_on="case_id", right_index=True)
     out["contacts"] = out["contacts"].fillna(0).astype(int)
-    out["operator"] = out["operator_key"].map(_names(data, "operator_key", "operator")).fillna(out["operator"])
+    out = _shown(data, out)
     out["city"] = out["city_name"]
     out["cpf"] = out["cpf"].map(lambda v: None if pd.isna(v) else privacy.mask_cpf(v))
     out["cnpj"] = out["cnpj"].map(lambda v: None if pd.isna(v) else privacy.mask_cnpj(v))
@@ -678,7 +689,7 @@ def cases(data: Data, f: Filters, limit: int = 100, offset: int = 0, search: str
     page["status"] = _status(page)
     page["reasons"] = page["case_id"].map(reasons_text)
     page["actions"] = page["case_id"].map(actions_text)
-    page["operator"] = page["operator_key"].map(_names(data, "operator_key", "operator")).fillna(page["operator"])
+    page = _shown(data, page)
     page["city"] = page["city_name"]
     page["cpf"] = page["cpf"].map(lambda v: None if pd.isna(v) else privacy.mask_cpf(v))
     page["cnpj"] = page["cnpj"].map(lambda v: None if pd.isna(v) else privacy.mask_cnpj(v))
@@ -691,7 +702,8 @@ _BLANK_FIELDS = tuple(f.key for f in quality_fields())  # views.sql's blank_fiel
 
 def quality(data: Data, f: Filters, limit: int = QUALITY_LIST_LIMIT) -> dict[str, pd.DataFrame]:
     d = _rows(data, f, list(dict.fromkeys(["case_id", "key_code", "warning_count", "source", "protocol_number",
-                                           "operator", "analyst", "uf", "city", "city_key", "ibge_code",
+                                           "operator", "operator_key", "analyst", "analyst_key", "uf", "city",
+                                           "city_key", "ibge_code",
                                            *_BLANK_FIELDS])))
     everyone = f.allowed_operators is None
     unmatched = _plain(d.loc[d["city"].notna() & d["ibge_code"].isna(), ["uf", "city", "city_key"]].copy())
@@ -709,8 +721,9 @@ def quality(data: Data, f: Filters, limit: int = QUALITY_LIST_LIMIT) -> dict[str
     listed = flagged.sort_values(["warning_count", "case_id"], ascending=[False, False]).head(limit)
     texts = data.warnings[data.warnings["case_id"].isin(listed["case_id"])].sort_values(["case_id", "position"])
     joined = texts.groupby("case_id")["message"].agg(" · ".join)
-    warnings = _plain(listed[["case_id", "source", "protocol_number", "operator", "analyst", "warning_count"]].assign(
-        warnings=listed["case_id"].map(joined)).reset_index(drop=True))
+    warnings = _plain(_shown(data, listed[["case_id", "source", "protocol_number", "operator", "operator_key",
+                                           "analyst", "analyst_key", "warning_count"]].copy()).assign(
+        warnings=listed["case_id"].map(joined).to_numpy()).reset_index(drop=True))
     messages = data.warnings[data.warnings["case_id"].isin(flagged["case_id"])].drop_duplicates(["case_id", "message"])
     messages = messages.groupby("message").size().reset_index(name="cases").sort_values(
         ["cases", "message"], ascending=[False, True]).head(limit).reset_index(drop=True)
@@ -730,8 +743,8 @@ def quality(data: Data, f: Filters, limit: int = QUALITY_LIST_LIMIT) -> dict[str
     sizes = history["key_code"].value_counts()
     repeated = history[history["key_code"].isin(sizes.index[sizes > 1])].sort_values("case_id")
     versions = repeated.groupby("key_code").agg(versions=("case_id", "size"), case_ids=("case_id", list))
-    superseded = _plain(d[d["key_code"].isin(versions.index)][["case_id", "protocol_number", "operator", "source",
-                                                               "key_code"]].copy())
+    superseded = _plain(_shown(data, d[d["key_code"].isin(versions.index)][
+        ["case_id", "protocol_number", "operator", "operator_key", "source", "key_code"]].copy()))
     superseded = superseded.merge(versions, left_on="key_code", right_index=True).rename(
         columns={"case_id": "current_case_id"}).sort_values(["versions", "current_case_id"], ascending=[False, False])
     return {
@@ -781,6 +794,37 @@ def filter_options(data: Data, f: Filters) -> dict[str, Any]:
     return out
 
 
+# --------------------------------------------------------------------------- Fila de trabalho
+def work_queue(data: Data, f: Filters, as_of: dt.date | None = None, soon: int = 5) -> pd.DataFrame:
+    d = data.facts.loc[mask(data, f) & ~data.facts["is_closed"]].copy()
+    d["age_days"] = (pd.Timestamp(as_of or dt.date.today()) - d["reference_date"]).dt.days
+    d["band_order"] = pd.cut(d["age_days"], [-np.inf, 30, 60, 90, np.inf], labels=[1, 2, 3, 4]).astype("float")
+    d["band"] = d["band_order"].map({1: "0–30", 2: "31–60", 3: "61–90", 4: "> 90"}).fillna("sem data")
+    d["days_to_next_band"] = d["band_order"].map({1: 31, 2: 61, 3: 91}) - d["age_days"].clip(lower=0)
+    d["about_to_cross"] = (d["days_to_next_band"] <= soon).fillna(False)
+    contacts = data.contacts[data.contacts["case_id"].isin(d["case_id"])]
+    last = contacts.groupby("case_id")["contact_date"].max().rename("last_contact_on")
+    d = d.merge(last, how="left", left_on="case_id", right_index=True)
+    d["operator"] = d["operator_key"].map(_names(data, "operator_key", "operator")).fillna(d["operator"])
+    d["analyst"] = d["analyst_key"].map(_names(data, "analyst_key", "analyst")).fillna(d["analyst"])
+    d["city"] = d["city_name"]
+    d = _plain(d).sort_values(["age_days", "case_id"], ascending=[False, True], na_position="last")
+    return d[["case_id", "protocol_number", "operator_key", "operator", "analyst_key", "analyst", "uf", "city",
+              "dentist_name", "reference_date", "age_days", "band_order", "band", "days_to_next_band",
+              "about_to_cross", "last_contact_on"]].reset_index(drop=True)
+
+
+def work_queue_terminations(data: Data, f: Filters, as_of: dt.date | None = None) -> pd.DataFrame:
+    rows = compliance(data, f, as_of)
+    no_notice, no_substitute = rows["notice_status"] == "sem_aviso", rows["substitute_status"] == "sem_substituto"
+    rows = rows[no_notice | no_substitute].copy()
+    rows["missing"] = np.select([no_notice[rows.index] & no_substitute[rows.index], no_notice[rows.index]],
+                                ["aviso e substituto", "aviso"], "substituto")
+    rows = rows.sort_values(["days_to_notice_due", "exit_date", "case_id"], na_position="last")
+    return rows[["case_id", "protocol_number", "operator", "uf", "city", "exit_date", "notice_due", "notice_status",
+                 "days_to_notice_due", "substitute_status", "days_without_substitute", "missing"]].reset_index(drop=True)
+
+
 # --------------------------------------------------------------------------- pages
 # Each page of the app, as the pandas functions of the summaries metrics.pages.PAGE_QUERIES lists.
 _BY_NAME: dict[str, Callable[..., Any]] = {
@@ -795,6 +839,7 @@ _BY_NAME: dict[str, Callable[..., Any]] = {
     "effectiveness_analyst": effectiveness_analyst, "actions": actions, "requested_by": requested_by,
     "cases_count": cases_count, "cases": cases, "quality": quality, "compliance": compliance,
     "compliance_kpis": compliance_kpis, "compliance_sole_provider_cities": compliance_sole_provider_cities,
+    "work_queue": work_queue, "work_queue_terminations": work_queue_terminations,
 }
 
 

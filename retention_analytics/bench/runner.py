@@ -163,7 +163,7 @@ def worker_pandas(db: Path, runs: int, cold_runs: int = COLD_RUNS) -> dict[str, 
 class _QueryClock:
     """Time spent inside ui/data.py's entry points (nested calls counted once)."""
 
-    NAMES = ("compute", "table", "data_version", "is_demo")
+    NAMES = ("get", "data_version", "is_demo")
 
     def __init__(self) -> None:
         self.total = 0.0

@@ -1,7 +1,7 @@
 """Plotly figures of the dashboard, built from the aggregated frames metrics return.
 
 One module per page topic (reasons.py, closure.py, coverage.py, effectiveness.py, overview.py);
-`style(fig)` gives every figure the same look and pt-BR separators ("1.234,5"). Figures never
+palette.py holds every colour, each with one meaning on every page; `style(fig)` gives every figure the same look and pt-BR separators ("1.234,5"). Figures never
 query the database and never import streamlit; they draw what they are given, and an empty frame
 draws an empty chart with a message rather than raising.
 """
@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-PALETTE = {
-    "retencao_efetiva": "#1B9E77",
-    "desligamento": "#D95F02",
-    "nao_se_trata_de_retencao": "#7570B3",
-    "aberto": "#A6A6A6",
-}
-SEQUENCE = ["#0F6E8C", "#D95F02", "#1B9E77", "#7570B3", "#E7298A", "#66A61E", "#E6AB02", "#A6761D", "#666666"]
-GREY = "#B0B0B0"
+from . import palette
+
+# Colours come from palette.py only (one meaning per colour across pages).
+PALETTE = palette.STATUS
+SEQUENCE = list(palette.SERIES)
+GREY = palette.GREY
 
 
 def style(fig: go.Figure, height: int = 380, legend: bool = True) -> go.Figure:

@@ -13,14 +13,14 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .. import formatting as fmt
-from . import empty_figure, style
+from . import empty_figure, palette, style
 from ._layout import titled
 
-PRIMARY = "#0F6E8C"
+PRIMARY = palette.PRIMARY
 SLA_DAYS = (30, 60, 90)
 # Older open cases are more urgent: the age bands go from calm to alarming.
-AGE_COLORS = ("#9ECAE1", "#6BAED6", "#FDAE6B", "#E6550D", "#A63603")
-NO_DATE_COLOR = "#B0B0B0"
+AGE_COLORS = palette.AGE
+NO_DATE_COLOR = palette.GREY
 
 
 def histogram(frame: pd.DataFrame) -> go.Figure:

@@ -19,8 +19,7 @@ import plotly.graph_objects as go
 
 from .. import formatting as fmt
 from ..brazil import UFS
-from ..metrics.stats import SMALL_SAMPLE
-from . import empty_figure, style
+from . import empty_figure, palette, style
 from ._layout import titled
 
 
@@ -42,7 +41,7 @@ MAP_METRICS: dict[str, MapMetric] = {
         MapMetric("lives_at_risk", "Vidas em risco", "int", "Reds"),
     )
 }
-NO_VALUE_COLOR = "#E6E6E6"  # a UF with nothing to show (no case, or a rate without attempts)
+NO_VALUE_COLOR = palette.NO_VALUE  # a UF with nothing to show (no case, or a rate without attempts)
 
 
 def _value_text(value: object, kind: str) -> str:
@@ -55,8 +54,9 @@ def tile_map(frame: pd.DataFrame, metric: str = "cases") -> go.Figure:
     """The 27 UFs as squares on their tile-grid cells, coloured by `metric` (a MAP_METRICS key).
 
     `frame` has a `uf` column and the metric's column (coverage_uf); UFs missing from it, or with
-    no value, are drawn in light grey so the country keeps its shape. A rate over fewer than 10
-    attempts (`attempts` column) is grey too, its value marked with "*" (amostra pequena)."""
+    no value, are drawn in light grey so the country keeps its shape. A rate that is a small sample
+    (its `small_sample` column: metrics/stats.add_rate's rule) is grey too, its value marked with
+    "*" (amostra pequena)."""
     spec = MAP_METRICS.get(metric)
     if spec is None:
         raise ValueError(f"unknown map metric {metric!r}")
@@ -67,9 +67,10 @@ def tile_map(frame: pd.DataFrame, metric: str = "cases") -> go.Figure:
     # metrics.md: a rate over fewer than 10 attempts is greyed as "amostra pequena", never ranked,
     # so such a UF gets no colour (a 100% over 2 attempts must not be the darkest tile).
     small: dict[str, int] = {}
-    if spec.kind == "percent" and "attempts" in frame:
+    if spec.kind == "percent" and "small_sample" in frame:
         attempts = pd.to_numeric(frame["attempts"], errors="coerce").fillna(0)
-        small = {uf: int(n) for uf, n in zip(frame["uf"], attempts) if 0 < n < SMALL_SAMPLE}
+        small = {uf: int(n) for uf, n, is_small in zip(frame["uf"], attempts, frame["small_sample"])
+                 if bool(is_small) and n > 0}
     rows = 1 + max(uf.tile[0] for uf in UFS.values())
     cols = 1 + max(uf.tile[1] for uf in UFS.values())
     # Two layers on the same grid: light-grey squares for every UF (the silhouette of Brazil),

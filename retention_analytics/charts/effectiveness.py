@@ -17,10 +17,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .. import formatting as fmt
-from . import GREY, PALETTE, empty_figure, style
+from . import GREY, PALETTE, empty_figure, palette, style
 from ._layout import titled
 
-PRIMARY = "#0F6E8C"
+PRIMARY = palette.PRIMARY
 SMALL_LABEL = "amostra pequena"
 
 
@@ -36,10 +36,12 @@ def _errors(frame: pd.DataFrame, rate: str, low: str, high: str) -> dict[str, An
     )
 
 
-def forest(frame: pd.DataFrame, name_column: str, title: str, overall: float | None = None) -> go.Figure:
+def forest(frame: pd.DataFrame, name_column: str, title: str, overall: float | None = None,
+           targets: dict[str, float] | None = None) -> go.Figure:
     """Retention rate with its 95% interval per operator or analyst (`name_column`): ranked rows
     first (1º on top), then small samples in grey. Rows without attempts have no rate: not drawn.
-    `overall` (the filtered set's rate) is drawn as a dashed reference line."""
+    `overall` (the filtered set's rate) is drawn as a dashed reference line; `targets` (name →
+    target rate) as a target mark on each row that has one."""
     rated = frame[frame["retention_rate"].notna()] if not frame.empty else frame
     if rated.empty:
         return empty_figure("Nenhuma tentativa de retenção finalizada no recorte")
@@ -62,11 +64,13 @@ def forest(frame: pd.DataFrame, name_column: str, title: str, overall: float | N
                           "<extra></extra>",
         )
 
-    add(ranked, [f"{int(r)}º · {n} (n={fmt.integer(a)})"
-                 for r, n, a in zip(ranked["rank"], ranked[name_column], ranked["attempts"])],
-        PRIMARY, "Taxa de retenção (IC 95%)")
-    add(smalls, [f"{n} (n={fmt.integer(a)}) · {SMALL_LABEL}" for n, a in zip(smalls[name_column], smalls["attempts"])],
+    ranked_labels = [f"{int(r)}º · {n} (n={fmt.integer(a)})"
+                     for r, n, a in zip(ranked["rank"], ranked[name_column], ranked["attempts"])]
+    small_labels = [f"{n} (n={fmt.integer(a)}) · {SMALL_LABEL}" for n, a in zip(smalls[name_column], smalls["attempts"])]
+    add(ranked, ranked_labels, PRIMARY, "Taxa de retenção (IC 95%)")
+    add(smalls, small_labels,
         GREY, f"{SMALL_LABEL.capitalize()} (n < 10): sem posição")
+    _target_marks(fig, [*zip(ranked[name_column], ranked_labels), *zip(smalls[name_column], small_labels)], targets)
     if overall is not None and not fmt.is_missing(overall):
         fig.add_vline(x=float(overall), line=dict(color="#666", dash="dash", width=1),
                       annotation_text=f"Geral: {fmt.percent(overall)}", annotation_position="bottom right")
@@ -75,6 +79,23 @@ def forest(frame: pd.DataFrame, name_column: str, title: str, overall: float | N
     # Categories listed top-down in the order drawn: ranked 1º first, small samples last.
     fig.update_yaxes(title=None, autorange="reversed", automargin=True)
     return titled(style(fig, height=max(300, 32 * len(rated) + 170)), title, legend_rows=2)
+
+
+TARGET_COLOR = "#C0392B"
+
+
+def _target_marks(fig: go.Figure, rows: list[tuple[Any, str]], targets: dict[str, float] | None) -> None:
+    """A red tick at each row's target ("Meta"), for the rows (name, axis label) that have one."""
+    if not targets:
+        return
+    marked = [(label, targets[str(name)]) for name, label in rows if str(name) in targets]
+    if not marked:
+        return
+    fig.add_scatter(
+        x=[t for _, t in marked], y=[label for label, _ in marked], mode="markers", name="Meta",
+        marker=dict(symbol="line-ns-open", size=22, color=TARGET_COLOR, line=dict(width=3, color=TARGET_COLOR)),
+        hovertemplate="<b>%{y}</b><br>Meta: %{x:.1%}<extra></extra>",
+    )
 
 
 def median_days(frame: pd.DataFrame, name_column: str, title: str) -> go.Figure:
@@ -103,7 +124,7 @@ def actions(frame: pd.DataFrame) -> go.Figure:
     if frame.empty or (frame["attempts_offered"].fillna(0) + frame["attempts_not_offered"].fillna(0)).sum() == 0:
         return empty_figure("Nenhuma tentativa de retenção finalizada no recorte")
     fig = go.Figure()
-    sides = (("offered", "Com a ação", PALETTE["retencao_efetiva"]), ("not_offered", "Sem a ação", "#7F7F7F"))
+    sides = (("offered", "Com a ação", PALETTE["retencao_efetiva"]), ("not_offered", "Sem a ação", palette.NOT_OFFERED))
     for side, name, color in sides:
         rate, low, high = f"rate_{side}", f"ci_low_{side}", f"ci_high_{side}"
         part = frame.copy()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import PALETTE, empty_figure, style
+from . import PALETTE, empty_figure, palette, style
 from ._layout import titled
 
 STATUS_ORDER = ("retencao_efetiva", "desligamento", "nao_se_trata_de_retencao", "aberto")
@@ -36,7 +36,7 @@ def top_bars(frame: pd.DataFrame, label: str, value: str, title: str, percent: b
         return empty_figure()
     top = frame.nlargest(limit, value).iloc[::-1]
     fig = go.Figure(go.Bar(
-        x=top[value], y=top[label], orientation="h", marker_color="#0F6E8C",
+        x=top[value], y=top[label], orientation="h", marker_color=palette.PRIMARY,
         text=[f"{v:.1%}".replace(".", ",") if percent else f"{v:,.0f}".replace(",", ".") for v in top[value]],
         textposition="outside", cliponaxis=False,
         hovertemplate="%{y}: %{x" + (":.1%" if percent else ":,.0f") + "}<extra></extra>",

@@ -19,19 +19,14 @@ import plotly.graph_objects as go
 
 from .. import formatting as fmt
 from ..vocab import REASON_CATEGORIES
-from . import GREY, SEQUENCE, empty_figure, style
+from . import GREY, empty_figure, palette, style
 from ._layout import titled
 
-# One colour per category, in the order metrics.md lists them (the first two are the ones the
-# operator controls: the strong blue and orange draw the eye to what can be acted on).
-CATEGORY_COLORS: dict[str, str] = {
-    category: SEQUENCE[i % len(SEQUENCE)] for i, category in enumerate(REASON_CATEGORIES)
-}
-CONTROLLABLE_COLORS = {"controllable": "#D95F02", "not_controllable": "#7570B3", "no_reason": GREY}
-
-
-def category_color(category: Any) -> str:
-    return CATEGORY_COLORS.get(str(category), GREY)
+# One colour per category and one per control group (palette.py: none is a status colour, so a
+# "controllable" bar never reads as "Desligamento").
+CATEGORY_COLORS = palette.CATEGORY
+CONTROLLABLE_COLORS = palette.CONTROL
+category_color = palette.category_color
 
 
 def _pct(value: Any) -> str:

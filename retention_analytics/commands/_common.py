@@ -1,4 +1,6 @@
-"""Helpers shared by the CLI commands: the user-facing error, the progress bar, the store to use.
+"""Helpers shared by the CLI commands: the user-facing error, the progress bar, the store to use,
+and the dashboard's filters as options (`add_filter_arguments`, `filters_from_args`: export and
+report take the same ones, with `--user` restricting to that user's operators).
 
 Kept free of heavy imports (no duckdb, no parser) so `--help` and `parse` start fast; a command
 imports what it needs inside its handler. Numbers go through `formatting`, the project's one pt-BR
@@ -9,6 +11,7 @@ from loading it as one).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import shutil
 import sys
@@ -140,3 +143,130 @@ def open_db(args: argparse.Namespace, must_exist: bool = False) -> "Store":
 
 def env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in {"1", "true", "sim", "yes"}
+
+
+# --------------------------------------------------------------------------- the dashboard's filters
+STATUS_CHOICES = ("retencao_efetiva", "desligamento", "nao_se_trata_de_retencao", "aberto")
+
+
+def parse_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"data inválida {text!r} (use AAAA-MM-DD)") from None
+
+
+def add_filter_arguments(parser: argparse.ArgumentParser, what: str = "exporta") -> None:
+    """The sidebar's filters as options (`what`: the verb of --user's help, "exporta", "gera")."""
+    parser.add_argument("--operator", action="append", default=[], metavar="OPERADORA",
+                        help="operadora (nome como escrito nos formulários; pode repetir)")
+    parser.add_argument("--uf", action="append", default=[], metavar="UF", help="UF (pode repetir)")
+    parser.add_argument("--city", action="append", default=[], metavar="CIDADE",
+                        help='cidade: "Nome", "Nome/UF" ou "Nome (UF)" (pode repetir)')
+    parser.add_argument("--analyst", action="append", default=[], metavar="ANALISTA",
+                        help="analista (pode repetir)")
+    parser.add_argument("--status", action="append", default=[], choices=STATUS_CHOICES, metavar="STATUS",
+                        help="status: " + ", ".join(STATUS_CHOICES) + " (pode repetir)")
+    parser.add_argument("--requested-by", action="append", default=[], metavar="DEMANDANTE",
+                        help="demandado por (ex.: operadora, prestador; pode repetir)")
+    parser.add_argument("--from", dest="start", type=parse_date, default=None, metavar="AAAA-MM-DD",
+                        help="início do período (inclusive)")
+    parser.add_argument("--to", dest="end", type=parse_date, default=None, metavar="AAAA-MM-DD",
+                        help="fim do período (inclusive)")
+    parser.add_argument("--period-basis", choices=("referencia", "final"), default="referencia",
+                        help="data do período: referencia (início do caso, padrão) ou final (data final)")
+    parser.add_argument("--user", default=None, metavar="USUÁRIO",
+                        help=f"{what} só o que este usuário do painel pode ver (as operadoras dele); "
+                             "padrão: RETENTION_USER, ou tudo (a linha de comando é uma ferramenta do administrador)")
+
+
+def user_scope(args: argparse.Namespace):
+    """The users-file user whose view to produce (--user or RETENTION_USER), or None for everything.
+
+    The CLI runs on the server with direct access to the database file, so it is an administrator's
+    tool; --user is for producing a gestor's own extract with exactly their restriction."""
+    from .. import auth
+
+    name = getattr(args, "user", None) or os.environ.get("RETENTION_USER")
+    if not name:
+        return None
+    try:
+        users = auth.load_users()
+        user = users.get(auth.normalize_username(name))
+    except auth.AuthError as exc:
+        raise CommandError(str(exc)) from None
+    if user is None:
+        raise CommandError(f"Usuário {name!r} não encontrado no arquivo de usuários {auth.users_path()}.")
+    return user
+
+
+def _match_keys(given: list[str], options, what: str) -> tuple[str, ...]:
+    from ..text import key
+
+    known = dict(zip(options["value"], options["label"]))
+    out = []
+    for name in given:
+        wanted = key(name)
+        if wanted not in known:
+            listed = ", ".join(sorted(known.values())[:20]) or "nenhum"
+            raise CommandError(f"{what} {name!r} não encontrado(a) nos casos. Conhecidos: {listed}.")
+        out.append(wanted)
+    return tuple(out)
+
+
+def _match_cities(given: list[str], options) -> tuple[str, ...]:
+    import re
+
+    from ..text import key
+
+    out = []
+    for raw in given:
+        text = raw.strip()
+        if text in set(options["value"]):
+            out.append(text)
+            continue
+        uf = None
+        match = re.fullmatch(r"(.+?)\s*(?:/|-|\()\s*([A-Za-z]{2})\)?", text)
+        if match:
+            text, uf = match.group(1), match.group(2).upper()
+        found = [
+            value
+            for value, label, city_uf in zip(options["value"], options["label"], options["uf"])
+            if key(re.sub(r"\s*\([A-Z]{2}\)$", "", str(label))) == key(text) and (uf is None or city_uf == uf)
+        ]
+        if not found:
+            raise CommandError(f"Cidade {raw!r} não encontrada nos casos. Use \"Nome/UF\", ex.: \"João Monlevade/MG\".")
+        out.extend(found)
+    return tuple(out)
+
+
+def filters_from_args(args: argparse.Namespace, store: "Store", start: dt.date | None = None,
+                      end: dt.date | None = None):
+    """(Filters, names) of the options in `args`, restricted to --user's operators when given
+    (part of every query's where(): nothing else leaks). `start`/`end` override --from/--to (a
+    pack's month). Names are the operators', analysts' and cities' as written in the forms, for
+    `Filters.describe`."""
+    from .. import metrics
+    from ..brazil import UFS
+    from ..filters import Filters
+
+    bad_ufs = [uf for uf in args.uf if uf.strip().upper() not in UFS]
+    if bad_ufs:
+        raise CommandError(f"UF inválida: {', '.join(bad_ufs)}.")
+    user = user_scope(args)
+    scope = user.restrict(Filters()) if user else Filters()
+    options = metrics.filter_options(store, scope)
+    filters = Filters(
+        operators=_match_keys(args.operator, options["operators"], "Operadora"),
+        analysts=_match_keys(args.analyst, options["analysts"], "Analista"),
+        ufs=tuple(args.uf),
+        cities=_match_cities(args.city, options["cities"]),
+        outcomes=tuple(args.status),
+        requested_by=tuple(args.requested_by),
+        start=start or args.start,
+        end=end or args.end,
+        period_basis="finished" if args.period_basis == "final" else "reference",
+    )
+    if user is not None:
+        filters = user.restrict(filters)
+    return filters, options["names"]

@@ -53,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
     skipped = [f for f in formats if not written.get(f)]
     if args.json:
         out = {s.fmt: {"files": s.files, "fields": s.fields, "correct": s.correct, "accuracy": round(s.accuracy, 4),
-                       "seconds_per_file": round(s.seconds / s.files, 2) if s.files else None, "errors": s.errors}
+                       "seconds_per_file": round(s.seconds / s.files, 2) if s.files else None, "errors": s.errors,
+                       "absent": s.absent, "accuracy_of_present": round(s.accuracy_of_present, 4)}
                for s in scores.values()}
         print(json.dumps({"formats": out, "skipped": skipped}, ensure_ascii=False, indent=2))
         return 0
@@ -64,7 +65,9 @@ def run(args: argparse.Namespace) -> int:
             continue
         right = f"{score.correct}/{score.fields}"
         print(f"{fmt:<30} {score.files:>8} {right:>15} {score.accuracy:>8.1%} {score.seconds / score.files:>10.2f}"
-              + (f"  ({score.errors} ilegível(is))" if score.errors else ""))
+              + (f"  ({score.errors} ilegível(is))" if score.errors else "")
+              + (f"  ({score.absent} campo(s) impresso(s) como ### e avisado(s); {score.accuracy_of_present:.1%} do que "
+                 "o arquivo contém)" if score.absent else ""))
     if skipped:
         print(f"Pulados (ferramenta não instalada: pdftotext, LibreOffice ou Tesseract): {', '.join(skipped)}")
     return 0

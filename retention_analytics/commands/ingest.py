@@ -52,7 +52,20 @@ def run_ingest(args: argparse.Namespace) -> int:
     with ProgressBar("Lendo formulários") as bar:
         summary = store.ingest(documents, origin=args.origin, progress=bar)
     print(summary.text())
+    _evaluate_alerts(store, summary)
     return 1 if summary.rejected else 0
+
+
+def _evaluate_alerts(store, summary) -> None:
+    """The alert rules after the batch is stored (alerts.after_import); a failure is reported on
+    stderr and changes neither the import nor its exit code."""
+    from ..alerts import after_import
+
+    fired, error = after_import(store, summary)
+    if error:
+        print(f"aviso: {error}", file=sys.stderr)
+    elif fired:
+        print(f"Alertas novos: {len(fired)} (veja `alerts list` ou a página inicial do painel).")
 
 
 def run_reparse(args: argparse.Namespace) -> int:

@@ -45,6 +45,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      help="sem senha local: o usuário só entra pelo provedor OpenID Connect (exige --email)")
     add.set_defaults(func=run_add)
 
+    add.add_argument("--analyst", default=None, metavar="NOME",
+                     help="o nome do usuário como analista nos formulários (a Fila de trabalho dele)")
+    analyst = actions.add_parser("analyst", help="liga um usuário ao seu nome de analista nos formulários")
+    analyst.add_argument("username", metavar="NOME")
+    analyst.add_argument("analyst", nargs="?", default=None, metavar="ANALISTA",
+                         help="o nome como escrito nos formulários (vazio: desfaz a ligação)")
+    analyst.set_defaults(func=run_analyst)
     remove = actions.add_parser("remove", help="remove um usuário")
     remove.add_argument("username", metavar="NOME")
     remove.set_defaults(func=run_remove)
@@ -100,7 +107,9 @@ def run_list(args: argparse.Namespace) -> int:
             login.append("senha")
         if user.email:
             login.append(f"OIDC {user.email}")
-        print(f"  {name:<20} {auth.ROLE_LABELS[user.role]:<14} operadoras: {operators}  · login: {', '.join(login) or 'nenhum'}")
+        analyst = f"  · analista: {user.analyst}" if user.analyst else ""
+        print(f"  {name:<20} {auth.ROLE_LABELS[user.role]:<14} operadoras: {operators}  · login: {', '.join(login) or 'nenhum'}"
+              + analyst)
     return 0
 
 
@@ -112,7 +121,8 @@ def run_add(args: argparse.Namespace) -> int:
         raise CommandError("Sem senha, o usuário precisa de --email para entrar pelo OpenID Connect.")
     password = None if args.no_password else _read_password(args.password_stdin)
     try:
-        user = auth.add_user(users, args.username, args.role, args.operator, args.email, password)
+        user = auth.add_user(users, args.username, args.role, args.operator, args.email, password,
+                             analyst=args.analyst)
     except auth.AuthError as exc:
         raise CommandError(str(exc)) from None
     path = _save(args, users)
@@ -147,4 +157,20 @@ def run_passwd(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     path = _save(args, users)
     print(f"Senha de {name} trocada em {path}.")
+    return 0
+
+
+def run_analyst(args: argparse.Namespace) -> int:
+    from .. import auth
+
+    users = _load(args)
+    try:
+        user = auth.set_analyst(users, args.username, args.analyst)
+    except auth.AuthError as exc:
+        raise CommandError(str(exc)) from None
+    path = _save(args, users)
+    if user.analyst:
+        print(f"Usuário {user.username} ligado ao analista “{user.analyst}” em {path}.")
+    else:
+        print(f"Usuário {user.username} sem analista ligado, em {path}.")
     return 0

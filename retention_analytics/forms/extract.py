@@ -23,13 +23,14 @@ This module must not read files or touch the database; validate.py owns the cons
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from .. import text as T
-from ..brazil import UFS, document_chars, is_uf
+from ..brazil import UFS, document_chars, is_uf, match_city
 from ..fields import BLOCK_TITLE_VARIANTS, BY_KEY, PARSED, SUBSTITUTION_KEYS
 from ..record import FormReadError, empty_record
 from ..vocab import ACTIONS, OUTCOMES, REASONS, SECTORS, Term, match_term
@@ -111,6 +112,12 @@ class HeaderState:
     values: dict[str, str] = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)
     next_item: int = 0
+    # Text converters that read a page column by column (pdftotext without -layout) can write a
+    # value far from its label. Labels left blank and whole value cells left unused in text runs
+    # wait here; _adopt_orphans pairs them at the end when the type leaves no doubt.
+    blank: list[str] = field(default_factory=list)
+    # (text, blank labels before it, checkboxes read before it)
+    orphans: list[tuple[str, int, int]] = field(default_factory=list)
 
 
 def _words(text: str) -> list[tuple[str, int, int]]:
@@ -644,21 +651,119 @@ def _align(labels: list[Label], values: list[Value], tabular: bool) -> dict[str,
     return assigned
 
 
+_VARIANT_TOKENS: frozenset[tuple[str, ...]] = frozenset(v for v, _ in _VARIANTS)
+
+
+def _join_wrapped_labels(rows: list[Row]) -> list[Row]:
+    """Text rows with label lines wrapped by a narrow column joined back: pdftotext -layout of a
+    sheet printed with narrow columns writes "Demandado" on one line and "por?" under it, and the
+    line "por?  protocolo" would otherwise be read as the values of the labels above."""
+    out: list[Row] = []
+    index = 0
+    while index < len(rows):
+        row = rows[index]
+        if index + 1 < len(rows):
+            joined = _wrapped_label_row(row, rows[index + 1])
+            if joined is not None:
+                out.append(joined)
+                index += 2
+                continue
+        out.append(row)
+        index += 1
+    return out
+
+
+def _wrapped_label_row(upper: Row, lower: Row) -> Row | None:
+    """`upper` with each cell of `lower` appended to the one cell above it, when every such join
+    makes a known label ("Dt. abertura" + "protocolo"); None when `lower` is anything else."""
+    pieces = [c for c in lower.cells if c.text.strip()]
+    if not pieces:
+        return None
+    cells = list(upper.cells)
+    for piece in pieces:
+        above = [k for k, cell in enumerate(cells) if cell.text.strip() and cell.overlaps(piece)]
+        if len(above) != 1:
+            return None
+        cell = cells[above[0]]
+        if _header_cell(cell.text)[3] + _header_cell(piece.text)[3] not in _VARIANT_TOKENS:
+            return None
+        cells[above[0]] = Cell(f"{cell.text} {piece.text}", min(cell.x0, piece.x0), max(cell.x1, piece.x1))
+    return Row(cells, upper.tabular)
+
+
+def _has_label(row: Row) -> bool:
+    return any(_label_candidates(_header_cell(c.text)[3]) for c in row.cells)
+
+
+def _join_wrapped_values(rows: list[Row]) -> list[Row]:
+    """Text values wrapped by a narrow column joined back: -layout text writes "Priscila Luiz
+    Correia" in its column and "Moraes" under it, just above the next line of labels. Only under
+    a line of several columns (one value per line is how raw text reads, not a wrap), only words
+    with letters and no digits, each under one cell of the line above, and only when labels (or
+    nothing) follow: a second line of values is values."""
+    out: list[Row] = []
+    index = 0
+    while index < len(rows):
+        row = rows[index]
+        below = index + 1
+        cells = list(row.cells)
+        while (len([c for c in cells if c.text.strip()]) >= 2 and below < len(rows) and below - index <= 3
+               and _continues_values(cells, rows[below])):
+            after = rows[below + 1] if below + 1 < len(rows) else None
+            if after is not None and not after.blank and not _has_label(after) and not _continues_values(cells, after):
+                break
+            for part in rows[below].cells:
+                if part.text.strip():
+                    k = next(k for k, c in enumerate(cells) if c.x0 - 2 <= part.x0 <= c.x1 + 2)
+                    cells[k] = Cell(f"{cells[k].text} {part.text.strip()}", cells[k].x0, max(cells[k].x1, part.x1))
+            below += 1
+        out.append(Row(cells, row.tabular) if below > index + 1 else row)
+        index = below
+    return out
+
+
+def _continues_values(cells: list[Cell], lower: Row) -> bool:
+    parts = [c for c in lower.cells if c.text.strip()]
+    if not parts or _has_label(lower) or _has_box(lower.text):
+        return False
+    for part in parts:
+        text = part.text.strip()
+        if re.search(r"\d", text) or not _LETTER.search(text):
+            return False
+        above = [c for c in cells if c.text.strip() and c.x0 - 2 <= part.x0 <= c.x1 + 2]
+        if len(above) != 1 or not _LETTER.search(above[0].text) or _label_candidates(_header_cell(above[0].text)[3]):
+            return False
+    return True
+
+
 def _read_header(rows: list[Row]) -> HeaderState:
+    rows = _join_wrapped_values(_join_wrapped_labels(rows))
     state = HeaderState()
     # Values of consecutive value-only lines wait here until a line with labels (or the end)
     # arrives: text converters often put each cell of a table row on a line of its own.
     run: list[Value] = []
     run_tabular = True
+    # The checkboxes already read when each value of the run arrived (see _adopt_orphans).
+    checks_at: dict[int, int] = {}
 
     def align_run() -> None:
         nonlocal run, run_tabular
+        text_run = not run_tabular
         if run and state.pending:
-            assigned = _align(state.pending, run, state.pending_tabular and run_tabular)
+            tabular = state.pending_tabular and run_tabular
+            assigned = _align(state.pending, run, tabular)
             for fld, value in assigned.items():
                 state.values.setdefault(fld, value)
+            if not tabular:
+                state.blank += [label.field for label in state.pending if label.field not in assigned]
+                used = list(assigned.values())
+                state.orphans += [(v.text, len(state.blank), checks_at.get(id(v), 0)) for v in run
+                                  if not any(v.text in u for u in used)]
             state.pending = []
+        elif run and text_run:
+            state.orphans += [(v.text, len(state.blank), checks_at.get(id(v), 0)) for v in run]
         run, run_tabular = [], True
+        checks_at.clear()
 
     for row in rows:
         checks_before = len(state.checks)
@@ -675,6 +780,8 @@ def _read_header(rows: list[Row]) -> HeaderState:
             leading.append(items[index])  # type: ignore[arg-type]
             index += 1
         run += leading
+        for value in leading:
+            checks_at[id(value)] = len(state.checks)
         run_tabular = run_tabular and row.tabular
         if index == len(items):
             if row.tabular:
@@ -714,7 +821,33 @@ def _read_header(rows: list[Row]) -> HeaderState:
         if waiting_from_above and (in_table or had_values or any(isinstance(item, Value) for item in items)):
             state.pending = state.pending[waiting_from_above:]
     align_run()
+    _adopt_orphans(state)
     return state
+
+
+_ORPHAN_KINDS = frozenset({"date", "cpf", "cnpj"})  # types a value cannot be mistaken for
+
+
+def _adopt_orphans(state: HeaderState) -> None:
+    """A value cell left over in text gets the blank label of its type written before it, when
+    exactly one fits it strongly: pdftotext's raw text writes "CNPJ / CPF / 18/03/2024" when the
+    date belonged to "Data" three labels above. Two blank date labels before it are ambiguous and
+    both stay blank (and warned about as blank).
+
+    The same text writes the plans a dentist also serves right after the "☒ SIM ☐ NÃO" boxes and
+    before the labels "Atende outros convênios / Quais?": text just after those boxes, with "Quais?"
+    blank, is its answer."""
+    previous_checks = -1
+    for text, before, checks in state.orphans:
+        fits = {f for f in state.blank[:before]
+                if f not in state.values and _FIT_KEY[f][0] in _ORPHAN_KINDS and (_fit(f, text) or 0) >= 3.0}
+        if len(fits) == 1:
+            state.values[fits.pop()] = text
+        elif (checks >= 2 and checks != previous_checks and "other_plans" in state.seen
+              and "other_plans" not in state.values and _fit("other_plans", text) is not None
+              and {T.fold(c.text) for c in state.checks[checks - 2:checks]} == {"sim", "nao"}):
+            state.values["other_plans"] = text
+        previous_checks = checks
 
 
 # ------------------------------------------------------------------------- lower half (sections)
@@ -906,12 +1039,142 @@ def _name_like(text: str) -> bool:
     return not folded.startswith(("assinatura", "responsavel", "carimbo", "gestor", "visto"))
 
 
+_BOXES = (CHECKED, UNCHECKED, UNKNOWN)
+
+
+def _join_wrapped_options(rows: list[Row]) -> list[Row]:
+    """Option lines wrapped by narrow columns joined back, column by column: pdftotext -layout
+    writes "☒ Ofertado Novos   ☐ Ofertado" and under it "Valores   Suporte", sometimes over four
+    lines and with a word cut ("procediment" / "os Estéticos"). The lines with no box under a line
+    of boxes join it when each of their cells sits under one box and, once joined, every box that
+    got text names an option that its first line alone did not."""
+    out: list[Row] = []
+    index = 0
+    while index < len(rows):
+        found = _wrapped_option_rows(rows, index)
+        if found is not None:
+            row, index = found
+            out.append(row)
+            continue
+        out.append(rows[index])
+        index += 1
+    return out
+
+
+def _split_box_cells(row: Row) -> Row:
+    """Cells holding two boxes ("☒ Dificuldades com o ☐ Prazo", one space apart in -layout text)
+    split at the second box, each part at its share of the cell's extent."""
+    if sum(row.text.count(b) for b in _BOXES) < 2:
+        return row
+    cells: list[Cell] = []
+    for cell in row.cells:
+        starts = [m.start() for m in re.finditer("[" + "".join(_BOXES) + "]", cell.text) if m.start() > 0]
+        if not starts:
+            cells.append(cell)
+            continue
+        width = (cell.x1 - cell.x0) / max(len(cell.text), 1)
+        bounds = [0, *starts, len(cell.text)]
+        for a, b in zip(bounds, bounds[1:]):
+            part = cell.text[a:b].strip()
+            if part:
+                cells.append(Cell(part, cell.x0 + a * width, cell.x0 + b * width))
+    return Row(cells, row.tabular)
+
+
+def _option_text(first: str, pieces: list[str]) -> str | None:
+    """The option a box's first line plus the pieces under it names, trying each cut word fused
+    back ("procediment" + "os"); None when no way of joining them names one."""
+    for fused in itertools.product((" ", ""), repeat=len(pieces)):
+        text = first
+        for glue, piece in zip(fused, pieces):
+            text = f"{text}{glue}{piece}"
+        if _any_option(text) is not None:
+            return text
+    return None
+
+
+def _wrapped_option_rows(rows: list[Row], index: int) -> tuple[Row, int] | None:
+    upper = rows[index]
+    if not _has_box(upper.text) or index + 1 >= len(rows) or _has_box(rows[index + 1].text) or rows[index + 1].blank:
+        return None
+    upper = _split_box_cells(upper)
+    cells = list(upper.cells)
+    labels = {k: c.text[1:].strip() for k, c in enumerate(cells) if c.text.startswith(_BOXES)}
+    closed = {k for k, label in labels.items() if _any_option(label) is not None}
+    pieces: dict[int, list[tuple[int, str]]] = {}  # box → (line, text) of the lines under it
+    best: tuple[Row, int] | None = None
+    starts = sorted((c.x0, k) for k, c in enumerate(cells) if c.text.strip())
+    for below in range(index + 1, min(index + 7, len(rows))):
+        lower = rows[below]
+        parts = [c for c in lower.cells if c.text.strip()]
+        folded = T.fold(lower.text)
+        if not parts or _has_box(lower.text) or folded.startswith("obs") or _heading(lower.text) or _CONTACT.match(folded):
+            break
+        # Each word goes to the column it starts in: the cell above that starts last before it
+        # ("Liberação de Encerramento" is two columns' words, one space apart).
+        fits = True
+        for part in parts:
+            width = (part.x1 - part.x0) / max(len(part.text), 1)
+            for word, offset, _ in _words(part.text):
+                x = part.x0 + offset * width
+                owners = [k for x0, k in starts if x0 <= x + 2 * width]  # a box glyph can sit a column right
+                owner = owners[-1] if owners else None
+                if owner is None or owner not in labels or owner in closed or x >= cells[owner].x1 + 12 * width:
+                    fits = False
+                    break
+                column = pieces.setdefault(owner, [])
+                if column and column[-1][0] == below:
+                    column[-1] = (below, f"{column[-1][1]} {word}")
+                else:
+                    column.append((below, word))
+            if not fits:
+                break
+        if not fits:
+            break
+        named = {k: _option_text(labels[k], [text for _, text in p]) for k, p in pieces.items()}
+        if all(named.values()):
+            joined = [Cell(f"{c.text[0]} {named[k]}", c.x0, c.x1) if k in named else c for k, c in enumerate(cells)]
+            best = (Row(joined, upper.tabular), below + 1)
+    return best
+
+
+def _join_wrapped_headings(rows: list[Row]) -> list[Row]:
+    """A section heading wrapped by a narrow column ("Necessário" / "abertura de" / "protocolo",
+    one per line) joined back into one line, when the lines together are a heading and the first
+    alone is not."""
+    out: list[Row] = []
+    index = 0
+    while index < len(rows):
+        row = rows[index]
+        joined = None
+        if len(row.cells) == 1 and row.text.strip() and not _heading(row.text):
+            text = row.text.strip()
+            for below in range(index + 1, min(index + 3, len(rows))):
+                if not rows[below].text.strip():
+                    break
+                text = f"{text} {rows[below].text.strip()}"
+                found = _heading(text)
+                # The heading's last line may carry the section's boxes ("protocolo ☒ SIM  ☐ NÃO").
+                if found and (not found[1] or _has_box(found[1])):
+                    joined = (Row([Cell(text, row.cells[0].x0, row.cells[0].x1)], row.tabular), below + 1)
+                    break
+        if joined is not None:
+            out.append(joined[0])
+            index = joined[1]
+            continue
+        out.append(row)
+        index += 1
+    return out
+
+
 def _read_lower(rows: list[Row]) -> LowerState:
     state = LowerState()
-    for raw_row in rows:
+    previous_signature = False  # the line right above was a signature (blank lines reset it)
+    for raw_row in _join_wrapped_options(_join_wrapped_headings(rows)):
         row = _x_cells_to_marks(raw_row)
         text = row.text.strip()
         if not text:
+            previous_signature = False
             continue
         contact = _CONTACT.match(T.fold(text))
         if contact:
@@ -985,10 +1248,17 @@ def _read_lower(rows: list[Row]) -> LowerState:
             continue
         if state.section == "sectors" or state.section == "signatures":
             state.section = "signatures"
-            for cell in row.cells:
-                name = T.collapse(cell.text)
-                if name and _name_like(name):
-                    state.signatories.append(name)
+            names = [T.collapse(cell.text) for cell in row.cells]
+            names = [name for name in names if name and _name_like(name)]
+            if (len(names) == 1 and len(names[0].split()) == 1 and state.signatories and previous_signature
+                    and len(state.signatories[-1].split()) >= 2):
+                # A surname wrapped under its name by a narrow column ("Leandro Zanella" / "Rocha").
+                state.signatories[-1] = f"{state.signatories[-1]} {names[0]}"
+                continue
+            state.signatories += names
+            previous_signature = bool(names)
+            continue
+        previous_signature = False
     return state
 
 
@@ -1133,7 +1403,34 @@ def _extract(grid: Grid, record: dict[str, Any]) -> dict[str, Any]:
     for fld in ("analyst", "operator", "dentist_name", "city", "last_production"):
         if record[fld] is not None:
             record[fld] = T.collapse(record[fld])
+    if record["city"] is not None:
+        record["city"] = _unbroken_city(record["uf"], record["city"])
     # The optional "Substituição" block: every key of it, null where blank; no block, no object.
     if any(v is not None for v in block.values()):
         record["substitution"] = {key: block.get(key) for key in SUBSTITUTION_KEYS}
     return record
+
+
+def _unbroken_city(uf: str | None, city: str) -> str:
+    """A city name cut inside a word by a narrow column ("FLORIANÓPO LIS") with the spaces its
+    IBGE name does not have taken out, as written otherwise (case and accents kept)."""
+    municipality = match_city(uf, city) if " " in city else None
+    if municipality is None or city.count(" ") <= municipality.name.count(" "):
+        return city
+    # Spaces of the official name, counted in letters before each (punctuation aside).
+    keep: set[int] = set()
+    letters = 0
+    for char in municipality.name:
+        if char == " ":
+            keep.add(letters)
+        elif char.isalnum():
+            letters += 1
+    out, letters = [], 0
+    for char in city:
+        if char == " ":
+            if letters in keep:
+                out.append(char)
+            continue
+        out.append(char)
+        letters += char.isalnum()
+    return "".join(out)

@@ -27,6 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import NARROW_WARNING
+from .extract import HEADER_FIELDS
+
 FORMATS: tuple[str, ...] = (
     "pdf", "pdftotext-raw", "pdftotext-layout", "xls", "ods", "libreoffice-pdf",
     "libreoffice-pdftotext-layout", "libreoffice-pdf-narrow", "libreoffice-pdf-narrow-pdftotext-layout",
@@ -41,6 +44,10 @@ _SUFFIX = {
 # substitution: the optional block most forms do not have (null read as null would flatter); its
 # reading is tested on its own (tests/test_forms.py).
 _NOT_FIELDS = ("source", "warnings", "reading", "substitution")
+# Fields a spreadsheet prints as "###" when its column is too narrow: dates and numbers.
+_CAN_PRINT_AS_HASHES = frozenset(
+    f for f, (kind, _) in HEADER_FIELDS.items() if kind in ("date", "int", "decimal", "money", "days")
+)
 
 
 @dataclass
@@ -51,10 +58,19 @@ class Score:
     correct: int = 0
     seconds: float = 0.0
     errors: int = 0
+    # Missed fields the file itself does not hold: printed as "###" by a column too narrow, read
+    # as blank and warned about (forms.NARROW_WARNING). No parser can score them; none is silent.
+    absent: int = 0
 
     @property
     def accuracy(self) -> float:
         return self.correct / self.fields if self.fields else 0.0
+
+    @property
+    def accuracy_of_present(self) -> float:
+        """Accuracy over the fields the file holds."""
+        present = self.fields - self.absent
+        return self.correct / present if present else 0.0
 
 
 def _pdftotext(pdf: bytes, layout: bool) -> bytes | None:
@@ -263,7 +279,9 @@ def score(folder: Path, progress: Any = None) -> dict[str, Score]:
             record = {}
             result.errors += 1
         result.seconds += time.perf_counter() - started
-        correct, total, _ = field_matches(item["record"], record)
+        correct, total, wrong = field_matches(item["record"], record)
+        if NARROW_WARNING in record.get("warnings", ()):
+            result.absent += sum(1 for k in wrong if record.get(k) is None and k in _CAN_PRINT_AS_HASHES)
         result.files += 1
         result.correct += correct
         result.fields += total

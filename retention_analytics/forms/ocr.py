@@ -5,7 +5,7 @@ Image-only PDFs (each page rendered with pypdfium2, already pdfplumber's rendere
 
 1. clean the page (OpenCV): grayscale; uneven light flattened by dividing by a blurred copy of
    the page (a phone photo is brighter at one corner); small pictures scaled up so letters are
-   about 30 px tall, what Tesseract reads best; the page deskewed by the angle that makes text
+   about 24 px tall, what Tesseract reads best on this corpus; the page deskewed by the angle that makes text
    rows sharpest (projection profile);
 2. read words with their boxes and confidence (pytesseract → `tesseract -l por`, one thread);
 3. find checkboxes in the pixels: square outlines about a letter tall with ink in all four
@@ -30,8 +30,9 @@ import io
 import os
 import re
 import shutil
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from ..record import FormReadError
 from .grid import CHECKED, UNCHECKED, Grid
@@ -40,8 +41,17 @@ IMAGE_EXTENSIONS: frozenset[str] = frozenset({".png", ".jpg", ".jpeg", ".tif", "
 MAX_PAGES = 10  # a form is one or two pages; a 300-page TIFF is not a form
 MAX_PIXELS = 60_000_000  # refuse decompression bombs (Pillow's own limit is per image)
 LOW_CONFIDENCE = 0.60  # below this a value gets a warning: confirm it on the original
-TARGET_LETTER_PX = 30  # letter height Tesseract reads best (its docs: 20-40 px cap height)
+# Letter height the page is scaled to. Tesseract's docs give 20-40 px; on the project's corpus
+# (`fidelity --formats scan,photo`, 4 forms) 24 px read 98.5 % of scanned fields against 96.3 %
+# at 30 px, photos equal, in half the time per page.
+TARGET_LETTER_PX = 24
 MAX_SCALED_PIXELS = 40_000_000  # an A4 page at 600 dpi is 35 megapixels
+
+# Who hears about each page before it is read: (page number from 1, pages). A page costs seconds,
+# so the importer's bar says "página 2 de 3" instead of looking frozen on one scan. A context
+# variable, set by the caller around one document (store/prepare.parse_documents), so the parser's
+# signature stays the same for every format.
+page_progress: ContextVar[Callable[[int, int], None] | None] = ContextVar("ocr_page_progress", default=None)
 
 
 @dataclass
@@ -126,7 +136,7 @@ def images_from_pdf(data: bytes, dpi: int = 300) -> list[Any]:
 
 
 def clean_page(gray: Any) -> Any:
-    """The page with even light, letters ~30 px tall and text rows horizontal."""
+    """The page with even light, letters ~TARGET_LETTER_PX tall and text rows horizontal."""
     import cv2
     import numpy as np
 
@@ -334,7 +344,10 @@ def read_pages(pages: list[Any]) -> OcrGrid:
         raise FormReadError(tesseract_missing_message())
     reading = OcrReading(pages=len(pages))
     grid: Grid = []
-    for gray in pages:
+    notify = page_progress.get()
+    for number, gray in enumerate(pages, start=1):
+        if notify is not None:
+            notify(number, len(pages))
         page = clean_page(gray)
         letter = _letter_height(page)
         words = merge_boxes(ocr_words(page), find_checkboxes(page, letter))

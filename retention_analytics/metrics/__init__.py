@@ -1,8 +1,10 @@
 """The dashboard's numbers (metrics.md), computed in SQL over the store, one function per summary.
 
-`from retention_analytics import metrics` then `metrics.reasons(con, filters)`; `metrics.TABLES`
-lists the exportable summaries with their Portuguese titles, column labels and formats, and
-`metrics.compute(name, con, filters)` returns one of them with its contract columns.
+`from retention_analytics import metrics` then `metrics.get(metrics.reasons, con, filters)`: the
+one way to ask for a summary, by function reference (`metrics.SUMMARIES` is the registry; an
+exportable table comes with its contract columns). `metrics.TABLES` lists the exportable
+summaries with their Portuguese titles, column labels and formats; `metrics.compute(name, con, f)`
+is for a table name a person typed (the CLI).
 
 Nothing here imports streamlit or formats values for display; every function returns aggregated
 rows (or limited, masked lists of cases).
@@ -17,6 +19,8 @@ from .summaries import (
     cases,
     cases_count,
     closure_boxes,
+    closure_boxes_analyst,
+    closure_boxes_operator,
     closure_distribution,
     closure_times,
     compliance,
@@ -31,6 +35,7 @@ from .summaries import (
     kpis,
     kpis_with_delta,
     monthly_outcomes,
+    monthly_outcomes_grid,
     oldest_open_cases,
     open_by_age_band,
     quality,
@@ -42,7 +47,32 @@ from .summaries import (
     requested_by,
     sla,
 )
-from .tables import TABLES, TableSpec, compute
+from .tables import (
+    SUMMARIES,
+    TABLES,
+    TableSpec,
+    compute,
+    get,
+    name_of,
+    quality_blank_fields,
+    quality_rejected,
+    quality_superseded,
+    quality_unmatched_cities,
+    quality_warning_messages,
+    quality_warnings,
+    table_of,
+)
+# Targets, alerts, the work queue and "Minha semana" (metrics/work.py).
+from .work import (
+    changes_since,
+    operator_targets,
+    retention_last_n,
+    target_for,
+    target_summary,
+    targets_vs_results,
+    work_queue,
+    work_queue_terminations,
+)
 
 __all__ = [
     "KPI_COLUMNS",
@@ -58,9 +88,21 @@ __all__ = [
     "cases",
     "cases_count",
     "closure_boxes",
+    "closure_boxes_analyst",
+    "closure_boxes_operator",
     "closure_distribution",
     "closure_times",
     "compute",
+    "get",
+    "name_of",
+    "quality_blank_fields",
+    "quality_rejected",
+    "quality_superseded",
+    "quality_unmatched_cities",
+    "quality_warning_messages",
+    "quality_warnings",
+    "table_of",
+    "SUMMARIES",
     "connection",
     "coverage_city",
     "coverage_gaps",
@@ -72,6 +114,7 @@ __all__ = [
     "kpis_with_delta",
     "load_sql",
     "monthly_outcomes",
+    "monthly_outcomes_grid",
     "oldest_open_cases",
     "open_by_age_band",
     "quality",

@@ -1,12 +1,14 @@
 """`PAGE_QUERIES`: which summaries each page of the app asks for, in one place.
 
-The pages call `ui.data.compute(name, filters, **kwargs)` (a function of `metrics`) and
-`ui.data.table(name, filters)` (an exportable table of `metrics.TABLES`); this registry lists
-those calls per page, as the page makes them on its default view (no reason picked, no case
+The pages call `ui.data.get(summary, filters, **kwargs)` with a function of metrics.SUMMARIES;
+this registry lists those calls per page, as the page makes them on its default view (no reason picked, no case
 opened), so that the benchmark (`python -m retention_analytics bench`) times exactly what a page
 costs and the pandas baseline computes the same summaries. tests/test_bench.py runs every page in
 AppTest, records the calls it makes and checks them against this registry: a page that starts
 asking for something else fails that test until the registry says so too.
+
+What a page adds for the person using it (Minha semana, the queue's count, the targets on the
+cards: ui/data.side) is not listed: it depends on who is logged in and when they last came.
 
 It must not import streamlit or compute anything beyond dispatching to `metrics`.
 """
@@ -14,112 +16,118 @@ It must not import streamlit or compute anything beyond dispatching to `metrics`
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from ..filters import Filters
-from . import summaries
-from .tables import QUALITY_LIST_LIMIT, compute
+from . import summaries as s
+from . import tables as t
+from . import work as w
+from .tables import QUALITY_LIST_LIMIT
 
 
 @dataclass(frozen=True)
 class PageQuery:
-    """One call a page makes: `kind` "compute" (metrics.<name>(con, f, **kwargs)) or "table"
-    (metrics.compute(name, con, f)); `access_only` when the page passes `filters.access_only()`
-    (the sidebar's choices)."""
+    """One call a page makes: `ui.data.get(summary, filters, **kwargs)`, the summary a function of
+    metrics.SUMMARIES; `access_only` when the page passes `filters.access_only()` (the sidebar's
+    choices)."""
 
-    name: str
-    kind: str = "table"
+    summary: Callable[..., Any]
     kwargs: tuple[tuple[str, Any], ...] = field(default=())
     access_only: bool = False
+
+    @property
+    def name(self) -> str:
+        return t.name_of(self.summary)
 
     def filters_for(self, f: Filters) -> Filters:
         return f.access_only() if self.access_only else f
 
     def run(self, con: Any, f: Filters) -> Any:
-        scope = self.filters_for(f)
-        if self.kind == "table":
-            return compute(self.name, con, scope)
-        return getattr(summaries, self.name)(con, scope, **dict(self.kwargs))
+        return t.get(self.summary, con, self.filters_for(f), **dict(self.kwargs))
 
     @property
     def label(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.kwargs)
-        return f"{self.kind}:{self.name}" + (f"({args})" if args else "")
+        return self.name + (f"({args})" if args else "")
 
 
-def _c(name: str, **kwargs: Any) -> PageQuery:
-    return PageQuery(name, "compute", tuple(sorted(kwargs.items())))
-
-
-def _t(name: str) -> PageQuery:
-    return PageQuery(name, "table")
+def _q(summary: Callable[..., Any], **kwargs: Any) -> PageQuery:
+    return PageQuery(summary, tuple(sorted(kwargs.items())))
 
 
 # Every page draws the shared sidebar first: its choices among the cases the user may see.
-SIDEBAR = PageQuery("filter_options", "compute", access_only=True)
+SIDEBAR = PageQuery(s.filter_options, access_only=True)
 
 PAGE_QUERIES: dict[str, tuple[PageQuery, ...]] = {
     "Visão geral": (
         SIDEBAR,
-        _c("kpis_with_delta"),
-        _c("monthly_outcomes"),
-        _t("reasons"),
-        _t("coverage_gaps"),
-        _t("effectiveness_operator"),
-        _t("effectiveness_analyst"),
+        _q(s.kpis_with_delta),
+        _q(s.monthly_outcomes),
+        _q(s.reasons),
+        _q(s.coverage_gaps),
+        _q(s.effectiveness_operator),
+        _q(s.effectiveness_analyst),
     ),
     "Motivos de desligamento": (
         SIDEBAR,
-        _c("cases_count"),
-        _t("reasons"),
-        _t("reasons_controllable"),
-        _t("reason_categories"),
-        _t("reasons_quarterly"),
-        _t("reasons_operator_category"),
+        _q(s.cases_count),
+        _q(s.reasons),
+        _q(s.reasons_controllable),
+        _q(s.reason_categories),
+        _q(s.reasons_quarterly),
+        _q(s.reasons_operator_category),
     ),
     "Tempo de finalização": (
         SIDEBAR,
-        _c("cases_count"),
-        _t("sla"),
-        _t("closure_times"),
-        _c("closure_distribution", bin_days=15),
-        _t("closure_boxes_operator"),
-        _t("closure_boxes_analyst"),
-        _t("open_by_age_band"),
-        _t("oldest_open_cases"),
+        _q(s.cases_count),
+        _q(s.sla),
+        _q(s.closure_times),
+        _q(s.closure_distribution, bin_days=15),
+        _q(s.closure_boxes_operator),
+        _q(s.closure_boxes_analyst),
+        _q(s.open_by_age_band),
+        _q(s.oldest_open_cases),
     ),
     "Cobertura da rede": (
         SIDEBAR,
-        _c("cases_count"),
-        _t("coverage_uf"),
-        _t("coverage_gaps"),
-        _t("kpis"),
-        _t("coverage_city"),
+        _q(s.cases_count),
+        _q(s.coverage_uf),
+        _q(s.coverage_gaps),
+        _q(s.kpis),
+        _q(s.coverage_city),
     ),
     "Efetividade": (
         SIDEBAR,
-        _t("kpis"),
-        _t("effectiveness_operator"),
-        _t("effectiveness_analyst"),
-        _t("actions"),
-        _t("requested_by"),
+        _q(s.kpis),
+        _q(s.effectiveness_operator),
+        _q(s.effectiveness_analyst),
+        _q(s.actions),
+        _q(s.requested_by),
     ),
     "Casos": (
         SIDEBAR,
-        _c("cases_count", search=None),
-        _c("cases", limit=100, offset=0, search=None),
+        _q(s.cases_count, search=None),
+        _q(s.cases, limit=100, offset=0, search=None),
     ),
     "Importar": (SIDEBAR,),
     "Qualidade dos dados": (
         SIDEBAR,
-        _c("quality", limit=QUALITY_LIST_LIMIT),
+        _q(s.quality, limit=QUALITY_LIST_LIMIT),
     ),
     "Conformidade ANS": (
         SIDEBAR,
-        _c("compliance_kpis"),
-        _t("compliance"),
-        _t("compliance_sole_provider_cities"),
+        _q(s.compliance_kpis),
+        _q(s.compliance),
+        _q(s.compliance_sole_provider_cities),
     ),
+    "Fila de trabalho": (
+        SIDEBAR,
+        _q(w.work_queue),
+        _q(w.work_queue_terminations),
+    ),
+    # Targets and alerts read their own small tables straight from the store (store/alerting.py).
+    "Metas e alertas": (SIDEBAR,),
+    "Relatórios": (SIDEBAR,),  # schedules and deliveries come from the store, not from metrics
 }
 
 # The script of each page (ui/nav.PAGES holds the same paths and titles).
@@ -133,6 +141,9 @@ PAGE_SCRIPTS: dict[str, str] = {
     "Importar": "pages/6_Importar.py",
     "Qualidade dos dados": "pages/7_Qualidade_dos_dados.py",
     "Conformidade ANS": "pages/8_Conformidade_ANS.py",
+    "Fila de trabalho": "pages/9_Fila_de_trabalho.py",
+    "Metas e alertas": "pages/10_Metas_e_alertas.py",
+    "Relatórios": "pages/11_Relatorios.py",
 }
 
 

@@ -5,6 +5,10 @@ two placeholders, both filled with fragments built by `Filters.where()` (alias `
 `case_facts`): `{where}` (every filter) and `{where_all_periods}` (every filter but the period).
 Every value is a bound DuckDB parameter (`$name`); nothing else is ever formatted into SQL.
 
+It keeps one cache, the second of the app's two layers (ui/data.py has the first): the frames of
+SHARED_QUERIES, which several summaries of one page need, under (database, data version, SQL,
+parameters). The SQL text itself is not cached (`load_sql`).
+
 It must not define any metric (that is the SQL's and summaries.py's job), import streamlit or
 return unaggregated tables.
 """
@@ -18,7 +22,6 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from functools import lru_cache
 from importlib import resources
 from typing import Any
 
@@ -26,14 +29,19 @@ import duckdb
 import pandas as pd
 
 from ..filters import Filters
+from ..vocab import NO_ANALYST, NO_OPERATOR
 
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
+# What a query shows for a blank operator or analyst ($no_operator, $no_analyst): vocab.py's
+# spellings, bound like any value, so the SQL never spells them itself.
+LABEL_PARAMS: dict[str, str] = {"no_operator": NO_OPERATOR, "no_analyst": NO_ANALYST}
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
-@lru_cache(maxsize=None)
 def load_sql(name: str) -> str:
-    """The text of `sql/<name>.sql`."""
+    """The text of `sql/<name>.sql`, read from disk on every call: a file of a few hundred bytes
+    reads in microseconds, next to queries of milliseconds, and an edited .sql is then seen at
+    once, without restarting the app (no cache to go stale)."""
     if not _NAME.match(name):
         raise ValueError(f"invalid query name {name!r}")
     return resources.files(__package__).joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
@@ -207,7 +215,7 @@ def run_records(source: Any, name: str, f: Filters | None = None, *, access_only
 
 def _prepare(name: str, f: Filters | None, access_only: bool, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     sql, bound = render(name, f or Filters(), access_only=access_only)
-    bound.update(params)
+    bound = {**LABEL_PARAMS, **bound, **params}
     used = set(_PARAM.findall(sql))
     missing = used - bound.keys()
     if missing:

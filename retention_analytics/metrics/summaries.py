@@ -23,13 +23,30 @@ from .. import privacy
 from ..filters import OPEN_STATUS, STATUS_LABELS, Filters
 from ..record import HEADER_LABELS
 from ..text import strip_accents
-from ..vocab import ACTIONS, REQUESTERS
+from ..vocab import ACTIONS, requester_label
 from .query import run, run_many, run_records
 from .stats import add_rate, rank_rates
 
-NO_OPERATOR = "Não informada"
-NO_ANALYST = "Não informado"
-NO_REQUESTER = "Não informado"
+
+
+def _shown_names(frame: pd.DataFrame, names: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with its operator and analyst as people read them: the spelling used most often for
+    their key (names.sql, from views.sql), whatever the case or accents on this form. The one
+    place a list of cases gets its names; a row without a key keeps what its form says."""
+    out = frame
+    for kind in ("operator", "analyst"):
+        key = f"{kind}_key"
+        if kind in out and key in out:
+            shown = names[names["kind"] == kind]
+            mapping = dict(zip(shown["key"].tolist(), shown["name"].tolist()))
+            out[kind] = out[key].map(mapping).fillna(out[kind]).astype("object")
+    return out
+
+
+def _named(con: Any, name: str, f: Filters, **params: Any) -> pd.DataFrame:
+    """`run(con, name, f, **params)` with `_shown_names` (the names query side by side)."""
+    rows, names = run_many(con, [(name, f, params), ("names", f, {})])
+    return _shown_names(rows, names)
 
 
 def _f(f: Filters | None) -> Filters:
@@ -170,6 +187,16 @@ def closure_boxes(con: Any, f: Filters | None = None, by: str = "operator") -> p
     return run(con, "closure_boxes", _f(f), by=by)
 
 
+def closure_boxes_operator(con: Any, f: Filters | None = None) -> pd.DataFrame:
+    """`closure_boxes` per operator."""
+    return closure_boxes(con, f, by="operator")
+
+
+def closure_boxes_analyst(con: Any, f: Filters | None = None) -> pd.DataFrame:
+    """`closure_boxes` per analyst."""
+    return closure_boxes(con, f, by="analyst")
+
+
 def sla(con: Any, f: Filters | None = None) -> pd.DataFrame:
     """One row: n (closed cases with known days to close), within_30, within_60, within_90 (shares)."""
     return run(con, "sla", _f(f))
@@ -186,7 +213,7 @@ def oldest_open_cases(con: Any, f: Filters | None = None, as_of: dt.date | None 
     """The `limit` oldest open cases: case_id, protocol_number, operator_key, operator, analyst, uf,
     city, dentist_name, cpf and cnpj (masked unless `reveal`), reference_date, age_days, outcome,
     last_contact_on, contacts."""
-    out = run(con, "oldest_open_cases", _f(f), as_of=_today(as_of), limit=max(0, int(limit)))
+    out = _named(con, "oldest_open_cases", _f(f), as_of=_today(as_of), limit=max(0, int(limit)))
     return out if reveal else _mask_frame(out)
 
 
@@ -197,7 +224,7 @@ def compliance(con: Any, f: Filters | None = None, as_of: dt.date | None = None)
     notice_due, notice_date, notice_status, notice_channels, publication_until, substitute_status,
     substitute_cro, substitute_uf, substitute_city, substitute_name, sole_provider,
     days_without_substitute, days_to_notice_due, record_source."""
-    return run(con, "compliance", _f(f), as_of=_today(as_of))
+    return _named(con, "compliance", _f(f), as_of=_today(as_of))
 
 
 def compliance_kpis(con: Any, f: Filters | None = None, as_of: dt.date | None = None) -> pd.DataFrame:
@@ -265,8 +292,8 @@ def _gaps(cities: pd.DataFrame) -> pd.DataFrame:
 
 
 def coverage_uf(con: Any, f: Filters | None = None) -> pd.DataFrame:
-    """All 27 UFs: uf, uf_name, cases, attempts, retained, retention_rate, terminations, cros_lost,
-    gap_cities, lives_at_risk, population, tile_row, tile_col."""
+    """All 27 UFs: uf, uf_name, cases, attempts, retained, retention_rate, ci_low, ci_high,
+    small_sample, terminations, cros_lost, gap_cities, lives_at_risk, population, tile_row, tile_col."""
     f = _f(f)
     out, cities = run_many(con, [("coverage_uf", f, {}), ("coverage_city", f, {})])  # side by side
     gaps = _gaps(_cities(cities))
@@ -278,8 +305,10 @@ def coverage_uf(con: Any, f: Filters | None = None) -> pd.DataFrame:
     out = out.merge(per_uf, how="left", left_on="uf", right_index=True)
     out["gap_cities"] = out["gap_cities"].fillna(0).astype("int64")
     out["lives_at_risk"] = out["lives_at_risk"].fillna(0).astype("int64")
-    columns = ["uf", "uf_name", "cases", "attempts", "retained", "retention_rate", "terminations",
-               "cros_lost", "gap_cities", "lives_at_risk", "population", "tile_row", "tile_col"]
+    out = add_rate(out)
+    columns = ["uf", "uf_name", "cases", "attempts", "retained", "retention_rate", "ci_low", "ci_high",
+               "small_sample", "terminations", "cros_lost", "gap_cities", "lives_at_risk", "population",
+               "tile_row", "tile_col"]
     return out[columns]
 
 
@@ -331,10 +360,7 @@ def requested_by(con: Any, f: Filters | None = None) -> pd.DataFrame:
     """requested_by (slug; None when the form does not say), label, cases, attempts, retained,
     retention_rate, ci_low, ci_high, small_sample."""
     out = add_rate(run(con, "requested_by", _f(f)))
-    labels = {t.code: t.label for t in REQUESTERS}
-    out["label"] = out["requested_by"].map(
-        lambda v: NO_REQUESTER if v is None or pd.isna(v) else labels.get(v, str(v).replace("_", " ").capitalize())
-    ).astype("object")
+    out["label"] = out["requested_by"].map(requester_label).astype("object")
     return out[["requested_by", "label", "cases", "attempts", "retained", "retention_rate", "ci_low",
                 "ci_high", "small_sample"]]
 
@@ -378,8 +404,8 @@ def cases(con: Any, f: Filters | None = None, search: str | None = None, limit: 
     only the terminated cases citing it: the cases counted in that reason's share (reasons).
     `reveal=True` leaves personal data unmasked: only for a user allowed to see it, and audited
     by the caller (ui/audit.py)."""
-    out = run(con, "cases", _f(f), limit=None if limit is None else max(0, int(limit)),
-              offset=max(0, int(offset)), reason=_reason_param(reason), **_search_params(search))
+    out = _named(con, "cases", _f(f), limit=None if limit is None else max(0, int(limit)),
+                 offset=max(0, int(offset)), reason=_reason_param(reason), **_search_params(search))
     return out if reveal else _mask_frame(out)
 
 
@@ -447,8 +473,8 @@ def quality(con: Any, f: Filters | None = None, limit: int = 200) -> dict[str, p
     f = _f(f)
     limit = max(0, int(limit))
     everyone = f.allowed_operators is None
-    # Seven small queries: side by side (query.run_many).
-    blank, summary, warnings, messages, cities, superseded, rejected = run_many(con, [
+    # Eight small queries (the names too): side by side (query.run_many).
+    blank, summary, warnings, messages, cities, superseded, rejected, names = run_many(con, [
         ("quality_blank_fields", f, {}),
         ("quality_summary", f, {"all_operators": everyone}),
         ("quality_warnings", f, {"limit": limit}),
@@ -456,7 +482,9 @@ def quality(con: Any, f: Filters | None = None, limit: int = 200) -> dict[str, p
         ("quality_unmatched_cities", f, {}),
         ("quality_superseded", f, {"limit": limit}),
         ("quality_rejected", f, {"all_operators": everyone, "limit": limit}),
+        ("names", f, {}),
     ])
+    warnings, superseded = _shown_names(warnings, names), _shown_names(superseded, names)
     total = int(blank["cases"].iloc[0]) if not blank.empty else 0
     blank_rows = [
         {
@@ -500,10 +528,7 @@ def filter_options(con: Any, f: Filters | None = None) -> dict[str, Any]:
         out[kind] = part
     if f.ufs:
         out["cities"] = out["cities"][out["cities"]["uf"].isin(f.ufs)].reset_index(drop=True)
-    labels = {t.code: t.label for t in REQUESTERS}
-    out["requested_by"]["label"] = out["requested_by"]["value"].map(
-        lambda v: labels.get(v, str(v).replace("_", " ").capitalize())
-    ).astype("object")
+    out["requested_by"]["label"] = out["requested_by"]["value"].map(requester_label).astype("object")
     order = {code: i for i, code in enumerate(STATUS_LABELS)}
     outcomes = out["outcomes"].copy()
     outcomes["label"] = outcomes["value"].map(lambda v: STATUS_LABELS.get(v, v)).astype("object")
@@ -538,6 +563,8 @@ __all__ = [
     "cases",
     "cases_count",
     "closure_boxes",
+    "closure_boxes_analyst",
+    "closure_boxes_operator",
     "closure_distribution",
     "closure_times",
     "coverage_city",

@@ -17,7 +17,6 @@ It must not compute anything itself, format values or import streamlit.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any, Callable
 
 import pandas as pd
@@ -25,6 +24,7 @@ import pandas as pd
 from ..filters import STATUS_LABELS, Filters
 from ..vocab import NOTICE_STATUSES, REQUESTERS, SUBSTITUTE_STATUSES
 from . import summaries as s
+from . import work as w
 
 
 # Display precision of each kind (decimal places as people see them; percent: of the percentage).
@@ -245,7 +245,7 @@ _SPECS: list[TableSpec] = [
         ("share", "% dos finalizados", "percent"),
     ]),
     *[
-        _spec(f"closure_boxes_{by}", partial(s.closure_boxes, by=by), f"Distribuição do tempo de finalização por {who}",
+        _spec(f"closure_boxes_{by}", function, f"Distribuição do tempo de finalização por {who}",
               f"caixas_tempo_finalizacao_{file_who}", [
             ("group_key", f"Chave {of_who}", "text", MACHINE),
             ("name", who.capitalize(), "text"),
@@ -259,9 +259,9 @@ _SPECS: list[TableSpec] = [
             ("max_days", "Máximo (dias)", "days"),
             ("outliers", "Casos atípicos", "int"),
         ])
-        for by, who, of_who, file_who in (
-            ("operator", "operadora", "da operadora", "operadoras"),
-            ("analyst", "analista", "do analista", "analistas"),
+        for by, function, who, of_who, file_who in (
+            ("operator", s.closure_boxes_operator, "operadora", "da operadora", "operadoras"),
+            ("analyst", s.closure_boxes_analyst, "analista", "do analista", "analistas"),
         )
     ],
     _spec("sla", s.sla, "Finalizados dentro do prazo", "prazos_finalizacao", [
@@ -297,7 +297,7 @@ _SPECS: list[TableSpec] = [
         ("uf", "UF", "text"),
         ("uf_name", "Estado", "text"),
         ("cases", "Casos", "int"),
-        *_rate("attempts", "retained", "retention_rate"),
+        *_rate("attempts", "retained", "retention_rate", "ci_low", "ci_high", "small_sample"),
         ("terminations", "Desligamentos", "int"),
         ("cros_lost", "CROs perdidos", "int"),
         ("gap_cities", "Cidades com lacuna", "int"),
@@ -482,11 +482,110 @@ _SPECS += [
     ]),
 ]
 
+# --------------------------------------------------------------------------- the work queue
+# (metrics/work.py; pages/9_Fila_de_trabalho.py). Kept in their own list so the registry above
+# merges apart from them.
+def _work_specs() -> list[TableSpec]:
+    return [
+        _spec("work_queue", w.work_queue, "Fila de trabalho: casos em aberto", "fila_casos_abertos", [
+            ("case_id", "Caso", "id", MACHINE),
+            ("protocol_number", "Nº do protocolo", "text"),
+            ("operator_key", "Chave da operadora", "text", MACHINE),
+            ("operator", "Operadora", "text"),
+            ("analyst_key", "Chave do analista", "text", MACHINE),
+            ("analyst", "Analista", "text"),
+            ("uf", "UF", "text"),
+            ("city", "Cidade", "text"),
+            ("dentist_name", "Dentista", "text"),
+            ("reference_date", "Data de referência", "date"),
+            ("age_days", "Idade (dias)", "int"),
+            ("band_order", "Ordem da faixa", "int", MACHINE),
+            ("band", "Faixa (dias)", "text"),
+            ("days_to_next_band", "Dias até a próxima faixa", "int"),
+            ("about_to_cross", "Perto de mudar de faixa", "bool"),
+            ("last_contact_on", "Último contato", "date"),
+        ]),
+        _spec("work_queue_terminations", w.work_queue_terminations,
+              "Fila de trabalho: desligamentos sem aviso ou sem substituto", "fila_desligamentos_pendentes", [
+            ("case_id", "Caso", "id", MACHINE),
+            ("protocol_number", "Nº do protocolo", "text"),
+            ("operator_key", "Chave da operadora", "text", MACHINE),
+            ("operator", "Operadora", "text"),
+            ("analyst", "Analista", "text"),
+            ("uf", "UF", "text"),
+            ("city", "Cidade", "text"),
+            ("missing", "Falta", "text"),
+            ("exit_date", "Saída da rede", "date"),
+            ("notice_due", "Aviso até", "date"),
+            ("days_to_notice_due", "Dias até o prazo do aviso", "int"),
+            ("notice_status", "Aviso", "notice_status"),
+            ("substitute_status", "Substituto", "substitute_status"),
+            ("days_without_substitute", "Dias sem substituto", "int"),
+        ]),
+    ]
+
+
+_SPECS += _work_specs()
+
 TABLES: dict[str, TableSpec] = {spec.name: spec for spec in _SPECS}
+quality_warnings, quality_warning_messages, quality_blank_fields, quality_unmatched_cities, quality_superseded, \
+    quality_rejected = (TABLES[f"quality_{part}"].function for part in (
+        "warnings", "warning_messages", "blank_fields", "unmatched_cities", "superseded", "rejected"))
+
+# The metric registry: every summary a page, a download or the CLI may ask for, by function
+# reference. A caller hands the function itself (`metrics.get(metrics.reasons, con, f)`,
+# `ui.data.get(metrics.reasons, f)`); its name is only the key of caches and of the benchmark.
+SUMMARIES: dict[str, Callable[..., Any]] = {
+    function.__name__: function
+    for function in (
+        s.kpis, s.kpis_with_delta, s.cases_count, s.case_detail, s.quality, s.filter_options,
+        s.compliance_kpis, *(spec.function for spec in _SPECS),
+        # What pages add for the person using them (ui/data.side): Minha semana, targets.
+        w.changes_since, w.targets_vs_results,
+    )
+}
+_NAME_OF: dict[Callable[..., Any], str] = {function: name for name, function in SUMMARIES.items()}
+_TABLE_OF: dict[Callable[..., Any], TableSpec] = {spec.function: spec for spec in _SPECS}
+# A summary returning several exportable tables at once (one bundle of queries): part → table.
+_PARTS_OF: dict[Callable[..., Any], dict[str, TableSpec]] = {
+    s.quality: {part: TABLES[f"quality_{part}"] for part in (
+        "warnings", "warning_messages", "blank_fields", "unmatched_cities", "superseded", "rejected")},
+}
+
+
+def _contract(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
+    return frame[[c for c in spec.columns if c in frame.columns]].reset_index(drop=True)
+
+
+def name_of(summary: Callable[..., Any]) -> str:
+    """The registry name of a summary function; a function that is not registered is refused."""
+    try:
+        return _NAME_OF[summary]
+    except (KeyError, TypeError):
+        raise ValueError(f"not a summary of metrics.SUMMARIES: {summary!r}") from None
+
+
+def table_of(summary: Callable[..., Any]) -> TableSpec | None:
+    """The exportable table a summary function computes (None for the others: the headline with
+    its deltas, counts, a case's detail, the sidebar's choices, the quality frames together)."""
+    return _TABLE_OF.get(summary)
+
+
+def get(summary: Callable[..., Any], con: Any, f: Filters | None = None, **kwargs: Any) -> Any:
+    """`summary(con, f, **kwargs)`, the one way to ask for a number: an exportable table comes with
+    exactly its contract columns, in order (the screen, the download and the CLI show the same);
+    so do the tables of a bundle (metrics.quality's frames)."""
+    name_of(summary)  # only registered summaries
+    out = summary(con, f or Filters(), **kwargs)
+    spec = _TABLE_OF.get(summary)
+    if spec is not None and isinstance(out, pd.DataFrame):
+        return _contract(out, spec)
+    parts = _PARTS_OF.get(summary)
+    if parts and isinstance(out, dict):
+        return {part: _contract(frame, parts[part]) if part in parts else frame for part, frame in out.items()}
+    return out
 
 
 def compute(name: str, con: Any, f: Filters | None = None) -> pd.DataFrame:
-    """The table `name` under `f`, with exactly its contract columns in order."""
-    spec = TABLES[name]
-    df = spec.function(con, f or Filters())
-    return df[[c for c in spec.columns if c in df.columns]].reset_index(drop=True)
+    """The table `name` under `f` (a name typed by a person: the CLI's `export NAME`)."""
+    return get(TABLES[name].function, con, f)

@@ -236,11 +236,16 @@ def parse_documents(
             seen[sha] = doc.name
             pending.append(index)
     done = total - len(pending)
+
+    def done_of() -> int:  # read late: the generator below runs between the loop's increments
+        return done
+
     workers = worker_count() if workers is None else max(1, workers)
     if default and workers > 1 and len(pending) >= POOL_THRESHOLD:
         results = _parse_in_pool([(items[i], shas[i]) for i in pending], workers)
     else:
-        results = (parse_one(items[i], shas[i], parser, parser_version) for i in pending)
+        results = (_parse_reporting_pages(items[i], shas[i], parser, parser_version, progress, done_of, total)
+                   for i in pending)
     for index, parsed in zip(pending, results):
         out[index] = parsed
         done += 1
@@ -249,6 +254,24 @@ def parse_documents(
     if progress is not None and not pending and total:
         progress(total, total, items[-1].name)
     return [p for p in out if p is not None]
+
+
+def _parse_reporting_pages(doc: DocumentLike, sha: str, parser: Parser, parser_version: str | None,
+                           progress: Progress | None, done_of: Callable[[], int], total: int) -> ParsedDocument:
+    """parse_one, telling `progress` about each OCR page of the document (a scan costs seconds a
+    page; the bar then reads "formulario.pdf: OCR da página 2 de 3")."""
+    if progress is None:
+        return parse_one(doc, sha, parser, parser_version)
+    from ..forms import ocr
+
+    def page(number: int, pages: int) -> None:
+        progress(done_of(), total, f"{doc.name}: OCR da página {number} de {pages}")
+
+    token = ocr.page_progress.set(page)
+    try:
+        return parse_one(doc, sha, parser, parser_version)
+    finally:
+        ocr.page_progress.reset(token)
 
 
 # CPython collects its youngest generation every 700 net allocations. Parsing allocates many

@@ -195,3 +195,104 @@ create table if not exists substitutions (
     entered_by varchar,
     entered_at timestamp not null
 );
+
+-- Targets, alerts, saved views and visits (issue 14; docs/metrics.md, "Metas e alertas"). New
+-- tables only, so files of schema 2 gain them here with no migration. Written by
+-- store/alerting.py and store/user_state.py.
+
+-- The targets an admin sets per operator (shares 0–1; null: no target for that number). One row
+-- per operator key (text.key of the name), replaced when set again; `operator` keeps the name as
+-- typed, for people.
+create table if not exists operator_targets (
+    operator_key varchar primary key,
+    operator varchar not null,
+    retention_rate double,          -- retained / attempts
+    closed_within_60 double,        -- share of closed cases closed within 60 days
+    set_by varchar,
+    set_at timestamp not null
+);
+
+-- Alert rules: what to watch (kind), over which operator (null: every operator), with which
+-- number (N closed cases, N days), and who is told (e-mails, comma-separated).
+create sequence if not exists alert_rule_id_seq start 1;
+create table if not exists alert_rules (
+    rule_id bigint primary key,
+    kind varchar not null,          -- 'retencao_abaixo_da_meta', 'caso_aberto_ha_dias', 'nova_lacuna', 'aviso_pendente'
+    operator_key varchar,
+    threshold integer not null,
+    recipients varchar not null default '',
+    active boolean not null default true,
+    created_by varchar,
+    created_at timestamp not null
+);
+
+-- Alerts fired: one row per rule and subject (a case, a city, an operator's episode below its
+-- target), never fired twice; `mailed_at` stays null until the e-mail went out, `resolved_at`
+-- marks an episode that ended (retention back at its target).
+create sequence if not exists alert_id_seq start 1;
+create table if not exists alerts (
+    alert_id bigint primary key,
+    rule_id bigint not null,
+    kind varchar not null,
+    subject_key varchar not null,
+    operator_key varchar,
+    case_id bigint,
+    city_id varchar,
+    message varchar not null,       -- Portuguese, for people
+    fired_at timestamp not null,
+    mailed_at timestamp,
+    resolved_at timestamp,
+    unique (rule_id, subject_key)
+);
+
+-- A user's saved views: a page (ui/nav url_path) and its URL query (filters and view keys).
+create sequence if not exists saved_view_id_seq start 1;
+create table if not exists saved_views (
+    view_id bigint primary key,
+    username varchar not null,
+    name varchar not null,
+    page varchar not null,
+    query varchar not null,
+    created_at timestamp not null,
+    unique (username, name)
+);
+
+-- When each user last opened the home page ("Minha semana" shows what changed since).
+create table if not exists user_visits (
+    username varchar primary key,
+    last_visit timestamp not null
+);
+
+-- Scheduled reports (page Relatórios, `report run-due`; docs/reports.md). A schedule says which
+-- report (an analysis page's title, or 'mensal' for the monthly pack of every page) goes to which
+-- dashboard users (usernames of the users file: each gets it with their own operator restriction),
+-- weekly or monthly, under which filters (Filters.to_query_params as JSON, never a period: each
+-- send covers the week or month before it, nor an access restriction).
+create sequence if not exists report_schedule_id_seq start 1;
+create table if not exists report_schedules (
+    schedule_id bigint primary key,
+    name varchar not null,
+    report varchar not null,
+    frequency varchar not null,     -- 'semanal' or 'mensal'
+    recipients varchar[] not null,
+    filters varchar not null,
+    active boolean not null default true,
+    created_by varchar,
+    created_at timestamp not null
+);
+
+-- One row per schedule, period and recipient, written in its own transaction BEFORE the message
+-- goes out ('enviando'), then marked 'enviado' (or removed when the server refused the message,
+-- so the next run tries again). A run killed between the two leaves 'enviando': never sent again
+-- (at most once), and the Relatórios page says it was interrupted.
+create table if not exists report_deliveries (
+    schedule_id bigint not null,
+    period_start date not null,
+    period_end date not null,
+    recipient varchar not null,
+    status varchar not null,        -- 'enviando', 'enviado' or 'falhou'
+    claimed_at timestamp not null,
+    sent_at timestamp,
+    detail varchar,
+    primary key (schedule_id, period_start, recipient)
+);

@@ -889,6 +889,11 @@ class Store:
             con.execute("delete from documents where is_demo is true")
             # Substitution records of the invented cases go with them.
             con.execute("delete from substitutions where case_key not in (select case_key from cases)")
+            # So do the alerts about them (a case, or an operator, that exists no more).
+            con.execute(
+                "delete from alerts where case_id not in (select case_id from cases) "
+                "or operator_key not in (select operator_key from cases where operator_key is not null)"
+            )
             con.execute(
                 "delete from ingest_batches where origin = 'demo' "
                 "and batch_id not in (select batch_id from documents)"

@@ -57,6 +57,10 @@ class IngestSummary:
     parse_seconds: float = 0.0
     write_seconds: float = 0.0
     current_cases: int | None = None  # filled by reparse
+    # Filled by the import path after the commit (alerts.after_import): alerts the batch fired,
+    # or why they could not be evaluated (the batch itself is stored either way).
+    alerts_fired: int = 0
+    alerts_error: str | None = None
 
     @property
     def new(self) -> int:

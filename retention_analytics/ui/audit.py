@@ -1,7 +1,7 @@
 """Personal data unmasked on screen or in a download, only for users allowed to, and each time audited.
 
     if audit.reveal(page, "lista de casos"):          # the admin switched "Mostrar dados pessoais" on
-        rows = data.compute("cases", page.filters, reveal=True)
+        rows = data.get(metrics.cases, page.filters, reveal=True)
 
 `reveal` records the view in the store's audit_log (who, when, page, what, filters in words) before
 returning True; the same view in the same session is recorded once (reruns are not new views).

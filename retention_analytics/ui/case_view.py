@@ -20,7 +20,7 @@ from ..fields import BY_KEY, HEADER
 from ..filters import OPEN_STATUS, STATUS_LABELS
 from ..record import HEADER_LABELS
 from ..text import fold
-from ..vocab import ACTIONS, OUTCOMES, REASONS, REQUESTERS, SECTORS, Term
+from ..vocab import ACTIONS, OUTCOMES, REASONS, SECTORS, Term, requester_label
 
 CHECKED = "☒"
 UNCHECKED = "☐"
@@ -75,8 +75,7 @@ def header_value(field: str, record: dict[str, Any], reveal: bool = False) -> st
     if field == "requested_by":
         if not value:
             return fmt.MISSING
-        labels = {t.code: t.label for t in REQUESTERS}
-        return labels.get(value, str(value).replace("_", " ").capitalize())
+        return requester_label(value)
     if field == "city" and value and not record.get("city_official"):
         return f"{value} (não encontrada no IBGE)"
     mask = BY_KEY[field].mask if field in BY_KEY else None  # the registry says which fields are personal

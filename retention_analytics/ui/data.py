@@ -1,8 +1,19 @@
 """The app's access to the store: one Store per database file, metrics cached per data version.
 
-Every summary is cached under (database, data version, summary, filters, arguments): a rerun with
-the same filters is served from memory, and any committed write (an upload, a CLI ingest) bumps
-the data version so the next interaction computes afresh — no restart, no stale numbers.
+Pages ask for a number one way: `get(metrics.<summary>, filters, **kwargs)`, by function reference.
+
+Caches (two layers in all, each keyed by the data version and the filters):
+1. here, Streamlit's data cache: every summary under (database, data version, summary, filters,
+   arguments), so a rerun with the same filters is served from memory, and any committed write
+   (an upload, a CLI ingest) bumps the data version so the next interaction computes afresh — no
+   restart, no stale numbers. The data version itself (and the provenance for the demo banner) is
+   kept in the same cache under the file's signature (inode, size, mtime of the file and its log),
+   which every commit changes: reading it opens DuckDB (~20 ms).
+2. metrics/query.py's shared frames: a query several summaries of one page need (coverage_city),
+   under (database, data version, SQL, parameters), for the few most recent filter sets.
+The store's derived tables (store.py, DERIVED_RELATIONS) are not a cache: they are written in the
+same transaction as the cases they come from, so they are never stale. The SQL files are read
+from disk on every query (metrics/query.load_sql), so an edited .sql is seen without a restart.
 
 While another process writes (a CLI `ingest`), reads wait for it (Store retries for up to
 RETENTION_DB_LOCK_TIMEOUT seconds); only when the database stays busy longer, or cannot be read at
@@ -16,7 +27,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pandas as pd
 import streamlit as st
@@ -48,10 +59,6 @@ def store() -> Store:
     return _store(str(db_path()))
 
 
-# path → (file signature, data version, provenance or None): see data_version.
-_VERSIONS: dict[str, tuple[tuple[Any, ...], int, Provenance | None]] = {}
-
-
 def _signature(path: Path) -> tuple[Any, ...]:
     """What any committed write changes: the database file and its write-ahead log (inode, size,
     modification time). A commit appends to the log; a checkpoint rewrites the file and drops the
@@ -67,66 +74,65 @@ def _signature(path: Path) -> tuple[Any, ...]:
     return tuple(out)
 
 
+@st.cache_data(show_spinner=False, max_entries=64, ttl=6 * 3600)
+def _facts(path: str, signature: tuple[Any, ...], what: str) -> Any:
+    """The data version or the provenance of the file as it is at `signature` (the cache layer's
+    own key: reading either opens DuckDB, ~20 ms, and both are asked several times per run)."""
+    s = _store(path)
+    return s.data_version() if what == "version" else s.provenance()
+
+
 def data_version(s: Store | None = None) -> int:
     """-1 when there is no database yet (the pages show how to create one).
 
-    Asked several times per page run (it keys every cached summary): opening DuckDB to read it
-    costs ~20 ms each time, so it is read again only when the file changed since the last read
-    (`_signature`); the signature is taken before the read, so a write landing in between makes
-    the next call read again."""
+    Read again only when the file changed (`_signature`, taken before the read: a write landing
+    in between makes the next call read again)."""
     s = s or store()
     if not s.path.exists():
         return -1
-    signature = _signature(s.path)
-    known = _VERSIONS.get(str(s.path))
-    if known is not None and known[0] == signature:
-        return known[1]
     try:
-        version = s.data_version()
+        return _facts(str(s.path), _signature(s.path), "version")
     except StoreBusyError as exc:
         stop_busy(exc)
     except StoreError:
         return -1
-    _VERSIONS[str(s.path)] = (signature, version, None)
-    return version
 
 
 @st.cache_data(show_spinner=False, max_entries=1024, ttl=6 * 3600)
-def _compute(path: str, version: int, name: str, filters: Filters, kwargs: tuple[tuple[str, Any], ...]) -> Any:
-    function = getattr(metrics, name)
+def _get(path: str, version: int, name: str, filters: Filters, kwargs: tuple[tuple[str, Any], ...]) -> Any:
     # One read-only connection for the whole summary (some run several queries): opening DuckDB
     # costs ~20 ms, more than most queries.
     with _store(path).connect() as con:
-        return function(con, filters, **dict(kwargs))
+        return metrics.get(metrics.SUMMARIES[name], con, filters, **dict(kwargs))
 
 
-def compute(name: str, filters: Filters, **kwargs: Any) -> Any:
-    """`metrics.<name>(store, filters, **kwargs)`, cached per data version. Frames are copies."""
+def get(summary: Callable[..., Any], filters: Filters, **kwargs: Any) -> Any:
+    """`metrics.get(summary, store, filters, **kwargs)` — a function of metrics.SUMMARIES, handed by
+    reference (`data.get(metrics.reasons, page.filters)`) — cached per data version and filters.
+    An exportable table comes with exactly its contract columns, as downloads and the CLI give it.
+    Frames are copies."""
+    return _cached(summary, filters, kwargs)
+
+
+def side(summary: Callable[..., Any], filters: Filters, **kwargs: Any) -> Any:
+    """Like `get`, for what a page adds around its own analysis for the person using it: "Minha
+    semana" (since their last visit), their work queue's count, the targets set for their
+    operators (ui/home.py, ui/targets.py). Kept apart from `get` because those depend on who is
+    logged in, when they last came and what an admin set, not only on the filters: the benchmark's
+    page registry (metrics/pages.py) times the analysis itself, which `get` serves."""
+    return _cached(summary, filters, kwargs)
+
+
+def _cached(summary: Callable[..., Any], filters: Filters, kwargs: dict[str, Any]) -> Any:
+    name = metrics.name_of(summary)
     s = store()
     try:
-        result = _compute(str(s.path), data_version(s), name, filters, tuple(sorted(kwargs.items())))
+        result = _get(str(s.path), data_version(s), name, filters, tuple(sorted(kwargs.items())))
     except StoreBusyError as exc:
         stop_busy(exc)
     except StoreError as exc:
         stop_unavailable(exc)
     return result.copy() if isinstance(result, pd.DataFrame) else result
-
-
-@st.cache_data(show_spinner=False, max_entries=64, ttl=6 * 3600)
-def _table(path: str, version: int, name: str, filters: Filters) -> pd.DataFrame:
-    with _store(path).connect() as con:  # one connection per summary, as in _compute
-        return metrics.compute(name, con, filters)
-
-
-def table(name: str, filters: Filters) -> pd.DataFrame:
-    """An exportable summary (metrics.TABLES) exactly as downloads and the CLI give it."""
-    s = store()
-    try:
-        return _table(str(s.path), data_version(s), name, filters).copy()
-    except StoreBusyError as exc:
-        stop_busy(exc)
-    except StoreError as exc:
-        stop_unavailable(exc)
 
 
 def provenance() -> Provenance:
@@ -135,14 +141,7 @@ def provenance() -> Provenance:
     (StoreError for a foreign, newer or unreadable file; StoreBusyError): the caller decides,
     and login.py decides closed."""
     s = store()
-    signature = _signature(s.path)
-    known = _VERSIONS.get(str(s.path))
-    if known is not None and known[0] == signature and known[2] is not None:
-        return known[2]
-    found = s.provenance()
-    if known is not None and known[0] == signature:
-        _VERSIONS[str(s.path)] = (known[0], known[1], found)
-    return found
+    return _facts(str(s.path), _signature(s.path), "provenance")
 
 
 def is_demo() -> bool:
@@ -159,9 +158,8 @@ def is_demo() -> bool:
 
 
 def clear_caches() -> None:
-    _compute.clear()
-    _table.clear()
-    _VERSIONS.clear()
+    _get.clear()
+    _facts.clear()
     metrics_query.clear_shared()
 
 

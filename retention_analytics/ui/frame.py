@@ -15,8 +15,8 @@ from .page import Page, start_frame
 
 
 def open_frame() -> tuple[Any, Page]:
-    """Everything around the page, in order: page config, st.navigation over ui/nav.PAGES, who is
-    logged in (the login screen stops the run here), then the sidebar filters, user box, demo
+    """Everything around the page, in order: page config, st.navigation over the pages of
+    ui/nav.PAGES this user may use (an analista has no Importar), who is logged in (the login screen stops the run here), then the sidebar filters, user box, demo
     banner, title and filter caption of the page st.navigation chose."""
     # Before anything else is drawn (the login screen included); start_frame names the tab per page.
     st.set_page_config(page_title="Painel de Retenção", page_icon="🦷", layout="wide")
@@ -24,8 +24,12 @@ def open_frame() -> tuple[Any, Page]:
     # so the run after a successful login opens that page, not the home page. Its menu stays
     # hidden until someone is logged in (the login screen shows nothing of the app).
     logged_in = login.menu_allowed()
-    current = st.navigation(nav.st_pages(), position="sidebar" if logged_in else "hidden")
+    listed = nav.visible(login.current_user() if logged_in else None)  # the page list by role
+    current = st.navigation(nav.st_pages(login.current_user() if logged_in else None),
+                            position="sidebar" if logged_in else "hidden")
     user = login.require_user()  # stops the run at the login screen until someone is logged in
-    if not logged_in:
-        st.rerun()  # logged in during this run (the local demo user, an OIDC identity): now with the menu
+    if not logged_in or nav.visible(user) != listed:
+        # Logged in during this run (the local demo user, an OIDC identity), or the users file
+        # changed this user's role: again, with the menu of this user.
+        st.rerun()
     return current, start_frame(nav.spec_of(current), user)

@@ -238,7 +238,16 @@ def commit(store: Store, preview: Preview, user: "User | None" = None) -> Ingest
         for result in summary.results:
             if result.status == "duplicate":
                 result.reason = GENERIC_DUPLICATE
+    _evaluate_alerts(store, summary)
     return summary
+
+
+def _evaluate_alerts(store: Store, summary: IngestSummary) -> None:
+    """The alert rules after a committed batch (alerts.after_import): never undoes the import."""
+    from ..alerts import after_import
+
+    fired, error = after_import(store, summary)
+    summary.alerts_fired, summary.alerts_error = len(fired), error
 
 
 def remove_demo_and_commit(store: Store, preview: Preview, user: "User") -> tuple[Provenance, IngestSummary]:

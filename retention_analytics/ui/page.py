@@ -4,8 +4,8 @@ app.py is the frame: it asks who is logged in (login.py: the login screen stops 
 someone is), declares the pages with st.navigation (ui/nav.py) and calls `start_frame`, which draws
 the shared sidebar with the user's operators only, says which filters are in force and shows the
 demo banner. A page script starts with `page = current_page()` (the filters, always carrying the
-user's access restriction) and then calls
-`data.compute(...)`, draw a chart with `chart(...)` and a table with `show_table(...)`, which
+user's access restriction) and then asks `data.get(metrics.<summary>, page.filters)`, draws a
+chart with `chart(...)` and a table with `show_table(frame, metrics.<summary>, page)`, which
 formats it the pt-BR way and offers the CSV and XLSX of exactly that frame.
 
 It must not compute metrics: pages ask data.py.
@@ -20,12 +20,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from .. import export
+from .. import export, metrics
 from .. import formatting as fmt
 from ..auth import User
 from ..filters import Filters
-from ..metrics import TABLES
-from . import audit, data, login, nav, sidebar, state
+from ..metrics import table_of
+from ..reports import ANALYSIS_PAGES
+from . import audit, data, login, nav, saved_views, sidebar, state, widget_texts
 from .case_view import inline_md as md
 
 _REVEAL_KEY = "_retention_reveal"  # the admin's "Mostrar dados pessoais", kept across page switches
@@ -55,6 +56,7 @@ def start_frame(spec: nav.PageSpec, user: User) -> Page:
     the filter caption. Returns the page's `Page` and keeps it for `current_page()`."""
     title = spec.title
     st.set_page_config(page_title=f"{title} · Painel de Retenção", page_icon=spec.icon, layout="wide")
+    widget_texts.draw()  # Streamlit's own widget texts in Portuguese
     version = data.data_version()
     if version < 0:
         st.title(title)
@@ -66,12 +68,13 @@ def start_frame(spec: nav.PageSpec, user: User) -> Page:
         login.draw_user_box(user)
         return _keep(Page(filters, {}, False, title=title, user=user))
     filters = state.current_filters()
-    options = data.compute("filter_options", filters.access_only())
+    options = data.get(metrics.filter_options, filters.access_only())
     if spec.filters:
         filters = sidebar.draw_filters(options)
     filters = user.restrict(filters)  # belt and braces: state.current_filters already did
     reveal = _reveal_toggle(user)
     state.sync_url(filters, keep=spec.view_keys)
+    saved_views.draw(spec, filters, user)
     login.draw_user_box(user)
     if data.is_demo():
         st.warning("Dados de demonstração: formulários fictícios gerados pelo sistema, não casos reais.", icon="🧪")
@@ -81,6 +84,8 @@ def start_frame(spec: nav.PageSpec, user: User) -> Page:
     if spec.filters:
         # Names in the description come from the forms (operators, analysts, cities): shown as text.
         st.caption(f"Filtros: {md(page.describe())}")
+    if title in ANALYSIS_PAGES:
+        report_button(page)
     return _keep(page)
 
 
@@ -147,6 +152,40 @@ def _reveal_toggle(user: User) -> bool:
     return bool(st.session_state.get(_REVEAL_KEY))
 
 
+_REPORT_KEY = "_retention_report"  # the last PDF built in this session: (view, file name, bytes)
+
+
+def report_button(page: Page) -> None:
+    """"Gerar relatório (PDF)" of this page's view (its filters, the user's restriction), then
+    "Baixar relatório (PDF)". Drawn by the frame on every analysis page (reports.ANALYSIS_PAGES).
+    The PDF is built only on the click (Chromium draws its charts: seconds, not for every rerun)
+    and kept for this view only: another page or other filters need a new click."""
+    from .. import reports
+    from ..reports.images import ChartRenderError
+    from ..reports.pdf import ReportFontError
+
+    view = (page.title, page.filters, page.user.username if page.user else None)
+    kept = st.session_state.get(_REPORT_KEY)
+    if kept is not None and kept[0] != view:
+        st.session_state.pop(_REPORT_KEY, None)
+        kept = None
+    row = st.container(horizontal=True)
+    if row.button("📄 Gerar relatório (PDF)", key="report_generate",
+                  help="Um PDF desta página com os filtros escolhidos: indicadores com a variação contra o período "
+                       "anterior, gráficos e tabelas principais (dados pessoais mascarados)."):
+        with st.spinner("Gerando o relatório (gráficos e tabelas)…"):
+            try:
+                report = reports.build_report(data.store(), page.filters, (page.title,), names=page.names)
+            except (ChartRenderError, ReportFontError) as exc:
+                st.error(str(exc))
+                return
+        kept = (view, report.file_name, report.pdf)
+        st.session_state[_REPORT_KEY] = kept
+    if kept is not None:
+        row.download_button("⬇️ Baixar relatório (PDF)", data=kept[2], file_name=kept[1], mime="application/pdf",
+                            key="report_download", on_click="ignore")
+
+
 def no_data(message: str = "Nenhum caso corresponde aos filtros escolhidos.") -> None:
     page = st.session_state.get(_PAGE_KEY)
     note = getattr(page, "period_note", None)
@@ -159,6 +198,9 @@ def no_data(message: str = "Nenhum caso corresponde aos filtros escolhidos.") ->
 # click on a header sorts 9 before 10; Streamlit formats "localized" and "percent" with the
 # browser's language (Intl.NumberFormat(navigator.languages)): 1.234,5 and 34,0% in a pt-BR
 # browser. `step` fixes the decimals shown (percent: two fewer than the step's).
+# What a missing value shows in a table: nothing (Streamlit's default is a grey "None", a word of
+# code, e.g. in "Aviso publicado em" for a notice not published yet).
+EMPTY_CELL = ""
 _STEPS = {"int": 1, "decimal": 0.1, "days": 0.1, "money": 0.01, "percent": 0.001}
 _PINNED_KINDS = ("text", "quarter", "month")
 
@@ -183,11 +225,11 @@ def _column_config(column: Any, label: str, pinned: bool) -> Any:
     return cc.TextColumn(label, pinned=pinned)
 
 
-def screen_frame(df: pd.DataFrame, table_name: str) -> tuple[pd.DataFrame, dict[str, Any]]:
+def screen_frame(df: pd.DataFrame, summary: Any) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The frame as st.dataframe gets it: the catalogue's columns for people, in its order, under
     their Portuguese headers, values still typed; and the column_config that draws them pt-BR.
     The first name-like column is pinned, so it stays in view when a wide table scrolls."""
-    spec = TABLES.get(table_name)
+    spec = table_of(summary)
     if spec is None:
         return df, {}
     columns = spec.shown(df.columns)
@@ -220,7 +262,7 @@ def screen_frame(df: pd.DataFrame, table_name: str) -> tuple[pd.DataFrame, dict[
 
 def show_table(
     df: pd.DataFrame,
-    table_name: str,
+    summary: Any,
     page: Page,
     *,
     key: str | None = None,
@@ -232,8 +274,13 @@ def show_table(
     with CSV and XLSX downloads of exactly these rows and columns. Returns the selection event when
     `selectable` (a row's checkbox or a click on one of its cells: `selected_row(event)`). `revealed`: the frame holds unmasked personal data, so each download is recorded
     in the audit log first."""
-    shown, config = screen_frame(df, table_name)
-    kwargs: dict[str, Any] = {"hide_index": True, "width": "stretch", "column_config": config}
+    spec = table_of(summary)
+    if spec is None:
+        raise ValueError(f"not an exportable table of metrics.TABLES: {summary!r}")
+    table_name = spec.name
+    shown, config = screen_frame(df, summary)
+    kwargs: dict[str, Any] = {"hide_index": True, "width": "stretch", "column_config": config,
+                              "placeholder": EMPTY_CELL}
     if height:
         kwargs["height"] = height
     event = None

@@ -1,6 +1,7 @@
 """The shared sidebar: operator, UF, city, analyst, status, who requested, period.
 
-Drawn by every page with the same widget keys. Widgets are seeded from the session's `Filters`
+Drawn by every page with the same widget keys. One widget per row of filters.DIMENSIONS (its
+label, placeholder and kind come from there), then the period. Widgets are seeded from the session's `Filters`
 (state.py) before they are drawn, and their callbacks write the new `Filters` back, so the
 selection survives page switches and "Limpar filtros", URLs and access restrictions all go
 through one value. Choices come from the cases the user may see.
@@ -18,17 +19,16 @@ import pandas as pd
 import streamlit as st
 
 from .. import formatting as fmt
-from ..filters import Filters
+from ..filters import DIMENSIONS, Dimension, Filters
 from . import state
 
-_WIDGETS = {
-    "operators": "flt_operators",
-    "ufs": "flt_ufs",
-    "cities": "flt_cities",
-    "analysts": "flt_analysts",
-    "outcomes": "flt_outcomes",
-    "requested_by": "flt_requested_by",
-}
+
+def _widget_key(dimension: Dimension) -> str:
+    return f"flt_{dimension.field}"
+
+
+# How each widget kind of filters.DIMENSIONS is drawn (every dimension is a multiselect today).
+_WIDGET_KINDS = {"multiselect": st.multiselect}
 _PERIOD_KEY = "flt_period"
 _RANGE_KEY = "flt_range"
 _BASIS_KEY = "flt_basis"
@@ -94,22 +94,19 @@ def draw_filters(options: dict[str, Any], today: dt.date | None = None) -> Filte
     today = today or dt.date.today()
     filters = state.current_filters()
     presets = _presets(options, today)
-    choices = {name: _choices(options[name]) for name in _WIDGETS}
-    cities = options["cities"]
-    city_uf = {str(v): str(u) for v, u in zip(cities["value"], cities["uf"])} if len(cities) else {}
+    choices = {d.field: _choices(options[d.field]) for d in DIMENSIONS}
 
     # Seed every widget from the filters (a page switch dropped their state; a link set them).
-    for name, key in _WIDGETS.items():
-        values, _ = choices[name]
-        selected = [v for v in getattr(filters, name) if v in values]
-        _seed(key, selected)
+    for dimension in DIMENSIONS:
+        values, _ = choices[dimension.field]
+        _seed(_widget_key(dimension), [v for v in filters.values(dimension) if v in values])
     _seed(_PERIOD_KEY, CUSTOM if st.session_state.get(_CUSTOM_KEY) else _preset_of(filters, presets))
     if filters.start or filters.end:
         _seed(_RANGE_KEY, (filters.start or options.get("min_date") or today, filters.end or today))
     _seed(_BASIS_KEY, filters.period_basis)
 
     def on_change() -> None:
-        new: dict[str, Any] = {name: tuple(st.session_state.get(key) or ()) for name, key in _WIDGETS.items()}
+        new: dict[str, Any] = {d.field: tuple(st.session_state.get(_widget_key(d)) or ()) for d in DIMENSIONS}
         current = state.current_filters()
         if set(new["ufs"]) and new["cities"]:
             new["cities"] = tuple(c for c in new["cities"] if c.split("|")[0] in set(new["ufs"]))
@@ -136,26 +133,13 @@ def draw_filters(options: dict[str, Any], today: dt.date | None = None) -> Filte
 
     with st.sidebar:
         st.markdown("### Filtros")
-        values, labels = choices["operators"]
-        st.multiselect("Operadora", values, format_func=labels.get, key=_WIDGETS["operators"], on_change=on_change,
-                       placeholder="Todas")
-        values, labels = choices["ufs"]
-        st.multiselect("UF", values, format_func=labels.get, key=_WIDGETS["ufs"], on_change=on_change,
-                       placeholder="Todas")
-        values, labels = choices["cities"]
-        st.multiselect(
-            "Cidade", values, key=_WIDGETS["cities"], on_change=on_change, placeholder="Todas",
-            format_func=lambda v: f"{labels.get(v, v)} – {city_uf.get(v, '')}",
-        )
-        values, labels = choices["analysts"]
-        st.multiselect("Analista", values, format_func=labels.get, key=_WIDGETS["analysts"], on_change=on_change,
-                       placeholder="Todos")
-        values, labels = choices["outcomes"]
-        st.multiselect("Status", values, format_func=labels.get, key=_WIDGETS["outcomes"], on_change=on_change,
-                       placeholder="Todos")
-        values, labels = choices["requested_by"]
-        st.multiselect("Demandado por", values, format_func=labels.get, key=_WIDGETS["requested_by"],
-                       on_change=on_change, placeholder="Todos")
+        for dimension in DIMENSIONS:
+            values, labels = choices[dimension.field]
+            # The options' labels say all (a city's carries its UF: "Abadia de Goiás (GO)").
+            _WIDGET_KINDS[dimension.widget](
+                dimension.label, values, format_func=lambda v, names=labels: names.get(v, v),
+                key=_widget_key(dimension), on_change=on_change, placeholder=dimension.placeholder,
+            )
         st.selectbox("Período", [*presets, CUSTOM], key=_PERIOD_KEY, on_change=on_change)
         if st.session_state.get(_PERIOD_KEY) == CUSTOM:
             if _RANGE_KEY not in st.session_state:

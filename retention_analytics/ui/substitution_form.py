@@ -18,7 +18,7 @@ from .. import formatting as fmt
 from ..store import StoreError
 from ..store.substitutions import SubstitutionFileError, SubstitutionRow
 from ..vocab import label
-from . import data
+from . import data, widget_texts
 from .case_view import md
 
 
@@ -117,8 +117,8 @@ def draw_import(page: Any) -> None:
     )
     st.download_button("⬇️ Modelo do arquivo (CSV)", data=template_csv(), file_name="modelo_substituicoes.csv",
                        mime="text/csv", key="substitutions_template", on_click="ignore")
-    uploaded = st.file_uploader("Arquivo de substituições", type=["csv", "xlsx"],
-                                key=f"substitutions_file_{st.session_state.get(_FILE_ROUND, 0)}")
+    uploaded = widget_texts.file_uploader("Arquivo de substituições", type=["csv", "xlsx"],
+                                          key=f"substitutions_file_{st.session_state.get(_FILE_ROUND, 0)}")
     if uploaded is None:
         return
     try:

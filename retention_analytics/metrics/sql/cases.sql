@@ -59,7 +59,8 @@ select
     p.protocol_number,
     case when p.is_closed then p.outcome else 'aberto' end as status,
     p.operator_key,
-    coalesce(n.operator_name, p.operator) as operator,
+    p.operator,
+    p.analyst_key,
     p.analyst,
     p.uf,
     p.city_name as city,
@@ -86,5 +87,4 @@ select
 from page p
 left join reason_lists rl on rl.case_id = p.case_id
 left join action_lists al on al.case_id = p.case_id
-left join operator_names n on n.operator_key = p.operator_key
 order by p.reference_date desc nulls last, p.case_id desc

@@ -49,7 +49,7 @@ named as (
         w.outliers,
         coalesce(
             case when $by = 'analyst' then a.analyst_name else o.operator_name end,
-            case when $by = 'analyst' then 'Não informado' else 'Não informada' end
+            case when $by = 'analyst' then $no_analyst else $no_operator end
         ) as name
     from stats s
     join whiskers w on w.group_key is not distinct from s.group_key

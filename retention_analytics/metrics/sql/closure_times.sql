@@ -29,7 +29,7 @@ named as (
         g.quantiles[3] as p90_days,
         case
             when g.is_total then 'Total'
-            else coalesce(n.operator_name, 'Não informada')
+            else coalesce(n.operator_name, $no_operator)
         end as operator
     from grouped g
     left join operator_names n on not g.is_total and n.operator_key = g.operator_key

@@ -56,7 +56,8 @@ select
     s.case_id,
     s.protocol_number,
     s.operator_key,
-    coalesce(n.operator_name, s.operator) as operator,
+    s.operator,
+    s.analyst_key,
     s.analyst,
     s.uf,
     s.city_name as city,
@@ -86,5 +87,4 @@ select
     end as days_to_notice_due,
     s.record_source
 from statuses s
-left join operator_names n on n.operator_key = s.operator_key
 order by s.exit_date nulls last, s.protocol_number nulls last, s.case_id

@@ -1,5 +1,6 @@
 -- Cases, retention and CROs lost per UF, one row for each of the 27 UFs (zeros included).
--- Lives at risk per UF is added from coverage_city.sql (its one definition).
+-- Lives at risk per UF is added from coverage_city.sql (its one definition), the retention rate by
+-- metrics/stats.add_rate (its one definition, with the interval and the small-sample rule).
 with filtered as not materialized (
     select *
     from case_facts c
@@ -22,7 +23,6 @@ select
     coalesce(b.cases, 0) as cases,
     coalesce(b.attempts, 0) as attempts,
     coalesce(b.retained, 0) as retained,
-    b.retained / nullif(b.attempts, 0) as retention_rate,
     coalesce(b.terminations, 0) as terminations,
     coalesce(b.cros_lost, 0) as cros_lost,
     u.population,

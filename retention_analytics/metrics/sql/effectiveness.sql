@@ -64,7 +64,7 @@ named as (
         tr.top_reasons,
         coalesce(
             case when $by = 'analyst' then a.analyst_name else o.operator_name end,
-            case when $by = 'analyst' then 'Não informado' else 'Não informada' end
+            case when $by = 'analyst' then $no_analyst else $no_operator end
         ) as name
     from totals t
     left join top_reasons tr on tr.group_key is not distinct from t.group_key

@@ -1,5 +1,6 @@
 -- Headline numbers over the filtered cases (metrics.md: cases, retention, closure time).
--- Lives at risk is not here: it comes from coverage_city.sql, its one definition.
+-- Lives at risk is not here: it comes from coverage_city.sql, its one definition; nor is the
+-- retention rate: metrics/stats.add_rate computes it, its interval and the small-sample rule.
 with filtered as not materialized (
     select *
     from case_facts c
@@ -25,7 +26,6 @@ select
     open_cases,
     attempts,
     retained,
-    retained / nullif(attempts, 0) as retention_rate,
     not_retention,
     terminations,
     cros_lost,

@@ -26,7 +26,8 @@ select
     o.case_id,
     o.protocol_number,
     o.operator_key,
-    coalesce(n.operator_name, o.operator) as operator,
+    o.operator,
+    o.analyst_key,
     o.analyst,
     o.uf,
     o.city_name as city,
@@ -40,5 +41,4 @@ select
     coalesce(l.contacts, 0) as contacts
 from oldest o
 left join last_contacts l on l.case_id = o.case_id
-left join operator_names n on n.operator_key = o.operator_key
 order by o.age_days desc, o.case_id

@@ -6,13 +6,14 @@ with filtered as not materialized (
 ),
 versions as (
     -- version_count / version_ids: every stored form of the case's protocol (views.sql)
-    select case_id, protocol_number, operator, version_count, version_ids, source
+    select case_id, protocol_number, operator_key, operator, version_count, version_ids, source
     from filtered
     where version_count > 1
 )
 select
     case_id as current_case_id,
     protocol_number,
+    operator_key,
     operator,
     version_count as versions,
     version_ids as case_ids,

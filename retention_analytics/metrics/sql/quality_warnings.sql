@@ -20,7 +20,9 @@ select
     l.case_id,
     l.source,
     l.protocol_number,
+    l.operator_key,
     l.operator,
+    l.analyst_key,
     l.analyst,
     l.warning_count,
     m.warnings

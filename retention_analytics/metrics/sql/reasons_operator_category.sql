@@ -26,7 +26,7 @@ grid as (
 )
 select
     g.operator_key,
-    coalesce(n.operator_name, 'Não informada') as operator,
+    coalesce(n.operator_name, $no_operator) as operator,
     g.category,
     g.controllable,
     coalesce(cited.cases, 0) as cases,
