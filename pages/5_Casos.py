@@ -213,6 +213,9 @@ def _draw_case(case: dict[str, Any], revealed: bool = False, just_opened: bool =
     if case.get("warnings"):
         badges.append(f":orange-badge[{len(case['warnings'])} aviso(s) de leitura]")
     st.markdown(" ".join(badges) + f" · Caso nº {case_id} · Arquivo: {cv.md(cv.file_name(case.get('source')))}")
+    reading = cv.reading_line(case)
+    if reading:
+        st.caption(reading)
     if not case.get("is_current"):
         newer = case.get("superseded_by")
         st.info("Esta é uma versão anterior deste protocolo, substituída por um formulário importado depois.")

@@ -159,3 +159,54 @@ def test_outlook_msg_attachments_are_forms_with_the_message_date_sender_and_subj
 def test_broken_outlook_messages_are_a_portuguese_refusal(data, words):
     docs = list(documents_from_bytes("m.msg", data))
     assert len(docs) == 1 and words.lower() in (docs[0].error or "").lower(), docs[0].error
+
+
+def test_the_store_keeps_the_message_with_the_document_through_a_reparse(tmp_path):
+    """Issue 11 item 3: the message's date, sender and subject are kept with the document; the
+    case page shows them masked, and `reparse` (which reads the attachment alone) keeps them."""
+    from retention_analytics.filters import Filters
+    from retention_analytics.metrics import case_detail
+    from retention_analytics.store import open_store
+    from retention_analytics.ui.case_view import reading_line
+
+    store = open_store(tmp_path / "email.duckdb")
+    store.ingest(documents_from_bytes("caixa/mensagem.eml", _eml({"caso1.txt": form_text(RECORD).encode()})))
+
+    def stored() -> dict:
+        with store.connect(read_only=True) as con:
+            (reading,) = con.execute("select reading from documents").fetchone()
+            case_id = con.execute("select case_id from cases").fetchone()[0]
+            return {"stored": json.loads(reading), "case": case_detail(con, Filters(), case_id=case_id),
+                    "revealed": case_detail(con, Filters(), case_id=case_id, reveal=True)}
+
+    before = stored()
+    assert before["stored"] == {"method": "text", "confidence": {}, "message": ORIGIN}
+    assert before["revealed"]["reading"]["message"]["from"] == SENDER
+    assert before["case"]["reading"]["message"]["from"] == "Marina Teste <m***@operadora.invalid>"
+    line = reading_line(before["case"])
+    # Markdown-escaped for st.caption (ui/case_view.md).
+    assert line == ("Veio anexado a um e-mail de Marina Teste \\<m\\*\\*\\*@operadora\\.invalid\\>, 05/03/2024 09\\:41, "
+                    "assunto “Formulários de retenção – março”.")
+    assert "marina@" not in line
+
+    store.reparse()
+    assert stored()["stored"] == before["stored"], "reparse keeps what only the message had"
+
+
+@pytest.mark.parametrize(
+    "reading, expected",
+    [
+        ({}, None),  # stored before the reading was kept
+        ({"method": "text", "confidence": {}}, None),
+        ({"method": "ocr", "confidence": {"city": 0.8, "uf": 0.9}},
+         "Lido por OCR (imagem escaneada ou fotografada; confiança média 85%): confira os valores com aviso no original."),
+        ({"method": "text", "confidence": {}, "message": {"date": None, "from": None, "subject": None}},
+         "Veio anexado a um e-mail."),
+        ({"method": "text", "confidence": {}, "message": {"date": "ontem", "from": None, "subject": "Caso *urgente*"}},
+         "Veio anexado a um e-mail ontem, assunto “Caso \\*urgente\\*”."),
+    ],
+)
+def test_the_case_page_says_how_the_form_was_read(reading, expected):
+    from retention_analytics.ui.case_view import reading_line
+
+    assert reading_line({"reading": reading}) == expected

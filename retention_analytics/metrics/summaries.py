@@ -13,6 +13,8 @@ by a caller that checked the user's role and wrote the audit log first, skips th
 
 from __future__ import annotations
 
+import json
+
 import datetime as dt
 import math
 from typing import Any
@@ -443,8 +445,12 @@ def case_detail(con: Any, f: Filters | int | None = None, case_id: int | None = 
     record = rows[0]
     for name in ("reasons", "actions", "sectors", "signatories", "warnings", "versions"):
         record[name] = list(record.get(name) or [])
+    record["reading"] = _reading(record.get("reading"))
     if reveal:  # only for a user allowed to see it, audited by the caller (ui/audit.py)
         return record
+    message = record["reading"].get("message")
+    if message:  # the sender's address is personal data; a subject may hold a CPF or a phone
+        record["reading"]["message"] = {k: privacy.mask_text(v) for k, v in message.items()}
     record["source"] = privacy.mask_text(record.get("source"))
     record["versions"] = [{**v, "source": privacy.mask_text(v.get("source"))} for v in record["versions"]]
     record["warnings"] = [privacy.mask_text(w) for w in record["warnings"]]
@@ -456,6 +462,17 @@ def case_detail(con: Any, f: Filters | int | None = None, case_id: int | None = 
         {**contact, "note": privacy.mask_text(contact.get("note"))} for contact in (record.get("contacts") or [])
     ]
     return record
+
+
+def _reading(stored: Any) -> dict[str, Any]:
+    """documents.reading (JSON text) as a dict; {} when not kept (older imports) or unreadable."""
+    if not stored:
+        return {}
+    try:
+        value = json.loads(stored)
+    except (TypeError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 # --------------------------------------------------------------------------- data quality

@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..filters import Filters
 from .query import run
+from .stats import add_rate
 from .summaries import _mask_frame, compliance
 
 SLA_BAND_DAYS = (30, 60, 90)
@@ -42,7 +43,12 @@ def targets_vs_results(con: Any, f: Filters | None = None) -> pd.DataFrame:
     """One row per operator under the filters that has a target: operator_key, operator, attempts,
     retained, retention_rate, target_retention_rate, closed (closed cases with a known closing
     time), within_60, closed_within_60, target_closed_within_60."""
-    return run(con, "targets_results", _f(f))
+    # The rates come from stats.add_rate, the one definition of a retention rate (the SQL counts).
+    rows = add_rate(run(con, "targets_results", _f(f)), small=None).drop(columns=["ci_low", "ci_high"])
+    rows = add_rate(rows, "within_60", "closed", "closed_within_60", "_low", "_high", small=None)
+    columns = ["operator_key", "operator", "attempts", "retained", "retention_rate", "target_retention_rate",
+               "closed", "within_60", "closed_within_60", "target_closed_within_60"]
+    return rows[columns]
 
 
 _PARTS = {"retention_rate": ("retained", "attempts"), "closed_within_60": ("within_60", "closed")}
@@ -75,7 +81,9 @@ def target_summary(rows: pd.DataFrame, metric: str) -> tuple[float | None, float
 def retention_last_n(con: Any, f: Filters | None = None, n: int = 20) -> pd.DataFrame:
     """Per operator under the filters: operator_key, operator, attempts (at most n), retained,
     retention_rate over its last n attempts, first_finished_on, last_finished_on, newest_case_id."""
-    return run(con, "retention_last_n", _f(f), n=max(1, int(n)))
+    rows = add_rate(run(con, "retention_last_n", _f(f), n=max(1, int(n))), small=None)
+    return rows[["operator_key", "operator", "attempts", "retained", "retention_rate", "first_finished_on",
+                 "last_finished_on", "newest_case_id"]]
 
 
 def work_queue(con: Any, f: Filters | None = None, as_of: dt.date | None = None,

@@ -55,6 +55,9 @@ class StoredDocument:
     name: str
     data: bytes
     error: str | None = None
+    # The e-mail it came attached to, as stored with it (documents.reading.message): a reparse
+    # reads the attachment alone, so the message's date, sender and subject come from here.
+    origin: tuple[tuple[str, str | None], ...] = ()
 
 Parser = Callable[[str, bytes], dict[str, Any]]
 Progress = Callable[[int, "int | None", str], None]
@@ -117,6 +120,7 @@ class ParsedDocument:
     sectors: list[str] = field(default_factory=list)
     signatories: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    reading: dict[str, Any] | None = None  # the record's `reading` (documents.reading)
     # The form's "Substituição" block, typed (SUBSTITUTION_FIELDS), or None when it has none.
     substitution: dict[str, Any] | None = None
 
@@ -436,12 +440,14 @@ def _from_record(doc: DocumentLike, record: dict[str, Any], sha: str, version: s
         contacts.append((number, _date("contacts.date", item.get("date")), _str("contacts.note", item.get("note"))))
 
     protocol = row["protocol_number"]
+    reading = record.get("reading")
     return ParsedDocument(
         name=doc.name,
         data=doc.data,
         sha256=sha,
         status="ok_with_warnings" if warnings else "ok",
         parser_version=version,
+        reading=reading if isinstance(reading, dict) else None,
         case=row,
         # A form without a protocol number is its own case: nothing can supersede it.
         case_key=protocol if protocol else f"doc:{sha}",

@@ -156,6 +156,11 @@ alter table documents add column if not exists source_error varchar;
 -- origin is unknown counts as real, so any doubt asks for a login.
 alter table documents add column if not exists is_demo boolean default false;
 alter table cases add column if not exists is_demo boolean default false;
+-- How the form was read (the record's `reading`, JSON): method (text, ocr), OCR confidence per
+-- value and pages, and for a form attached to an e-mail the message's date, sender and subject.
+-- Null for documents stored before it was kept (and rejected ones); `reparse` fills it again,
+-- keeping the e-mail's data, which only the original message had.
+alter table documents add column if not exists reading varchar;
 
 -- Who saw personal data unmasked, downloaded an original document or logged in (LGPD): one row
 -- per event, never updated or deleted by the app. `filters` is the filters in words (describe()).

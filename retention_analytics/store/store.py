@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import re
 import threading
@@ -430,6 +431,19 @@ def _provenance(con: duckdb.DuckDBPyConnection, path: Path) -> Provenance:
 
 _ARROW_OF_KIND = {"str": pa.string(), "int": pa.int32(), "float": pa.float64(), "bool": pa.bool_(), "date": pa.date32()}
 
+def _reading_json(reading: dict[str, Any] | None) -> str | None:
+    return json.dumps(reading, ensure_ascii=False, sort_keys=True, default=str) if reading else None
+
+
+def _message_origin(reading: str | None) -> tuple[tuple[str, str | None], ...]:
+    """The e-mail a stored document came attached to, from its stored reading (for reparse)."""
+    try:
+        message = json.loads(reading).get("message") if reading else None
+    except (ValueError, AttributeError):
+        return ()
+    return tuple((str(k), v if v is None else str(v)) for k, v in message.items()) if isinstance(message, dict) else ()
+
+
 DOCUMENT_SCHEMA = pa.schema(
     [
         ("document_id", pa.int64()),
@@ -444,6 +458,7 @@ DOCUMENT_SCHEMA = pa.schema(
         ("rejection_reason", pa.string()),
         ("source_error", pa.string()),
         ("is_demo", pa.bool_()),
+        ("reading", pa.string()),
     ]
 )
 CASE_SCHEMA = pa.schema(
@@ -1077,6 +1092,7 @@ class Store:
                     "rejection_reason": p.reason if p.status == "rejected" else None,
                     "source_error": p.source_error,
                     "is_demo": demo,
+                    "reading": _reading_json(p.reading),
                 }
                 for doc_id, (p, _) in zip(ids, to_store)
             ],
@@ -1167,7 +1183,7 @@ class Store:
         chunk = 500
         while True:
             query = (
-                "select document_id, file_name, content, sha256, source_error from documents "
+                "select document_id, file_name, content, sha256, source_error, reading from documents "
                 "where document_id > ? order by document_id limit ?"
             )
             if con is None:
@@ -1177,8 +1193,8 @@ class Store:
                 rows = con.execute(query, [after_id, chunk]).fetchall()
             if not rows:
                 return after_id
-            for doc_id, name, content, sha, source_error in rows:
-                doc = StoredDocument(name, bytes(content), source_error)
+            for doc_id, name, content, sha, source_error, reading in rows:
+                doc = StoredDocument(name, bytes(content), source_error, _message_origin(reading))
                 out.append((doc_id, parse_one(doc, sha, parser, parser_version)))
                 if progress is not None:
                     progress(len(out), total, name)
@@ -1194,12 +1210,13 @@ class Store:
                     "status": p.status,
                     "rejection_reason": p.reason if p.status == "rejected" else None,
                     "parser_version": p.parser_version,
+                    "reading": _reading_json(p.reading),
                 }
                 for doc_id, p in parsed
             ],
             schema=pa.schema(
                 [("document_id", pa.int64()), ("status", pa.string()), ("rejection_reason", pa.string()),
-                 ("parser_version", pa.string())]
+                 ("parser_version", pa.string()), ("reading", pa.string())]
             ),
         )
         con.register("_reparsed", statuses)
@@ -1207,7 +1224,8 @@ class Store:
             con.execute(
                 """
                 update documents
-                set status = r.status, rejection_reason = r.rejection_reason, parser_version = r.parser_version
+                set status = r.status, rejection_reason = r.rejection_reason, parser_version = r.parser_version,
+                    reading = r.reading
                 from _reparsed r
                 where documents.document_id = r.document_id
                 """

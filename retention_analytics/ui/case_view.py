@@ -11,6 +11,7 @@ It must not import streamlit, query the database or unmask anything: it formats 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -156,3 +157,36 @@ def file_name(source: str | None) -> str:
     if not source:
         return fmt.MISSING
     return re.split(r"[/\\:]", str(source))[-1] or str(source)
+
+
+def reading_line(record: dict[str, Any]) -> str | None:
+    """How the form was read, for people: "Lido por OCR (2 páginas; confiança média 87%)" and "Veio
+    anexado ao e-mail de j***@x.com.br, 12/03/2024, assunto “…”"; None for a form read from text
+    with no e-mail around it. Markdown-escaped."""
+    reading = record.get("reading") or {}
+    parts = []
+    if reading.get("method") == "ocr":
+        confidence = [v for v in (reading.get("confidence") or {}).values() if isinstance(v, (int, float))]
+        pages = reading.get("pages")
+        details = [f"{fmt.integer(pages)} página(s)"] if isinstance(pages, int) and pages else []
+        if confidence:
+            details.append(f"confiança média {fmt.percent(sum(confidence) / len(confidence), 0)}")
+        parts.append("Lido por OCR (imagem escaneada ou fotografada" + (f"; {'; '.join(details)}" if details else "")
+                     + "): confira os valores com aviso no original.")
+    message = reading.get("message") or {}
+    if message:
+        sender, subject, when = message.get("from"), message.get("subject"), _when(message.get("date"))
+        described = ", ".join(x for x in (f"de {md(sender)}" if sender else "", md(when) if when else "",
+                                            f"assunto “{md(subject)}”" if subject else "") if x)
+        parts.append(f"Veio anexado a um e-mail{(' ' + described) if described else ''}.")
+    return " ".join(parts) or None
+
+
+def _when(iso: Any) -> str | None:
+    """An e-mail's ISO date as people read it: "12/03/2024 10:05"; as written when not ISO."""
+    if not iso:
+        return None
+    try:
+        return fmt.datetime(dt.datetime.fromisoformat(str(iso)))
+    except ValueError:
+        return str(iso)

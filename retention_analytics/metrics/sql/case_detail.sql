@@ -44,6 +44,12 @@ contact_list as (
     from case_contacts k
     join target t on t.case_id = k.case_id
 ),
+document as (
+    -- How the form was read (documents.reading, JSON): OCR, e-mail it came attached to.
+    select d.reading
+    from documents d
+    join target t on t.case_id = d.document_id
+),
 history as (
     -- Versions share a protocol number, which forms of another operator may repeat: only those
     -- the access restriction lets this user see are listed (alias c, as {where} expects).
@@ -65,7 +71,8 @@ select
     coalesce(gl.signatories, []) as signatories,
     coalesce(wl.warnings, []) as warnings,
     coalesce(cl.contacts, []) as contacts,
-    coalesce(h.versions, []) as versions
+    coalesce(h.versions, []) as versions,
+    (select reading from document) as reading
 from target t
 left join facts f on f.case_id = t.case_id
 cross join reason_list rl

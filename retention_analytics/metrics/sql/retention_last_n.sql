@@ -26,7 +26,6 @@ select
     coalesce(o.operator_name, w.operator_key) as operator,
     count(*) as attempts,
     count(*) filter (where w.is_retained) as retained,
-    count(*) filter (where w.is_retained) / count(*) as retention_rate,
     min(w.finished_on) as first_finished_on,
     max(w.finished_on) as last_finished_on,
     arg_max(w.case_id, w.finished_on) as newest_case_id

@@ -22,11 +22,9 @@ select
     coalesce(n.operator_name, t.operator) as operator,
     p.attempts,
     p.retained,
-    p.retained / nullif(p.attempts, 0) as retention_rate,
     t.retention_rate as target_retention_rate,
     p.closed,
     p.within_60,
-    p.within_60 / nullif(p.closed, 0) as closed_within_60,
     t.closed_within_60 as target_closed_within_60
 from operator_targets t
 join per_operator p on p.operator_key = t.operator_key
