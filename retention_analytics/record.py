@@ -10,35 +10,13 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-# In the order form-schema.md lists them; `parse --format jsonl` prints them in this order.
+from .fields import HEADER
+
+# In the order form-schema.md lists them; `parse --format jsonl` prints them in this order. The
+# header's keys are those of the field registry (fields.py), in its order.
 RECORD_KEYS: tuple[str, ...] = (
     "source",
-    "analyst",
-    "cro_count",
-    "form_date",
-    "operator",
-    "cro",
-    "cro_uf",
-    "dentist_name",
-    "cnpj",
-    "cpf",
-    "inclusion_date",
-    "person_type",
-    "requested_by",
-    "protocol_number",
-    "protocol_opened_on",
-    "uf",
-    "city",
-    "lives",
-    "unique_cros_listed",
-    "accepts_other_plans",
-    "other_plans",
-    "coin_value",
-    "last_production",
-    "last_production_value",
-    "started_on",
-    "finished_on",
-    "days_to_close",
+    *(f.key for f in HEADER),
     "outcome",
     "contacts",
     "retention_actions",
@@ -49,8 +27,8 @@ RECORD_KEYS: tuple[str, ...] = (
     "signatories",
     "warnings",
     # Added after the first release (form-schema.md), after `warnings`; consumers must not depend
-    # on the order of keys. `substitution`: the optional "Substituição" block of newer templates
-    # (null while a form has none: this parser does not read the block yet, so it is always null);
+    # on the order of keys. `substitution`: the optional "Substituição" block of newer templates,
+    # an object with the keys of fields.SUBSTITUTION_KEYS (null when the form has no such block);
     # `reading`: how the values were read.
     "substitution",
     "reading",
@@ -59,43 +37,10 @@ RECORD_KEYS: tuple[str, ...] = (
 LIST_KEYS: frozenset[str] = frozenset(
     {"contacts", "retention_actions", "termination_reasons", "responsible_sectors", "signatories", "warnings"}
 )
-DATE_KEYS: tuple[str, ...] = (
-    "form_date",
-    "inclusion_date",
-    "protocol_opened_on",
-    "started_on",
-    "finished_on",
-)
+DATE_KEYS: tuple[str, ...] = tuple(f.key for f in HEADER if f.kind == "date")
 
 # Header fields: the single values in the top half of the form, with the Portuguese label users see.
-HEADER_LABELS: dict[str, str] = {
-    "analyst": "Colaborador",
-    "cro_count": "Qtd CRO(s)",
-    "form_date": "Data",
-    "operator": "Operadora",
-    "cro": "CRO",
-    "cro_uf": "UF do CRO",
-    "dentist_name": "Nome dentista",
-    "cnpj": "CNPJ",
-    "cpf": "CPF",
-    "inclusion_date": "Data inclusão",
-    "person_type": "Tipo",
-    "requested_by": "Demandado por?",
-    "protocol_number": "Nº do protocolo",
-    "protocol_opened_on": "Dt. abertura protocolo",
-    "uf": "UF",
-    "city": "Cidade",
-    "lives": "nº de vidas",
-    "unique_cros_listed": "nº CRO(S) únicos divulgados",
-    "accepts_other_plans": "Atende outros convênios",
-    "other_plans": "Quais?",
-    "coin_value": "Moeda",
-    "last_production": "Última produç.",
-    "last_production_value": "Valor última prod.",
-    "started_on": "Data início",
-    "finished_on": "Data final",
-    "days_to_close": "Tempo finalização",
-}
+HEADER_LABELS: dict[str, str] = {f.key: f.people_label for f in HEADER}
 
 
 class FormReadError(Exception):

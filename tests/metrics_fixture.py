@@ -32,6 +32,7 @@ from pathlib import Path
 import duckdb
 
 from retention_analytics import brazil, vocab
+from retention_analytics.fields import cases_column_ddl
 
 D = dt.date
 
@@ -117,6 +118,7 @@ def build_db(path: Path) -> Path:
     con = duckdb.connect(str(path))
     try:
         con.execute(_sql("schema.sql"))
+        con.execute(cases_column_ddl())  # as the store does: the registry's fields have their columns
         con.execute(_sql("views.sql"))
         con.executemany("insert into outcomes values (?, ?)", [(t.code, t.label) for t in vocab.OUTCOMES])
         con.executemany("insert into actions values (?, ?)", [(t.code, t.label) for t in vocab.ACTIONS])

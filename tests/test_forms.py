@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from retention_analytics.forms import FormReadError, parse_document, parse_path
 from retention_analytics.forms.template import cell_text, form_grid
-from retention_analytics.record import RECORD_KEYS
+from retention_analytics.record import RECORD_KEYS, comparable
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -497,3 +497,61 @@ def test_a_city_cut_by_a_narrow_column_is_joined_by_its_ibge_name(uf, written, k
     from retention_analytics.forms.extract import _unbroken_city
 
     assert _unbroken_city(uf, written) == kept
+
+
+# --- the optional "Substituição" block (issue 13 item 1; fields.py, section "substitution") ----
+
+BLOCK = {
+    "exit_date": "2024-04-30",
+    "notice_date": "2024-03-25",
+    "notice_channels": "site da operadora, aplicativo",
+    "substitute_cro": "54321",
+    "substitute_uf": "MG",
+    "substitute_city": "Itabira",
+    "substitute_name": "Clínica Substituta Exemplo",
+    "notes": "Substituto indicado pelo credenciamento.",
+}
+TERMINATED = dict(BASE, outcome="desligamento", termination_reasons=["valores"], general_note="Não aceitou a proposta.")
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "docx", "pdf", "md", "txt", "csv"])
+def test_the_substitution_block_is_read_from_every_format(fmt):
+    from retention_analytics.demo.render import EXTENSIONS, render
+
+    record = dict(TERMINATED, substitution=dict(BLOCK))
+    parsed = parse_document(f"com_bloco{EXTENSIONS[fmt]}", render(record, fmt))
+    assert parsed["substitution"] == BLOCK
+    assert comparable(parsed) == comparable(record), "the block changes no other value"
+    assert not [w for w in parsed["warnings"] if "Substitu" in w]
+
+
+def test_a_form_without_the_block_has_no_substitution():
+    from retention_analytics.demo.render import render
+
+    for fmt, name in (("xlsx", "sem_bloco.xlsx"), ("txt", "sem_bloco.txt")):
+        assert parse_document(name, render(dict(TERMINATED), fmt))["substitution"] is None
+
+
+def test_a_partly_filled_block_keeps_every_key():
+    block = {**{k: None for k in BLOCK}, "exit_date": "2024-04-30", "notice_date": "2024-04-10"}
+    parsed = parse_document("parcial.txt", _text_form(dict(TERMINATED, substitution=block)))
+    assert parsed["substitution"] == block
+
+
+def test_a_bad_date_in_the_block_is_a_portuguese_warning_not_a_crash():
+    text = _text_form(dict(TERMINATED, substitution=dict(BLOCK))).decode().replace("30/04/2024", "31/02/2024")
+    parsed = parse_document("data_ruim.txt", text.encode())
+    assert parsed["substitution"]["exit_date"] is None
+    assert parsed["substitution"]["notice_date"] == BLOCK["notice_date"]
+    assert "Data de saída da rede: a data 31/02/2024 não existe no calendário; campo deixado em branco" in parsed["warnings"]
+
+
+def test_a_block_on_a_case_that_is_not_a_termination_is_warned_about():
+    record = dict(BASE, outcome="retencao_efetiva", termination_reasons=[], substitution=dict(BLOCK))
+    parsed = parse_document("retido.txt", _text_form(record))
+    assert parsed["substitution"] == BLOCK
+    assert any(w.startswith("Bloco Substituição preenchido, mas o status não é Desligamento") for w in parsed["warnings"])
+
+
+def _text_form(record) -> bytes:
+    return ("\n".join("\t".join(cell_text(c) for c in row) for row in form_grid(record)) + "\n").encode()

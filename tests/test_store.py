@@ -591,6 +591,45 @@ def test_remove_demo_is_one_transaction(tmp_path: Path, monkeypatch: pytest.Monk
     assert snapshot(store) == before
 
 
+LEGACY_SCHEMA2 = Path(__file__).parent / "fixtures" / "legacy" / "schema2_demo_with_substitution.duckdb.gz"
+_COUNTED = ("documents", "cases", "case_contacts", "case_reasons", "case_actions", "case_sectors",
+            "case_signatories", "case_warnings", "substitutions", "ingest_batches")
+
+
+def test_a_database_made_by_schema_2_opens_and_upgrades_in_place(tmp_path: Path) -> None:
+    """The file main made at schema 2 (tests/fixtures/legacy/README.md): today's code upgrades it
+    where it is, every row kept, and then reads and writes it like a new one."""
+    import duckdb
+    import gzip
+    import shutil
+
+    path = tmp_path / "esquema2.duckdb"
+    with gzip.open(LEGACY_SCHEMA2) as source, path.open("wb") as out:
+        shutil.copyfileobj(source, out)
+    with duckdb.connect(str(path), read_only=True) as con:
+        assert con.execute("select value from meta where key = 'schema_version'").fetchone() == ("2",)
+        counts = {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in _COUNTED}
+        cases = con.execute("select * from cases order by case_id").fetchall()
+        substitutions = con.execute("select * from substitutions order by substitution_id").fetchall()
+    assert counts["cases"] == 8 and counts["substitutions"] == 1
+
+    store = open_store(path)
+    assert store.get_meta("schema_version") == str(store_module.SCHEMA_VERSION)
+    assert {t: rows(store, f"select count(*) from {t}")[0][0] for t in _COUNTED} == counts
+    width = len(cases[0])  # columns added by the upgrade come after the old ones
+    assert [r[:width] for r in rows(store, "select * from cases order by case_id")] == cases
+    assert [r[: len(substitutions[0])] for r in rows(store, "select * from substitutions order by substitution_id")] == substitutions
+    assert store.provenance().only_demo and store.provenance().demo_cases == 8
+    assert rows(store, "select count(*) from case_facts") == [(8,)]
+    history = store.substitution_history("SAD341045379630")
+    assert [(h["source"], h["substitute_city"]) for h in history] == [("manual", "Salvador")]
+    store.ensure_schema()  # a second open changes nothing
+    assert {t: rows(store, f"select count(*) from {t}")[0][0] for t in _COUNTED} == counts
+    # and it takes new forms as any store does
+    store.ingest([form("novo.txt", protocol_number="D-NOVO")], origin="demo", demo=True)
+    assert rows(store, "select count(*) from cases where is_current") == [(9,)]
+
+
 def test_a_newer_database_is_refused_and_left_alone(store: Store) -> None:
     store.ingest([form("real.txt", protocol_number="R-1")])
     store.set_meta("schema_version", str(store_module.SCHEMA_VERSION + 1))

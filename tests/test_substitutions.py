@@ -215,3 +215,53 @@ def test_cli_import_all_or_nothing_and_export_compliance_agrees(store, tmp_path)
     template = tmp_path / "modelo.csv"
     assert _cli("substitutions", "template", str(template), db=store.path).returncode == 0
     assert template.read_bytes() == template_csv()
+
+
+# --------------------------------------------------------------------------- the form's own block
+# (fields.py, section "substitution"): the third source, read by the parser and stored by the store.
+
+FORM_BLOCK = {"exit_date": "2024-04-15", "notice_date": "2024-03-10", "notice_channels": "site da operadora",
+              "substitute_cro": "33333", "substitute_uf": "MG", "substitute_city": "João Monlevade",
+              "substitute_name": "Clínica Substituta", "notes": None}
+
+
+def _form_rows(store) -> list[tuple]:
+    with store.connect() as con:
+        return con.execute(
+            "select c.protocol_number, s.source, s.notice_date, s.substitute_city, s.entered_by from substitutions s "
+            "join cases c on c.case_key = s.case_key and c.is_current order by s.substitution_id").fetchall()
+
+
+def test_a_terminations_form_with_the_block_is_a_substitution_record_audited(store):
+    original = form_text(make_record(protocol_number="T-5", substitution=dict(FORM_BLOCK))).encode()
+    store.ingest([Document("t5_com_bloco.txt", original),
+                  _form("r2_com_bloco.txt", protocol_number="R-2", outcome="retencao_efetiva",
+                        termination_reasons=[], substitution=dict(FORM_BLOCK))])
+    assert _form_rows(store) == [("T-5", "formulario", dt.date(2024, 3, 10), "João Monlevade", "t5_com_bloco.txt")], \
+        "the retained case's block is only warned about"
+    row = _by_protocol(store)["T-5"]
+    assert (row["exit_date"], row["notice_due"], row["notice_status"]) == (dt.date(2024, 4, 15), dt.date(2024, 3, 16), "no_prazo")
+    assert (row["substitute_status"], row["record_source"], row["sole_provider"]) == ("mesmo_municipio", "formulario", True)
+    with store.connect() as con:
+        assert con.execute("select content from documents where file_name = 't5_com_bloco.txt'").fetchone()[0] == original
+        audit = con.execute("select username, action, target, detail from audit_log").fetchall()
+    assert audit == [("formulário", "registrar_substituicao", store_case_key(store, "T-5"),
+                      "bloco Substituição do formulário t5_com_bloco.txt")]
+
+
+def test_a_newer_form_or_an_import_supersedes_the_block_and_repeats_and_reparse_add_nothing(store):
+    store.ingest([_form("v1.txt", protocol_number="T-5", substitution=dict(FORM_BLOCK))])
+    # the same block again in a new version of the form: nothing new to record
+    store.ingest([_form("v2.txt", protocol_number="T-5", lives=17, substitution=dict(FORM_BLOCK))])
+    assert [r[1:] for r in _form_rows(store)] == [("formulario", dt.date(2024, 3, 10), "João Monlevade", "v1.txt")]
+    # a file import is newer: it is the case's record now
+    store.add_substitutions([SubstitutionRow("T-5", notice_date=dt.date(2024, 2, 1))], "importacao", "ana")
+    assert _by_protocol(store)["T-5"]["record_source"] == "importacao"
+    # a version whose block changed is newer still
+    changed = {**FORM_BLOCK, "notice_date": "2024-04-01", "substitute_city": "Itabira"}
+    store.ingest([_form("v3.txt", protocol_number="T-5", lives=18, substitution=changed)])
+    row = _by_protocol(store)["T-5"]
+    assert (row["record_source"], row["notice_status"], row["substitute_status"]) == ("formulario", "atrasado", "outro_municipio")
+    before = _form_rows(store)
+    store.reparse()
+    assert _form_rows(store) == before and len(before) == 3, "append-only: nothing rewritten, nothing repeated"

@@ -29,7 +29,7 @@ from .. import privacy
 from ..filters import OPEN_STATUS, STATUS_LABELS, Filters
 from ..metrics.stats import add_rate, rank_rates
 from ..metrics.tables import QUALITY_LIST_LIMIT
-from ..record import HEADER_LABELS
+from ..fields import BY_KEY, quality_fields
 from ..vocab import ACTIONS, REQUESTERS
 
 # The columns of case_facts a page needs (the view's own columns: no store-side precomputation).
@@ -42,6 +42,8 @@ FACT_COLUMNS = (
     "form_date", "inclusion_date", "accepts_other_plans", "other_plans", "coin_value", "last_production",
     "last_production_value",
 )
+# ... and every field whose blanks the data-quality page counts (the field registry's).
+FACT_COLUMNS = tuple(dict.fromkeys((*FACT_COLUMNS, *(f.key for f in quality_fields()))))
 _FLAGS = ("is_closed", "is_attempt", "is_retained", "is_terminated")
 _DATES = ("reference_date", "started_on", "finished_on", "protocol_opened_on", "form_date", "inclusion_date")
 _EPOCH_DAY = pd.Timestamp("0001-01-01")
@@ -695,10 +697,7 @@ def cases(data: Data, f: Filters, limit: int = 100, offset: int = 0, search: str
 
 
 # --------------------------------------------------------------------------- data quality
-_BLANK_FIELDS = ("analyst", "cro_count", "form_date", "operator", "cro", "cro_uf", "dentist_name", "cnpj", "cpf",
-                 "inclusion_date", "person_type", "requested_by", "protocol_number", "protocol_opened_on", "uf",
-                 "city", "lives", "unique_cros_listed", "accepts_other_plans", "other_plans", "coin_value",
-                 "last_production", "last_production_value", "started_on", "finished_on", "days_to_close", "outcome")
+_BLANK_FIELDS = tuple(f.key for f in quality_fields())  # views.sql's blank_fields, from the field registry
 
 
 def quality(data: Data, f: Filters, limit: int = QUALITY_LIST_LIMIT) -> dict[str, pd.DataFrame]:
@@ -730,7 +729,7 @@ def quality(data: Data, f: Filters, limit: int = QUALITY_LIST_LIMIT) -> dict[str
         ["cases", "message"], ascending=[False, True]).head(limit).reset_index(drop=True)
     total = len(d)
     blank = pd.DataFrame([
-        {"field": name, "label": {**HEADER_LABELS, "outcome": "Status (resultado)"}.get(name, name),
+        {"field": name, "label": BY_KEY[name].people_label,
          "blank": int(d[name].isna().sum()), "cases": total}
         for name in _BLANK_FIELDS
     ])

@@ -122,6 +122,13 @@ def masked(record: dict[str, Any]) -> dict[str, Any]:
     for key in ("general_note", "other_plans"):
         shown[key] = privacy.mask_text(record.get(key))
     shown["contacts"] = [{**c, "note": privacy.mask_text(c.get("note"))} for c in record.get("contacts") or []]
+    if isinstance(record.get("substitution"), dict):  # the block's free text, as the fields say
+        from ..fields import SUBSTITUTION
+
+        shown["substitution"] = {
+            **record["substitution"],
+            **{f.key: privacy.mask_text(record["substitution"].get(f.key)) for f in SUBSTITUTION if f.mask == "text"},
+        }
     return shown
 
 
@@ -157,6 +164,12 @@ def render_table(name: str, record: dict[str, Any] | None, error: str | None) ->
     width = max(len(v) for v in HEADER_LABELS.values()) + 1
     for key, caption in HEADER_LABELS.items():
         lines.append(f"  {(caption + ':').ljust(width)} {_value(key, record.get(key))}")
+    substitution = record.get("substitution")
+    if substitution:  # the optional "Substituição" block, with the labels the form prints
+        from ..fields import SUBSTITUTION
+
+        for field in SUBSTITUTION:
+            lines.append(f"  {(field.label + ':').ljust(width)} {_value(field.key, substitution.get(field.key))}")
     lines.append(f"  {'Status:'.ljust(width)} {label('outcome', record.get('outcome')) or '—'}")
     lines.append(f"  {'Necessário protocolo:'.ljust(width)} {_value('protocol_required', record.get('protocol_required'))}")
     lines.append(f"  {'Obs. Geral:'.ljust(width)} {_value('general_note', record.get('general_note'))}")

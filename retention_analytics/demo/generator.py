@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from ..brazil import UFS, cnpj_check_digits, cpf_check_digits, match_city, municipalities_of
+from ..fields import SUBSTITUTION_KEYS
 from ..record import RECORD_KEYS, empty_record
 from ..text import strip_accents
 from ..vocab import ACTIONS, REASONS, SECTORS
@@ -83,6 +84,14 @@ DEFECT_KINDS: tuple[str, ...] = (
     "both_checked",  # render-time; detail: (record key,) whose SIM and NÃO are both checked
 )
 RENDER_DEFECTS: frozenset[str] = frozenset({"two_outcomes", "both_checked"})
+# The header fields a "blank_fields" defect may leave blank, in draw order ("cnpj_or_cpf": the
+# CNPJ when the form has one, else the CPF); demo/synth.py draws from the same list. Each one is a
+# field with the registry's blank check (fields.py), so the reader warns about it.
+BLANKABLE: tuple[str, ...] = (
+    "cro", "cro_uf", "cnpj_or_cpf", "inclusion_date", "protocol_opened_on", "lives", "unique_cros_listed",
+    "coin_value", "last_production", "last_production_value", "dentist_name", "analyst", "form_date",
+    "cro_count", "requested_by", "person_type", "city",
+)
 
 
 @dataclass(frozen=True)
@@ -719,11 +728,7 @@ class _Generator:
         return tuple(out)
 
     def _defect_blank_fields(self, rec):
-        candidates = [
-            "cro", "cro_uf", "cnpj" if rec["cnpj"] else "cpf", "inclusion_date", "protocol_opened_on",
-            "lives", "unique_cros_listed", "coin_value", "last_production", "last_production_value",
-            "dentist_name", "analyst", "form_date", "cro_count", "requested_by", "person_type", "city",
-        ]
+        candidates = [("cnpj" if rec["cnpj"] else "cpf") if k == "cnpj_or_cpf" else k for k in BLANKABLE]
         keys = sorted(self.rng.choice(candidates, size=int(self.rng.integers(1, 5)), replace=False))
         for k in keys:
             rec[k] = None
@@ -782,6 +787,53 @@ class _Generator:
         return Defect("days_mismatch", (str(true), str(written)))
 
 
+# The optional "Substituição" block (fields.py, section "substitution"): on this share of the
+# closed terminations, with notices mostly on time, some late, some missing, and substitutes mostly
+# in the same municipality (docs/metrics.md, "Conformidade ANS", names the statuses).
+SUBSTITUTION_RATE = 0.4
+_NOTICE_CHANNELS = ("site da operadora", "site da operadora, aplicativo", "e-mail aos beneficiários", "aplicativo")
+_CLINIC_WORDS = ("Clínica Odontológica", "Consultório Odontológico", "Odonto", "Centro Odontológico")
+_SUBSTITUTION_NOTES = (
+    "Substituto indicado pelo credenciamento.",
+    "Beneficiários avisados pelo site e pela central.",
+    "Substituição aprovada pela gerência de rede.",
+)
+
+
+def _substitution(rec: dict[str, Any], rng: np.random.Generator) -> dict[str, Any] | None:
+    """The "Substituição" block of a closed termination's form, or None (most forms have none).
+
+    Drawn from its own generator (see generate_corpus), so adding the block changed no other draw:
+    every other value of the corpus is what it was before the block existed."""
+    u = rng.random(6)
+    if rec["outcome"] != "desligamento" or rec["finished_on"] is None or u[0] >= SUBSTITUTION_RATE:
+        return None
+    exit_date = dt.date.fromisoformat(rec["finished_on"]) + dt.timedelta(days=int(rng.integers(0, 46)))
+    block: dict[str, Any] = {key: None for key in SUBSTITUTION_KEYS}
+    block["exit_date"] = exit_date.isoformat()
+    if u[1] < 0.7:  # published at least 30 days ahead: on time
+        block["notice_date"] = (exit_date - dt.timedelta(days=int(rng.integers(30, 61)))).isoformat()
+    elif u[1] < 0.85:  # late
+        block["notice_date"] = (exit_date - dt.timedelta(days=int(rng.integers(0, 30)))).isoformat()
+    if block["notice_date"] is not None:
+        block["notice_channels"] = _NOTICE_CHANNELS[int(rng.integers(0, len(_NOTICE_CHANNELS)))]
+    uf = rec["uf"]
+    if u[2] < 0.75 and uf:
+        if u[3] < 0.7 and rec["city"]:
+            city = rec["city"]  # the same municipality, as the case writes it
+        else:
+            names = [m.name for m in municipalities_of(uf)]
+            city = names[int(rng.integers(0, len(names)))]
+        block["substitute_cro"] = str(int(rng.integers(1200, 60000)))
+        block["substitute_uf"] = uf
+        block["substitute_city"] = city
+        words = _CLINIC_WORDS[int(rng.integers(0, len(_CLINIC_WORDS)))]
+        block["substitute_name"] = f"{words} {_LAST[int(rng.integers(0, len(_LAST)))]}"
+    if u[4] < 0.3:
+        block["notes"] = _SUBSTITUTION_NOTES[int(rng.integers(0, len(_SUBSTITUTION_NOTES)))]
+    return block
+
+
 def _format_plan(n: int, rng: np.random.Generator) -> list[str]:
     names = list(FORMAT_SHARES)
     p = np.array([FORMAT_SHARES[f] for f in names])
@@ -812,11 +864,16 @@ def generate_corpus(cases: int, seed: int) -> list[DemoForm]:
     formats = _format_plan(len(entries), rng)
     t_names = list(TEMPLATE_SHARES)
     t_p = np.array([TEMPLATE_SHARES[t] for t in t_names])
+    # The "Substituição" blocks have a generator of their own: the corpus's other draws stay the same.
+    blocks = np.random.default_rng([seed, 13])
     forms: list[DemoForm] = []
     for n, ((_, _, _, rec), fmt) in enumerate(zip(entries, formats), start=1):
         rec = {k: (list(v) if isinstance(v, list) else v) for k, v in rec.items() if k != "_filed"}
         rec["contacts"] = [dict(c) for c in rec["contacts"]]
+        rec["substitution"] = _substitution(rec, blocks)
         defects = gen.defects(rec) if gen.chance(DEFECT_RATE) else ()
+        if rec["outcome"] != "desligamento":
+            rec["substitution"] = None  # a defect took the status away: the block would only be warned about
         template = t_names[int(rng.choice(len(t_names), p=t_p / t_p.sum()))]
         if template == "antigo" and "motivos_particulares" in rec["termination_reasons"]:
             template = "atual"  # the old template has no "Motivos Particulares" box

@@ -79,17 +79,18 @@ _CHECK_MARKS: dict[str, tuple[str, str]] = {
 
 
 # -- the grid every format is drawn from ------------------------------------------------------------
-@lru_cache(maxsize=1)
-def _label_positions() -> frozenset[tuple[int, int]]:
-    """(row, column) of the template's printed labels: the text cells of an empty form's grid."""
-    grid = form_grid(empty_record(""))
+@lru_cache(maxsize=2)
+def _label_positions(with_block: bool = False) -> frozenset[tuple[int, int]]:
+    """(row, column) of the template's printed labels: the text cells of an empty form's grid (with
+    the "Substituição" block, for a form that has one)."""
+    grid = form_grid({**empty_record(""), "substitution": {} if with_block else None})
     return frozenset((r, c) for r, row in enumerate(grid) for c, cell in enumerate(row) if isinstance(cell, str))
 
 
-@lru_cache(maxsize=1)
-def _header_end() -> int:
-    """Index of the first empty row: rows 1.._header_end()-1 are the header grid (label/value pairs)."""
-    return next(i for i, row in enumerate(form_grid(empty_record(""))) if not row)
+def _header_end(grid: list[list[Any]]) -> int:
+    """Index of the first empty row: rows 1.._header_end()-1 are the header grid (label/value pairs,
+    the "Substituição" block's included)."""
+    return next(i for i, row in enumerate(grid) if not row)
 
 
 _CRO_POSITION = (4, 1)  # value row of "Operadora | CRO | UF | Nome dentista"
@@ -203,7 +204,7 @@ def _xlsx(grid: list[list[Any]], record: dict[str, Any]) -> bytes:
     from openpyxl.writer.excel import ExcelWriter
 
     bold, title_font = _xlsx_styles()
-    labels = _label_positions()
+    labels = _label_positions(record.get("substitution") is not None)
     when = _doc_time(record)
     wb = Workbook()
     wb.properties.created = wb.properties.modified = when
@@ -312,8 +313,8 @@ def _docx(grid: list[list[Any]], record: dict[str, Any]) -> bytes:
     from lxml import etree
 
     body_element, part, members, table_style = _docx_skeleton()
-    labels = _label_positions()
-    header_end = _header_end()
+    labels = _label_positions(record.get("substitution") is not None)
+    header_end = _header_end(grid)
     when = _doc_time(record)
     element = copy.deepcopy(body_element)
     document = Document(element, part)
@@ -439,7 +440,7 @@ def _pdf(grid: list[list[Any]], record: dict[str, Any]) -> bytes:
         family = "Form"
     else:
         family = "Helvetica"
-    header_end = _header_end()
+    header_end = _header_end(grid)
     size = 8.0
     pdf.set_font(family, size=size)
     usable = pdf.w - pdf.l_margin - pdf.r_margin
@@ -537,7 +538,7 @@ def _md_table(rows: list[list[Any]], columns: int, closing_rule: bool) -> list[s
 
 
 def _md(grid: list[list[Any]], record: dict[str, Any]) -> bytes:
-    header_end = _header_end()
+    header_end = _header_end(grid)
     lines = ["", "", f"# {grid[0][0]}", "", "", ""]
     for row in grid[1:header_end]:
         lines.append("\t".join(_md_text(c) for c in _padded(row)))
@@ -580,7 +581,7 @@ _WRAP = 105  # characters per line of the PDF's width
 
 
 def _txt(grid: list[list[Any]], record: dict[str, Any], marks: tuple[str, str]) -> bytes:
-    header_end = _header_end()
+    header_end = _header_end(grid)
     show = lambda cell: _text(cell, marks)  # noqa: E731
     widths = [0] * WIDTH
     for row in grid[1:header_end]:

@@ -48,6 +48,7 @@ from .generator import (
     ALNUM_CNPJ_SINCE,
     ANALYSTS,
     ANCHOR,
+    BLANKABLE,
     DEFECT_RATE,
     DUPLICATE_RATE,
     FORMAT_SHARES,
@@ -87,12 +88,7 @@ _ACTION_CODES = tuple(t.code for t in ACTIONS)
 _SECTOR_CODES = tuple(t.code for t in SECTORS)
 _REASON_LABEL = {t.code: t.label for t in REASONS}
 
-# generator._defect_blank_fields's candidates ("cnpj" when the form has one, else "cpf").
-_BLANKABLE = (
-    "cro", "cro_uf", "cnpj_or_cpf", "inclusion_date", "protocol_opened_on", "lives", "unique_cros_listed",
-    "coin_value", "last_production", "last_production_value", "dentist_name", "analyst", "form_date",
-    "cro_count", "requested_by", "person_type", "city",
-)
+_BLANKABLE = BLANKABLE  # generator._defect_blank_fields's candidates, in its draw order
 _WARN_BLANK = "Campo não preenchido: {label}"
 _WARN_NO_ANSWER = "Campo não preenchido: Atende outros convênios (nem SIM nem NÃO marcado)"
 _WARN_BOTH = {
@@ -776,7 +772,11 @@ def synthesize(cases: int, seed: int) -> dict[str, pa.Table]:
         "warning_count": pa.array(warning_count.astype(np.int32)),
     })
     arrays["is_demo"] = pa.array(np.ones(len(case_id), dtype=bool))  # invented, every one (bulk_insert_cases says so too)
-    out = {"cases": pa.table({name: arrays[name] for name in CASE_SCHEMA.names})}
+    # A field of the registry (fields.py) these draws do not know yet is blank, as on a form without it.
+    out = {"cases": pa.table({
+        name: arrays[name] if name in arrays else pa.nulls(len(case_id), CASE_SCHEMA.field(name).type)
+        for name in CASE_SCHEMA.names
+    })}
 
     r, c = np.nonzero(reasons >= 0)
     out["case_reasons"] = _child(case_id[r], reason_code=Coded(list(_REASON_CODES), reasons[r, c]).arrow())

@@ -27,7 +27,7 @@ NARROW_WARNING = (
 )
 
 # Bump when the parser changes what it returns; stored documents record the version that read them.
-PARSER_VERSION = "1.2.0"  # 1.2: raw pdftotext values far from their labels
+PARSER_VERSION = "1.3.0"  # 1.2: raw pdftotext values far from their labels; 1.3: the "Substituição" block
 
 
 def parse_document(name: str, data: bytes, origin: tuple[tuple[str, str | None], ...] = ()) -> dict[str, Any]:

@@ -31,42 +31,25 @@ from typing import Any
 
 from .. import text as T
 from ..brazil import UFS, document_chars, is_uf, match_city
+from ..fields import BLOCK_TITLE_VARIANTS, BY_KEY, PARSED, SUBSTITUTION_KEYS
 from ..record import FormReadError, empty_record
 from ..vocab import ACTIONS, OUTCOMES, REASONS, SECTORS, Term, match_term
 from .grid import CHECKED, UNCHECKED, UNKNOWN, Cell, Grid, Row
 
 # --------------------------------------------------------------------------- header label catalog
 
-# field -> (value kind, label variants as `fold`ed text). Longest variants win; a field's label is
-# used once (UF twice: the CRO's and the city's), so a later "Operadora" is the value of
-# "Demandado por?", not a second label.
-HEADER_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "analyst": ("name", ("colaborador", "colaboradora", "colaborador a", "analista")),
-    "cro_count": ("int", ("qtd cro s", "qtd cros", "qtd cro", "qtde cro s", "quantidade de cros", "quantidade cro s", "qtd de cros")),
-    "form_date": ("date", ("data", "data do formulario", "data formulario")),
-    "operator": ("text", ("operadora",)),
-    "cro": ("cro", ("cro", "no cro", "n cro", "numero cro")),
-    "uf": ("uf", ("uf",)),
-    "dentist_name": ("name", ("nome dentista", "nome do dentista", "nome da dentista", "nome do a dentista", "nome prestador")),
-    "cnpj": ("cnpj", ("cnpj",)),
-    "cpf": ("cpf", ("cpf",)),
-    "inclusion_date": ("date", ("data inclusao", "dt inclusao", "data de inclusao", "dt de inclusao")),
-    "person_type": ("person_type", ("tipo", "tipo pessoa", "tipo de pessoa")),
-    "requested_by": ("requested", ("demandado por", "demandada por", "demandado pelo a")),
-    "protocol_number": ("protocol", ("no do protocolo", "n do protocolo", "numero do protocolo", "no protocolo", "n protocolo", "nro do protocolo")),
-    "protocol_opened_on": ("date", ("dt abertura protocolo", "data abertura protocolo", "dt abertura do protocolo", "data de abertura do protocolo", "data abertura do protocolo", "dt de abertura protocolo")),
-    "city": ("text", ("cidade", "municipio")),
-    "lives": ("int", ("no de vidas", "n de vidas", "numero de vidas", "no vidas", "qtd vidas", "no de vistas")),
-    "unique_cros_listed": ("int", ("no cro s unicos divulgados", "n cro s unicos divulgados", "no cros unicos divulgados", "n cros unicos divulgados", "cro s unicos divulgados", "no de cro s unicos divulgados")),
-    "accepts_other_plans": ("check", ("atende outros convenios", "atende outro convenio", "atende outros convenio")),
-    "other_plans": ("text", ("quais",)),
-    "coin_value": ("decimal", ("moeda", "valor moeda", "valor da moeda")),
-    "last_production": ("production", ("ultima produc", "ultima producao", "ultima prod", "ultima produca")),
-    "last_production_value": ("money", ("valor ultima prod", "valor ultima producao", "valor da ultima producao", "valor ultima produc", "valor ultima")),
-    "started_on": ("date", ("data inicio", "dt inicio", "data de inicio")),
-    "finished_on": ("date", ("data final", "dt final", "data fim", "data de finalizacao", "data finalizacao")),
-    "days_to_close": ("days", ("tempo finalizacao", "tempo de finalizacao", "tempo finaliz", "tempo para finalizacao")),
-}
+# field -> (value kind, label variants as `fold`ed text), from the field registry (fields.py): the
+# header's fields and the optional "Substituição" block's. Longest variants win; a field's label is
+# used once (UF twice: the CRO's and the city's, both matched by the city's "uf" and told apart by
+# their row in `_resolve_field`), so a later "Operadora" is the value of "Demandado por?", not a
+# second label.
+HEADER_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {f.key: (f.kind, f.variants) for f in PARSED if f.variants}
+# The block's title: a label of kind "title", which no value fits and which never waits for one.
+_BLOCK_TITLE = "_substitution_title"
+HEADER_FIELDS[_BLOCK_TITLE] = ("title", BLOCK_TITLE_VARIANTS)
+# Every parsed field's kind, "cro_uf" included.
+_KIND: dict[str, str] = {**{f.key: f.kind for f in PARSED}, _BLOCK_TITLE: "title"}
+_BLOCK_KEYS: frozenset[str] = frozenset(SUBSTITUTION_KEYS)
 
 _VARIANTS: list[tuple[tuple[str, ...], str]] = sorted(
     ((tuple(v.split()), f) for f, (_, vs) in HEADER_FIELDS.items() for v in vs),
@@ -460,6 +443,8 @@ def _fit_cached(kind: str, plausible_max: int, text: str, us_locale: bool) -> fl
         if re.fullmatch(r"[\w./-]+(?: [\w./-]+){0,2}", raw) and re.search(r"\d{4}", raw):
             return 1.0
         return None
+    if kind == "note":
+        return 0.8  # free text (the block's notes): any words, but weaker than anything typed
     # Only the text kinds below need these (computed here, not for every date or number).
     folded = T.fold(raw)
     has_letters = bool(_LETTER.search(raw))
@@ -489,13 +474,10 @@ def _fit_cached(kind: str, plausible_max: int, text: str, us_locale: bool) -> fl
     return None
 
 
-# Beyond these a number is implausible for that field: taken only where the layout says so.
-_PLAUSIBLE_MAX = {"cro_count": 10_000, "lives": 50_000_000, "unique_cros_listed": 1_000_000, "days_to_close": 36_500}
-# field -> the (kind, plausible maximum) _fit_cached is keyed by.
-_FIT_KEY: dict[str, tuple[str, int]] = {
-    fld: (kind, _PLAUSIBLE_MAX.get(fld, 10**9)) for fld, (kind, _) in HEADER_FIELDS.items()
-}
-_FIT_KEY["cro_uf"] = ("uf", 10**9)
+# field -> the (kind, plausible maximum) _fit_cached is keyed by. Beyond its plausible maximum
+# (fields.py) a number is implausible for that field: taken only where the layout says so.
+_FIT_KEY: dict[str, tuple[str, int]] = {f.key: (f.kind, f.plausible_max or 10**9) for f in PARSED}
+_FIT_KEY[_BLOCK_TITLE] = ("title", 10**9)  # _fit_cached: no value is a title
 
 
 def _uf_from_name(text: str) -> str | None:
@@ -818,8 +800,8 @@ def _read_header(rows: list[Row]) -> HeaderState:
             while index < len(items) and isinstance(items[index], Value):
                 inline.append(items[index])  # type: ignore[arg-type]
                 index += 1
-            if label.field == "accepts_other_plans":
-                continue  # its value is the SIM/NÃO checkboxes
+            if _KIND[label.field] in ("check", "title"):
+                continue  # its value is the SIM/NÃO checkboxes (accepts_other_plans), or it has none
             if inline:
                 # Beside its own label a value is that label's, even when implausible.
                 assigned = _align([label], inline, True)
@@ -1305,76 +1287,49 @@ def _clean_note(lines: list[str]) -> str | None:
     return T.collapse(text)
 
 
-def _convert(record: dict[str, Any], values: dict[str, str]) -> None:
+def _convert(record: dict[str, Any], values: dict[str, str], block: dict[str, Any]) -> None:
+    """Header values into the record, in their normal forms; the "Substituição" block's into `block`."""
     warnings: list[str] = record["warnings"]
     for fld, raw in values.items():
         raw = T.collapse(raw) or ""
         if not raw:
             continue
-        kind = HEADER_FIELDS["uf"][0] if fld == "cro_uf" else HEADER_FIELDS[fld][0]
-        label = _LABELS_PT.get(fld, fld)
+        kind = _KIND[fld]
+        label = BY_KEY[fld].people_label
+        target = block if fld in _BLOCK_KEYS else record
         try:
             if kind == "date":
                 value = T.parse_date(raw)
-                record[fld] = value.isoformat() if value else None
+                target[fld] = value.isoformat() if value else None
             elif kind == "int":
-                record[fld] = T.parse_int(raw)
+                target[fld] = T.parse_int(raw)
             elif kind == "decimal":
-                record[fld] = T.parse_decimal(raw)
+                target[fld] = T.parse_decimal(raw)
             elif kind == "money":
-                record[fld] = T.parse_money(raw)
+                target[fld] = T.parse_money(raw)
             elif kind == "days":
-                record[fld] = T.parse_days(raw)
+                target[fld] = T.parse_days(raw)
             elif kind == "uf":
-                record[fld] = raw.upper() if is_uf(raw) else _uf_from_name(raw) or raw.upper()[:2]
+                target[fld] = raw.upper() if is_uf(raw) else _uf_from_name(raw) or raw.upper()[:2]
             elif kind == "cro":
                 raw = _FLOAT_DIGITS.sub(r"\1", raw)
-                record[fld] = re.sub(r"\D", "", re.sub(r"(?i)cro\s*[-/]?\s*[a-z]{2}", "", raw)) or None
+                target[fld] = re.sub(r"\D", "", re.sub(r"(?i)cro\s*[-/]?\s*[a-z]{2}", "", raw)) or None
             elif kind == "cpf":
                 chars = document_chars(_FLOAT_DIGITS.sub(r"\1", raw))
-                record[fld] = chars.zfill(11) if chars.isdigit() and len(chars) < 11 else chars
+                target[fld] = chars.zfill(11) if chars.isdigit() and len(chars) < 11 else chars
             elif kind == "cnpj":
                 chars = document_chars(_FLOAT_DIGITS.sub(r"\1", raw))
-                record[fld] = chars.zfill(14) if chars.isdigit() and len(chars) < 14 else chars
+                target[fld] = chars.zfill(14) if chars.isdigit() and len(chars) < 14 else chars
             elif kind == "person_type":
-                record[fld] = _person_type(raw)
+                target[fld] = _person_type(raw)
             elif kind == "requested":
-                record[fld] = T.slug(raw) or None
+                target[fld] = T.slug(raw) or None
             elif kind == "protocol":
-                record[fld] = re.sub(r"\s+", "", raw)
+                target[fld] = re.sub(r"\s+", "", raw)
             else:
-                record[fld] = raw
+                target[fld] = raw
         except T.InvalidDate:
             warnings.append(f"{label}: a data {raw} não existe no calendário; campo deixado em branco")
-
-
-_LABELS_PT = {
-    "analyst": "Colaborador",
-    "cro_count": "Qtd CRO(s)",
-    "form_date": "Data",
-    "operator": "Operadora",
-    "cro": "CRO",
-    "cro_uf": "UF do CRO",
-    "dentist_name": "Nome dentista",
-    "cnpj": "CNPJ",
-    "cpf": "CPF",
-    "inclusion_date": "Data inclusão",
-    "person_type": "Tipo",
-    "requested_by": "Demandado por?",
-    "protocol_number": "Nº do protocolo",
-    "protocol_opened_on": "Dt. abertura protocolo",
-    "uf": "UF",
-    "city": "Cidade",
-    "lives": "nº de vidas",
-    "unique_cros_listed": "nº CRO(S) únicos divulgados",
-    "other_plans": "Quais?",
-    "coin_value": "Moeda",
-    "last_production": "Última produç.",
-    "last_production_value": "Valor última prod.",
-    "started_on": "Data início",
-    "finished_on": "Data final",
-    "days_to_close": "Tempo finalização",
-}
 
 
 def _yes_no(codes: list[str], what: str, warnings: list[str]) -> bool | None:
@@ -1407,7 +1362,8 @@ def _extract(grid: Grid, record: dict[str, Any]) -> dict[str, Any]:
             "Colaborador, Operadora ou Motivo desligamento, foi encontrado). Confira se enviou o arquivo certo."
         )
     warnings: list[str] = record["warnings"]
-    _convert(record, header.values)
+    block: dict[str, Any] = {}
+    _convert(record, header.values, block)
 
     yes_no = []
     for check in header.checks:
@@ -1449,6 +1405,9 @@ def _extract(grid: Grid, record: dict[str, Any]) -> dict[str, Any]:
             record[fld] = T.collapse(record[fld])
     if record["city"] is not None:
         record["city"] = _unbroken_city(record["uf"], record["city"])
+    # The optional "Substituição" block: every key of it, null where blank; no block, no object.
+    if any(v is not None for v in block.values()):
+        record["substitution"] = {key: block.get(key) for key in SUBSTITUTION_KEYS}
     return record
 
 

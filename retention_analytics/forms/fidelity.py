@@ -41,7 +41,8 @@ _SUFFIX = {
     "libreoffice-pdf-narrow-pdftotext-layout": ".txt", "scan": ".pdf", "photo": ".jpg",
 }
 # Fields a printed sheet cannot carry the same way: none. Every key of the record but these counts.
-# substitution: the parser does not read that block yet (always null): counting it would flatter.
+# substitution: the optional block most forms do not have (null read as null would flatter); its
+# reading is tested on its own (tests/test_forms.py).
 _NOT_FIELDS = ("source", "warnings", "reading", "substitution")
 # Fields a spreadsheet prints as "###" when its column is too narrow: dates and numbers.
 _CAN_PRINT_AS_HASHES = frozenset(

@@ -16,6 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Union
 
+from ..fields import BY_KEY, FORM_LAYOUT, Field, Slot
 from ..vocab import ACTIONS, OUTCOMES, REASONS, SECTORS
 
 TITLE = "Formulário - Processo de Retenção"
@@ -83,51 +84,50 @@ def _yes_no(value: bool | None) -> list[Check]:
     return [Check("SIM", value is True), Check("NÃO", value is False)]
 
 
+def _typed(field: Field, value: Any) -> list[Cell]:
+    """A field's value as the cell(s) the workbook holds: real dates and numbers, boxes for SIM/NÃO."""
+    kind = field.kind
+    if kind == "check":
+        return list(_yes_no(value))
+    if value is None:
+        return [None]
+    if kind == "date":
+        return [_date(value)]
+    if kind == "decimal":
+        return [Decimal2(value)]
+    if kind == "money":
+        return [Money(value)]
+    if kind == "days":
+        return [Days(value)]
+    if kind == "requested":
+        return [_requested_by_text(value)]
+    return [value]
+
+
+def _layout_rows(section: str, values: dict[str, Any]) -> list[Row]:
+    """FORM_LAYOUT[section] (fields.py) filled with `values`: labels as printed, values typed."""
+    rows: list[Row] = []
+    for layout_row in FORM_LAYOUT[section]:
+        row: Row = []
+        for slot in layout_row:
+            if isinstance(slot, Slot):
+                field = BY_KEY[slot.key]
+                row += _typed(field, values.get(slot.key)) if slot.value else [field.label]
+            else:
+                row.append(slot)
+        rows.append(row)
+    return rows
+
+
 def form_grid(record: dict[str, Any]) -> list[Row]:
-    """The workbook grid of one record, row by row, each row WIDTH cells or fewer."""
+    """The workbook grid of one record, row by row, each row WIDTH cells or fewer. The optional
+    "Substituição" block is drawn (right below the header) only when the record has one."""
     r = record
-    person_type = r.get("person_type")
-    lpv = r.get("last_production_value")
     contacts = {c["number"]: c for c in r.get("contacts") or []}
-    rows: list[Row] = [
-        [TITLE],
-        ["Colaborador", "Qtd CRO(s)", None, None, r.get("cro_count"), None],
-        [r.get("analyst"), None, None, None, "Data", _date(r.get("form_date"))],
-        ["Operadora", "CRO", "UF", "Nome dentista", None, None],
-        [r.get("operator"), r.get("cro"), r.get("cro_uf"), r.get("dentist_name"), None, None],
-        ["CNPJ", "CPF", None, None, None, None],
-        [r.get("cnpj"), None, r.get("cpf"), None, None, None],
-        ["Data inclusão", "Tipo", "Demandado por?", "Nº do protocolo", "Dt. abertura protocolo", None],
-        [
-            _date(r.get("inclusion_date")),
-            person_type,
-            _requested_by_text(r.get("requested_by")),
-            r.get("protocol_number"),
-            _date(r.get("protocol_opened_on")),
-            None,
-        ],
-        ["UF", "Cidade", "nº de vidas", "nº CRO(S) únicos divulgados", None, None],
-        [r.get("uf"), r.get("city"), r.get("lives"), r.get("unique_cros_listed"), None, None],
-        ["Atende outros convênios", None, None, "Quais?", None, None],
-        [*_yes_no(r.get("accepts_other_plans")), r.get("other_plans"), None, None, None],
-        ["Moeda", "Última produç.", "Valor última prod.", None, None, None],
-        [
-            Decimal2(r["coin_value"]) if r.get("coin_value") is not None else None,
-            r.get("last_production"),
-            Money(lpv) if lpv is not None else None,
-            None,
-            None,
-            None,
-        ],
-        ["Data início", "Data final", "Tempo finalização", None, None, None],
-        [
-            _date(r.get("started_on")),
-            _date(r.get("finished_on")),
-            Days(r["days_to_close"]) if r.get("days_to_close") is not None else None,
-            None,
-            None,
-            None,
-        ],
+    rows: list[Row] = [[TITLE], *_layout_rows("header", r)]
+    if r.get("substitution") is not None:
+        rows += _layout_rows("substitution", r["substitution"])
+    rows += [
         [],
         ["Status retenção"],
         *[[Check(t.label, r.get("outcome") == t.code)] for t in OUTCOMES],

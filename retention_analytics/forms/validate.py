@@ -11,31 +11,11 @@ import datetime as dt
 from typing import Any
 
 from ..brazil import is_uf, valid_cnpj, valid_cpf
+from ..fields import BY_KEY, HEADER
 from ..record import HEADER_LABELS
 
-# Header fields whose absence an analyst should be told about (the whole header, as the form asks).
-REQUIRED_HEADER: tuple[str, ...] = (
-    "analyst",
-    "cro_count",
-    "form_date",
-    "operator",
-    "cro",
-    "cro_uf",
-    "dentist_name",
-    "inclusion_date",
-    "person_type",
-    "requested_by",
-    "protocol_number",
-    "protocol_opened_on",
-    "uf",
-    "city",
-    "lives",
-    "unique_cros_listed",
-    "coin_value",
-    "last_production",
-    "last_production_value",
-    "started_on",
-)
+# Header fields whose absence an analyst should be told about (the registry's blank check).
+REQUIRED_HEADER: tuple[str, ...] = tuple(f.key for f in HEADER if f.required)
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -123,3 +103,14 @@ def add_warnings(record: dict[str, Any]) -> None:
     for (n1, d1), (n2, d2) in zip(dated, dated[1:]):
         if d2 and d1 and d2 < d1:
             warnings.append(f"{n2}º contato ({_fmt(d2)}) anterior ao {n1}º contato ({_fmt(d1)})")
+
+    substitution = record.get("substitution")
+    if substitution:
+        uf = substitution.get("substitute_uf")
+        if uf is not None and not is_uf(uf):
+            warnings.append(f"Substituição, {BY_KEY['substitute_uf'].label}: {uf} não é uma UF brasileira")
+        if record.get("outcome") != "desligamento":
+            warnings.append(
+                "Bloco Substituição preenchido, mas o status não é Desligamento: a substituição só conta "
+                "na Conformidade ANS quando o caso termina em desligamento"
+            )

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .. import brazil, vocab
+from ..fields import SUBSTITUTION, case_columns
 from ..record import HEADER_LABELS, FormReadError
 from ..text import key
 
@@ -74,44 +75,16 @@ CONTRACT_ERROR = (
 # overflow and abort the whole batch, so such values are dropped with a warning instead.
 INT32_MAX = 2**31 - 1
 
-# cases columns filled from the record, in table order, with how each is typed.
+# cases columns filled from the record, in table order, with how each is typed: `source`, then
+# every field the registry (fields.py) stores in `cases`.
 _STR = "str"
 _INT = "int"
 _FLOAT = "float"
 _BOOL = "bool"
 _DATE = "date"
-RECORD_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("source", _STR),
-    ("analyst", _STR),
-    ("cro_count", _INT),
-    ("form_date", _DATE),
-    ("operator", _STR),
-    ("cro", _STR),
-    ("cro_uf", _STR),
-    ("dentist_name", _STR),
-    ("cnpj", _STR),
-    ("cpf", _STR),
-    ("inclusion_date", _DATE),
-    ("person_type", _STR),
-    ("requested_by", _STR),
-    ("protocol_number", _STR),
-    ("protocol_opened_on", _DATE),
-    ("uf", _STR),
-    ("city", _STR),
-    ("lives", _INT),
-    ("unique_cros_listed", _INT),
-    ("accepts_other_plans", _BOOL),
-    ("other_plans", _STR),
-    ("coin_value", _FLOAT),
-    ("last_production", _STR),
-    ("last_production_value", _FLOAT),
-    ("started_on", _DATE),
-    ("finished_on", _DATE),
-    ("days_to_close", _INT),
-    ("outcome", _STR),
-    ("protocol_required", _BOOL),
-    ("general_note", _STR),
-)
+RECORD_COLUMNS: tuple[tuple[str, str], ...] = (("source", _STR), *case_columns())
+# The record's `substitution` object (the form's "Substituição" block): its keys and their types.
+SUBSTITUTION_FIELDS: tuple[tuple[str, str], ...] = tuple((f.key, f.storage) for f in SUBSTITUTION)
 
 _OUTCOME_CODES = frozenset(t.code for t in vocab.OUTCOMES)
 _ACTION_CODES = frozenset(t.code for t in vocab.ACTIONS)
@@ -148,6 +121,8 @@ class ParsedDocument:
     signatories: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     reading: dict[str, Any] | None = None  # the record's `reading` (documents.reading)
+    # The form's "Substituição" block, typed (SUBSTITUTION_FIELDS), or None when it has none.
+    substitution: dict[str, Any] | None = None
 
     @property
     def stored(self) -> bool:
@@ -482,7 +457,21 @@ def _from_record(doc: DocumentLike, record: dict[str, Any], sha: str, version: s
         sectors=_codes(record, "responsible_sectors", _SECTOR_CODES),
         signatories=[s for s in (_str("signatories", v) for v in _list(record, "signatories")) if s],
         warnings=warnings,
+        substitution=_substitution(record),
     )
+
+
+def _substitution(record: dict[str, Any]) -> dict[str, Any] | None:
+    block = record.get("substitution")
+    if block is None:
+        return None
+    if not isinstance(block, dict):
+        raise RecordContractError("substitution", f"esperado um dicionário, veio {type(block).__name__}")
+    typed: dict[str, Any] = {}
+    for key, kind in SUBSTITUTION_FIELDS:
+        name = f"substitution.{key}"
+        typed[key] = _date(name, block.get(key)) if kind == _DATE else _str(name, block.get(key))
+    return typed if any(v is not None for v in typed.values()) else None
 
 
 def _list(record: dict[str, Any], name: str) -> list[Any]:

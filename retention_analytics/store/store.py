@@ -46,6 +46,7 @@ import duckdb
 import pyarrow as pa
 
 from .. import brazil, vocab
+from ..fields import cases_column_ddl
 from .prepare import (
     RECORD_COLUMNS,
     DocumentLike,
@@ -340,6 +341,7 @@ def _schema_fingerprint() -> str:
     """Changes whenever the schema, the views or a vocabulary changes; equal means nothing to do."""
     digest = hashlib.sha256(STORE_SCHEMA_VERSION.encode())
     digest.update(_sql("schema.sql").encode())
+    digest.update(cases_column_ddl().encode())
     digest.update(_sql("views.sql").encode())
     tables = _vocab_tables()
     for name in sorted(tables):
@@ -539,6 +541,72 @@ def _insert_cases(con: duckdb.DuckDBPyConnection, cases: list[tuple[int, ParsedD
     _insert_arrow(con, "cases", CASE_SCHEMA, case_rows)
     for name, rows in children.items():
         _insert_arrow(con, name, CHILD_SCHEMAS[name], rows)
+
+
+FORM_SOURCE = "formulario"  # vocab.SUBSTITUTION_SOURCES: the form's own "Substituição" block
+
+
+def _record_form_substitutions(con: duckdb.DuckDBPyConnection, cases: list[tuple[int, ParsedDocument]]) -> int:
+    """Append a substitution record (source 'formulario') for each form whose "Substituição"
+    block says something not yet recorded from a form for its case, and audit each one.
+
+    Only terminations count (the block of any other case is only warned about by the parser). A
+    block already recorded from a form for that case (a new version of the form that repeats it, a
+    `reparse`) is not recorded again, so it never outranks a newer entry made on the case's page or
+    imported from a file; a block that changes appends a row, which is then the case's newest. The
+    form itself is never changed. Returns how many rows were appended."""
+    blocks = [(case_id, p) for case_id, p in cases
+              if p.substitution and p.case is not None and p.case.get("outcome") == "desligamento"]
+    if not blocks:
+        return 0
+    keys = dict(con.execute(
+        "select case_id, case_key from cases where list_contains($ids, case_id)",
+        {"ids": [case_id for case_id, _ in blocks]},
+    ).fetchall())
+    now = dt.datetime.now().replace(microsecond=0)
+    rows = []
+    for case_id, p in blocks:
+        block = dict(p.substitution or {})
+        uf = (block.get("substitute_uf") or "").upper() or None
+        municipality = brazil.match_city(uf, block.get("substitute_city")) if uf and block.get("substitute_city") else None
+        rows.append({
+            **{name: block.get(name) for name in SUBSTITUTION_SCHEMA.names if name in block},
+            "case_key": keys[case_id], "substitute_uf": uf,
+            "substitute_ibge_code": municipality.ibge_code if municipality else None,
+            "source": FORM_SOURCE, "entered_by": p.name, "entered_at": now,
+        })
+    compared = [n for n in SUBSTITUTION_SCHEMA.names if n not in ("entered_by", "entered_at")]
+    columns = ", ".join(SUBSTITUTION_SCHEMA.names)  # the schema's constants
+    seen = set(con.execute(
+        f"select {', '.join(compared)} from substitutions "  # noqa: S608 - schema constants
+        "where source = $source and list_contains($keys, case_key)",
+        {"source": FORM_SOURCE, "keys": sorted({r["case_key"] for r in rows})},
+    ).fetchall())
+    fresh = []
+    for row in rows:
+        identity = tuple(row.get(n) for n in compared)
+        if identity not in seen:
+            seen.add(identity)
+            fresh.append(row)
+    if not fresh:
+        return 0
+    # In one statement each (a demo batch brings hundreds of blocks), in ingestion order.
+    con.register("_form_substitutions", pa.Table.from_pylist(fresh, schema=SUBSTITUTION_SCHEMA))
+    try:
+        con.execute(
+            f"insert into substitutions (substitution_id, {columns}) "  # noqa: S608 - schema constants
+            f"select nextval('substitution_id_seq'), {columns} from _form_substitutions"
+        )
+        con.execute(
+            "insert into audit_log (audit_id, logged_at, username, role, action, page, target, filters, detail) "
+            "select nextval('audit_id_seq'), entered_at, 'formulário', null, 'registrar_substituicao', "
+            "'Importar formulários', case_key, null, 'bloco Substituição do formulário ' || entered_by "
+            "from _form_substitutions"
+        )
+    finally:
+        con.unregister("_form_substitutions")
+    appended = len(fresh)
+    return appended
 
 
 def _supersede(con: duckdb.DuckDBPyConnection) -> list[tuple[int, int]]:
@@ -758,6 +826,8 @@ class Store:
             with self._transaction() as con:
                 from_version = _schema_state(con, self.path).version  # again, now that we hold the file
                 con.execute(_sql("schema.sql"))
+                # A field added to the registry (fields.py) after this file was made gets its column.
+                con.execute(cases_column_ddl())
                 for number, migration in _migrations():
                     if from_version < number <= SCHEMA_VERSION:
                         con.execute(migration)
@@ -1028,6 +1098,7 @@ class Store:
             ],
         )
         _insert_cases(con, [(doc_id, p) for doc_id, (p, _) in zip(ids, to_store) if p.case is not None], demo)
+        _record_form_substitutions(con, [(doc_id, p) for doc_id, (p, _) in zip(ids, to_store)])
         changes = _supersede(con)
         _refresh_derived(con, [*ids, *(old for old, _ in changes)])
 
@@ -1162,6 +1233,8 @@ class Store:
         finally:
             con.unregister("_reparsed")
         _insert_cases(con, [(doc_id, p) for doc_id, p in parsed if p.case is not None])
+        # Blocks a newer parser reads in forms stored before it are recorded now; known ones are not.
+        _record_form_substitutions(con, parsed)
         # A case is demo exactly when the document it was read from is.
         con.execute(
             "update cases set is_demo = d.is_demo from documents d "

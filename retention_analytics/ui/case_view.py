@@ -17,6 +17,7 @@ from typing import Any
 
 from .. import formatting as fmt
 from .. import privacy
+from ..fields import BY_KEY, HEADER
 from ..filters import OPEN_STATUS, STATUS_LABELS
 from ..record import HEADER_LABELS
 from ..text import fold
@@ -26,9 +27,10 @@ CHECKED = "☒"
 UNCHECKED = "☐"
 
 PERSON_TYPES = {"J": "J (pessoa jurídica)", "F": "F (pessoa física)"}
-_DATES = {"form_date", "inclusion_date", "protocol_opened_on", "started_on", "finished_on"}
-_INTEGERS = {"cro_count", "lives", "unique_cros_listed"}
-_MONEY = {"coin_value", "last_production_value"}
+# How each header field is shown: from the field registry (fields.py).
+_DATES = {f.key for f in HEADER if f.shown_as == "date"}
+_INTEGERS = {f.key for f in HEADER if f.shown_as == "integer"}
+_MONEY = {f.key for f in HEADER if f.shown_as == "money"}
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
@@ -77,11 +79,12 @@ def header_value(field: str, record: dict[str, Any], reveal: bool = False) -> st
         return requester_label(value)
     if field == "city" and value and not record.get("city_official"):
         return f"{value} (não encontrada no IBGE)"
-    if field in ("cpf", "cnpj") and value and "*" not in str(value) and not reveal:
+    mask = BY_KEY[field].mask if field in BY_KEY else None  # the registry says which fields are personal
+    if mask in ("cpf", "cnpj") and value and "*" not in str(value) and not reveal:
         # metrics.case_detail masks these already (a mask has "*"); this only guards against a
         # caller handing over an unmasked record. Masking a mask again would erase it to "***".
-        value = (privacy.mask_cpf if field == "cpf" else privacy.mask_cnpj)(value)
-    if field == "other_plans" and value and not reveal:
+        value = (privacy.mask_cpf if mask == "cpf" else privacy.mask_cnpj)(value)
+    if mask == "text" and value and not reveal:
         value = privacy.mask_text(value)  # free text: masking twice leaves it as it was
     return fmt.MISSING if fmt.is_missing(value) or value == "" else str(value)
 
