@@ -148,8 +148,6 @@ FIELDS: tuple[Field, ...] = (
     _f("notice_date", "Data do aviso", "date",
        ("data do aviso", "data aviso", "dt aviso", "dt do aviso", "data de publicacao do aviso", "aviso publicado em"),
        section="substitution", table="substitutions"),
-    _f("notice_channels", "Canais do aviso", "text", ("canais do aviso", "canais de aviso", "canais de divulgacao"),
-       section="substitution", table="substitutions"),
     _f("substitute_cro", "CRO substituto", "cro", ("cro substituto", "cro do substituto", "no cro substituto"),
        section="substitution", table="substitutions"),
     _f("substitute_uf", "UF substituto", "uf", ("uf substituto", "uf do substituto"),
@@ -159,8 +157,6 @@ FIELDS: tuple[Field, ...] = (
        section="substitution", table="substitutions"),
     _f("substitute_name", "Nome substituto", "text", ("nome substituto", "nome do substituto"),
        section="substitution", table="substitutions"),
-    _f("notes", "Obs. substituição", "note", ("obs substituicao", "obs da substituicao", "observacoes da substituicao"),
-       section="substitution", table="substitutions", personal=True, mask="text"),
     # --- lower half: read by section headings, not by a label beside a value ---------------------
     _f("outcome", "Status retenção", "status", (), section="status", display="Status (resultado)", blank_flag=True),
     _f("protocol_required", "Necessário abertura de protocolo", "yes_no", (), section="protocol"),
@@ -247,14 +243,11 @@ FORM_LAYOUT: dict[str, tuple[tuple[Slot | str | None, ...], ...]] = {
     # Drawn right below the header, only on forms that have the block (record["substitution"]).
     "substitution": (
         (BLOCK_TITLE,),
-        (L("exit_date"), L("notice_date"), L("notice_channels"), None, None, None),
-        (V("exit_date"), V("notice_date"), V("notice_channels"), None, None, None),
+        (L("exit_date"), L("notice_date"), None, None, None, None),
+        (V("exit_date"), V("notice_date"), None, None, None, None),
         # as the header's "Operadora | CRO | UF | Nome dentista": no two free texts side by side
         (L("substitute_city"), L("substitute_cro"), L("substitute_uf"), L("substitute_name"), None, None),
         (V("substitute_city"), V("substitute_cro"), V("substitute_uf"), V("substitute_name"), None, None),
-        # beside its label: a one-cell label row reads as a line of text in some converters, and its
-        # value would then be offered to the labels above it as well
-        (L("notes"), V("notes")),
     ),
 }
 

@@ -83,7 +83,7 @@ def test_a_field_the_registry_adds_gets_its_column_in_an_existing_database(tmp_p
 
 
 def test_personal_fields_are_the_masked_ones():
-    assert {f.key for f in F.FIELDS if f.personal} == {"cnpj", "cpf", "other_plans", "notes", "general_note"}
+    assert {f.key for f in F.FIELDS if f.personal} == {"cnpj", "cpf", "other_plans", "general_note"}
     assert all(f.mask in ("cpf", "cnpj", "text") for f in F.FIELDS if f.personal)
 
 

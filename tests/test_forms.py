@@ -504,12 +504,10 @@ def test_a_city_cut_by_a_narrow_column_is_joined_by_its_ibge_name(uf, written, k
 BLOCK = {
     "exit_date": "2024-04-30",
     "notice_date": "2024-03-25",
-    "notice_channels": "site da operadora, aplicativo",
     "substitute_cro": "54321",
     "substitute_uf": "MG",
     "substitute_city": "Itabira",
     "substitute_name": "Clínica Substituta Exemplo",
-    "notes": "Substituto indicado pelo credenciamento.",
 }
 TERMINATED = dict(BASE, outcome="desligamento", termination_reasons=["valores"], general_note="Não aceitou a proposta.")
 

@@ -220,9 +220,9 @@ def test_cli_import_all_or_nothing_and_export_compliance_agrees(store, tmp_path)
 # --------------------------------------------------------------------------- the form's own block
 # (fields.py, section "substitution"): the third source, read by the parser and stored by the store.
 
-FORM_BLOCK = {"exit_date": "2024-04-15", "notice_date": "2024-03-10", "notice_channels": "site da operadora",
+FORM_BLOCK = {"exit_date": "2024-04-15", "notice_date": "2024-03-10",
               "substitute_cro": "33333", "substitute_uf": "MG", "substitute_city": "João Monlevade",
-              "substitute_name": "Clínica Substituta", "notes": None}
+              "substitute_name": "Clínica Substituta"}
 
 
 def _form_rows(store) -> list[tuple]:

@@ -791,13 +791,7 @@ class _Generator:
 # closed terminations, with notices mostly on time, some late, some missing, and substitutes mostly
 # in the same municipality (docs/metrics.md, "Conformidade ANS", names the statuses).
 SUBSTITUTION_RATE = 0.4
-_NOTICE_CHANNELS = ("site da operadora", "site da operadora, aplicativo", "e-mail aos beneficiários", "aplicativo")
 _CLINIC_WORDS = ("Clínica Odontológica", "Consultório Odontológico", "Odonto", "Centro Odontológico")
-_SUBSTITUTION_NOTES = (
-    "Substituto indicado pelo credenciamento.",
-    "Beneficiários avisados pelo site e pela central.",
-    "Substituição aprovada pela gerência de rede.",
-)
 
 
 def _substitution(rec: dict[str, Any], rng: np.random.Generator) -> dict[str, Any] | None:
@@ -815,8 +809,6 @@ def _substitution(rec: dict[str, Any], rng: np.random.Generator) -> dict[str, An
         block["notice_date"] = (exit_date - dt.timedelta(days=int(rng.integers(30, 61)))).isoformat()
     elif u[1] < 0.85:  # late
         block["notice_date"] = (exit_date - dt.timedelta(days=int(rng.integers(0, 30)))).isoformat()
-    if block["notice_date"] is not None:
-        block["notice_channels"] = _NOTICE_CHANNELS[int(rng.integers(0, len(_NOTICE_CHANNELS)))]
     uf = rec["uf"]
     if u[2] < 0.75 and uf:
         if u[3] < 0.7 and rec["city"]:
@@ -829,8 +821,6 @@ def _substitution(rec: dict[str, Any], rng: np.random.Generator) -> dict[str, An
         block["substitute_city"] = city
         words = _CLINIC_WORDS[int(rng.integers(0, len(_CLINIC_WORDS)))]
         block["substitute_name"] = f"{words} {_LAST[int(rng.integers(0, len(_LAST)))]}"
-    if u[4] < 0.3:
-        block["notes"] = _SUBSTITUTION_NOTES[int(rng.integers(0, len(_SUBSTITUTION_NOTES)))]
     return block
 
 
