@@ -22,43 +22,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..metrics.tables import TABLES
 from ._common import add_filter_arguments, filters_from_args, open_db
 
-TABLE_CHOICES = (
-    "effectiveness_operator",
-    "effectiveness_analyst",
-    "reasons",
-    "reason_categories",
-    "reasons_controllable",
-    "reasons_quarterly",
-    "reasons_operator_category",
-    "closure_times",
-    "closure_distribution",
-    "closure_boxes_operator",
-    "closure_boxes_analyst",
-    "sla",
-    "open_by_age_band",
-    "oldest_open_cases",
-    "coverage_uf",
-    "coverage_city",
-    "coverage_gaps",
-    "compliance",
-    "compliance_sole_provider_cities",
-    "actions",
-    "requested_by",
-    "monthly_outcomes",
-    "monthly_outcomes_grid",
-    "kpis",
-    "cases",
-    "quality_warnings",
-    "quality_warning_messages",
-    "quality_blank_fields",
-    "quality_unmatched_cities",
-    "quality_superseded",
-    "quality_rejected",
-    "work_queue",
-    "work_queue_terminations",
-)
+# Every exportable table of the catalogue (metrics.TABLES), in its order: a table added there
+# is exportable here with no edit.
+TABLE_CHOICES = tuple(TABLES)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
