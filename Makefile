@@ -12,7 +12,7 @@ PORT ?= 8501
 # CPFs and phone numbers. To serve the office network (behind HTTPS): make run ADDRESS=0.0.0.0
 ADDRESS ?= 127.0.0.1
 
-.PHONY: setup run test demo-db bench clean
+.PHONY: setup run test demo-db bench bench-quick clean
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)
@@ -37,11 +37,17 @@ test: setup
 	$(PY) -m pytest -n 2 -m "not browser"
 	$(PY) -m pytest -m browser
 
-# Both benchmarks of docs/performance.md (~7 minutes on two cores; the synthetic stores are
-# cached in data/bench/ after the first run).
+# The benchmarks of docs/performance.md (~30 minutes on two cores; the synthetic stores are
+# cached in data/bench/ after the first run): the pages' SQL and scripts, ingestion, and last the
+# pages in headless Chromium against `make run` and a bare Streamlit page (its summary line last).
 bench: setup
 	$(PY) -m retention_analytics bench --cases 10000,100000,1000000
 	$(PY) -m retention_analytics bench-ingest
+	$(PY) -m retention_analytics bench-browser
+
+# For development: the browser benchmark alone, 2 rounds and 1 server start (a few minutes).
+bench-quick: setup
+	$(PY) -m retention_analytics bench-browser --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
