@@ -28,8 +28,10 @@ demo-db: setup
 		$(PY) -m retention_analytics --db "$(DB)" demo --cases $(DEMO_CASES) --seed 42; \
 	fi
 
+# `streamlit run app.py` with the store and every page's default summaries warmed at start
+# (retention_analytics/ui/serve.py), not on the first visitor's page.
 run: demo-db
-	RETENTION_DB="$(DB)" $(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS)
+	RETENTION_DB="$(DB)" $(PY) -m retention_analytics.ui.serve --server.port $(PORT) --server.address $(ADDRESS)
 
 # Two processes for everything but the browser tests (the machine's two cores), then the browser
 # tests on their own: each starts a server and a Chromium, which would fight a parallel run for CPU.
