@@ -74,8 +74,7 @@ PAGE_QUERIES: dict[str, tuple[PageQuery, ...]] = {
         _t("reasons"),
         _t("reasons_controllable"),
         _t("reason_categories"),
-        _t("reasons_quarterly"),
-        _t("reasons_operator_category"),
+        _t("reasons_quarterly"),  # reasons_operator_category: only once its tab is opened
     ),
     "Tempo de finalização": (
         SIDEBAR,
