@@ -15,7 +15,8 @@ would break it) and the time it first held is the one reported.
 
 - first load: a new browser session opening the page's address (navigation start → settled);
   "after start" is the very first visitor of a freshly started server (the home page), once per
-  start, over `restarts` starts;
+  start, over `restarts` starts, arriving once the server says its warm-up (ui/serve.py) is done
+  (the warm-up's own seconds are reported beside it);
 - page switch: a click on the page in the sidebar menu;
 - filter change: a UF chosen in the sidebar (on the bare app: another option of its select).
 
@@ -144,6 +145,7 @@ class Server:
     url: str
     log_path: Path
     started_s: float  # until /_stcore/health answered
+    warmed_s: float | None = None  # until ui/serve.py's warm-up said it was done (None: no warm-up)
 
 
 def _wait_healthy(process: subprocess.Popen, url: str, log_path: Path) -> None:
@@ -162,6 +164,21 @@ def _wait_healthy(process: subprocess.Popen, url: str, log_path: Path) -> None:
         time.sleep(0.1)
 
 
+WARM_MARKERS = ("Painel aquecido", "Aquecimento do painel interrompido")  # ui/serve.py's last words
+
+
+def _wait_warm(process: subprocess.Popen, log_path: Path, started: float) -> float | None:
+    """Seconds from the start until the warm-up of ui/serve.py ended (a server is measured as a
+    visitor finds it once it is ready, not while it still warms); None when it never said so."""
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline and process.poll() is None:
+        text = log_path.read_text(errors="replace")
+        if any(marker in text for marker in WARM_MARKERS):
+            return time.perf_counter() - started
+        time.sleep(0.1)
+    return None
+
+
 def _stop(process: subprocess.Popen) -> None:
     try:
         os.killpg(process.pid, signal.SIGTERM)
@@ -175,7 +192,8 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def serve(command: list[str], env_extra: dict[str, str], log_path: Path, port: int) -> Iterator[Server]:
+def serve(command: list[str], env_extra: dict[str, str], log_path: Path, port: int,
+          wait_warm: bool = False) -> Iterator[Server]:
     """A server in its own process group, stopped as a whole afterwards, whatever happens."""
     env = {**os.environ, **env_extra}
     env.pop("MAKEFLAGS", None)
@@ -186,7 +204,10 @@ def serve(command: list[str], env_extra: dict[str, str], log_path: Path, port: i
         try:
             url = f"http://127.0.0.1:{port}"
             _wait_healthy(process, url, log_path)
-            yield Server(process, url, log_path, time.perf_counter() - started)
+            server = Server(process, url, log_path, time.perf_counter() - started)
+            if wait_warm:
+                server.warmed_s = _wait_warm(process, log_path, started)
+            yield server
         finally:
             _stop(process)
 
@@ -195,8 +216,9 @@ def app_server(db: Path, workdir: Path) -> Any:
     """`make run` on a free port against `db`, logged in as the local demo user (no users file)."""
     port = _free_port()
     command = ["make", "--no-print-directory", "run", f"PORT={port}", f"DB={db}"]
+    log = workdir / f"app-{port}.log"  # one per start: the warm-up's line is looked for in this one
     return serve(command, {"RETENTION_DB": str(db), "RETENTION_USERS": str(workdir / "sem-usuarios.toml")},
-                 workdir / "app.log", port)
+                 log, port, wait_warm=True)
 
 
 def bare_server(workdir: Path) -> Any:
@@ -443,13 +465,15 @@ def run(sizes: list[int], rounds: int, restarts: int, folder: Path,
                 log(f"{int(size):>9,} casos: {db.name}")
                 ufs = _ufs_of(db)
                 home = "Visão geral"
-                after_start, server_start = [], []
+                after_start, server_start, warmed = [], [], []
                 with bare_server(workdir) as bare:
                     for i in range(restarts):
                         with app_server(db, workdir) as app:
                             server_start.append(app.started_s)
+                            warmed.append(app.warmed_s)
                             after_start.append(first_load(browser, app.url + "/", home, HOME_CHARTS)["ms"])
-                            log(f"      início {i + 1}/{restarts}: servidor {app.started_s:.1f} s, "
+                            log(f"      início {i + 1}/{restarts}: servidor {app.started_s:.1f} s, aquecido "
+                                f"{app.warmed_s if app.warmed_s is not None else float('nan'):.1f} s, "
                                 f"primeira página {after_start[-1]:.0f} ms")
                             if i == restarts - 1:
                                 entry["bare"] = measure_bare(browser, bare, rounds)
@@ -457,6 +481,8 @@ def run(sizes: list[int], rounds: int, restarts: int, folder: Path,
                 entry["first_load_after_start_ms"] = statistics.median(after_start)
                 entry["first_load_after_start_samples"] = after_start
                 entry["server_start_s"] = statistics.median(server_start)
+                entry["warmed_s"] = statistics.median(w for w in warmed if w is not None) if any(
+                    w is not None for w in warmed) else None
                 entry["loadavg"] = loadavg()
                 report["sizes"][size] = entry
         finally:
@@ -527,7 +553,8 @@ def table(report: dict[str, Any]) -> str:
     text.append("escolhida na barra lateral; ×mín. = ÷ a página mínima do Streamlit medida na mesma rodada.")
     for size in sorted(report["sizes"], key=int):
         entry = report["sizes"][size]
-        text.append(f"{int(size):,} casos: servidor pronto em {entry['server_start_s']:.1f} s; primeira página após o "
+        warm = f", aquecido em {entry['warmed_s']:.1f} s" if entry.get("warmed_s") is not None else ""
+        text.append(f"{int(size):,} casos: servidor pronto em {entry['server_start_s']:.1f} s{warm}; primeira página após o "
                     f"início {entry['first_load_after_start_ms']:,.0f} ms (amostras: "
                     + ", ".join(f"{v:,.0f}" for v in entry["first_load_after_start_samples"]) + ")")
     text.append(f"carga da máquina: {report['loadavg_start']} → {report['loadavg_end']}")
