@@ -313,10 +313,19 @@ def choose_option(page: Any, option_text: str, title: str, charts: int = 0) -> d
     return settled(page, title, None, charts)
 
 
-def count_charts(page: Any, wait_s: float = 2.0) -> int:
-    """The charts a settled page ends up drawing (some are loaded lazily, after the run ended)."""
-    time.sleep(wait_s)
-    return int(page.evaluate("window.__bench.drawn()"))
+def count_charts(page: Any, at_least: int = 0, steady_s: float = 2.0, patience_s: float = 15.0) -> int:
+    """The charts a settled page ends up drawing (Plotly's code loads lazily, after the run ended):
+    the count once it stayed the same for `steady_s` (and reached `at_least`), at most `patience_s`."""
+    deadline = time.monotonic() + patience_s
+    count, since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        now = int(page.evaluate("window.__bench.drawn()"))
+        if now != count:
+            count, since = now, time.monotonic()
+        elif count >= at_least and time.monotonic() - since >= steady_s:
+            break
+        time.sleep(0.1)
+    return max(count, 0)
 
 
 # --------------------------------------------------------------------------- what is measured
@@ -368,7 +377,7 @@ def measure_app(browser: Browser, server: Server, ufs: list[str], rounds: int,
         settled(page, home.title, 0)
         # Untimed: how many charts each page draws under the default filters (the settled check
         # waits for that many), and the browser's copy of Streamlit's lazily loaded code.
-        times[home.title].charts = count_charts(page)
+        times[home.title].charts = count_charts(page, HOME_CHARTS)
         for spec in order[1:]:
             switch_to(page, spec.title)
             times[spec.title].charts = count_charts(page)
