@@ -42,7 +42,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -58,7 +57,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
 SERVER_START_TIMEOUT = 300  # s until /_stcore/health answers (a 1M store's derived tables may be rebuilt)
-SETTLE_TIMEOUT_MS = 180_000
+SETTLE_TIMEOUT_MS = 90_000
 QUIET_MS = 250
 PATIENCE_MS = 3000  # a page with fewer charts than it drew under the default filters
 VIEWPORT = {"width": 1440, "height": 1000}
@@ -339,6 +338,21 @@ class PageTimes:
     # emptier recorte, or a chart that never drew): taken when the rest had held for PATIENCE_MS.
     short: list[str] = field(default_factory=list)
 
+    failures: list[str] = field(default_factory=list)  # gestures that never settled (not in the medians)
+
+    def attempt(self, kind: str, gesture: Callable[[], dict[str, Any]], recover: Callable[[], None] | None = None) -> None:
+        """Time `gesture`; one that never settles is recorded as a failure (with what the page
+        showed) and the run goes on from a fresh load of the page (`recover`)."""
+        try:
+            self.add(kind, gesture())
+        except Exception as exc:  # noqa: BLE001 - a timeout of playwright or of settled()
+            self.failures.append(f"{kind}: {str(exc).splitlines()[0][:200]}")
+            if recover is not None:
+                try:
+                    recover()
+                except Exception:  # noqa: BLE001 - the next gesture will say if the page is gone
+                    pass
+
     def add(self, kind: str, result: dict[str, Any]) -> float:
         getattr(self, kind).append(result["ms"])
         if result.get("short"):
@@ -349,6 +363,7 @@ class PageTimes:
         med = lambda v: statistics.median(v) if v else None  # noqa: E731
         return {"first_load_ms": med(self.first_load), "switch_ms": med(self.switch),
                 "filter_ms": med(self.filter), "charts": self.charts, "short": self.short,
+                "failures": self.failures,
                 "samples": {"first_load": self.first_load, "switch": self.switch, "filter": self.filter}}
 
 
@@ -388,9 +403,15 @@ def measure_app(browser: Browser, server: Server, ufs: list[str], rounds: int,
             clear_filters(page, order[-1].title)
             for spec in order:  # from the last page to home, then through every page
                 t = times[spec.title]
-                t.add("switch", switch_to(page, spec.title, t.charts))
+
+                def recover(spec=spec) -> None:
+                    page.goto(f"{server.url}/{spec.url_path}", wait_until="commit")
+                    settled(page, spec.title, 0)
+
+                t.attempt("switch", lambda: switch_to(page, spec.title, t.charts), recover)
                 if spec.filters and chosen < len(sequence):
-                    t.add("filter", choose_uf(page, sequence[chosen], spec.title, t.charts))
+                    uf = sequence[chosen]
+                    t.attempt("filter", lambda: choose_uf(page, uf, spec.title, t.charts), recover)
                     chosen += 1
             log(f"      rodada {r + 1}/{rounds} (troca/filtro, ms): " + ", ".join(
                 f"{title.split()[0]} {t.switch[-1]:.0f}/{t.filter[-1] if t.filter else 0:.0f}"
@@ -399,8 +420,8 @@ def measure_app(browser: Browser, server: Server, ufs: list[str], rounds: int,
         page.context.close()
     for _ in range(rounds):  # a new session opening each page's address (a link, a bookmark)
         for spec in order:
-            times[spec.title].add("first_load", first_load(browser, f"{server.url}/{spec.url_path}", spec.title,
-                                                           times[spec.title].charts))
+            t = times[spec.title]
+            t.attempt("first_load", lambda: first_load(browser, f"{server.url}/{spec.url_path}", spec.title, t.charts))
     return {title: t.medians() for title, t in times.items()}
 
 
@@ -465,8 +486,12 @@ def run(sizes: list[int], rounds: int, restarts: int, folder: Path,
     }
     started = time.perf_counter()
     dbs = stores(sizes, folder, log)
-    with tempfile.TemporaryDirectory(prefix="bench-browser-") as tmp, sync_playwright() as p:
-        workdir = Path(tmp)
+    # The servers' logs are kept (artifacts/bench-browser-logs/) for whoever looks into a failure.
+    workdir = ROOT / "artifacts" / "bench-browser-logs"
+    workdir.mkdir(parents=True, exist_ok=True)
+    for old_log in workdir.glob("*.log"):
+        old_log.unlink()
+    with sync_playwright() as p:
         browser = Browser(p)
         try:
             for size, db in dbs.items():
@@ -542,7 +567,7 @@ def _fmt(value: Any, decimals: int = 0) -> str:
 
 
 def table(report: dict[str, Any]) -> str:
-    header = ["casos", "página", "1ª carga", "troca", "×mín.", "filtro", "×mín.", "gráficos"]
+    header = ["casos", "página", "1ª carga", "troca", "×mín.", "filtro", "×mín.", "gráficos", "falhas"]
     rows: list[list[str]] = []
     for size in sorted(report["sizes"], key=int):
         entry = report["sizes"][size]
@@ -551,15 +576,17 @@ def table(report: dict[str, Any]) -> str:
             rows.append([f"{int(size):,}", title, _fmt(row["first_load_ms"]), _fmt(row["switch_ms"]),
                          _fmt(row["switch_ms"] / bare["switch_ms"], 1), _fmt(row["filter_ms"]),
                          _fmt(row["filter_ms"] / bare["filter_ms"], 1) if row["filter_ms"] else "–",
-                         str(row["charts"])])
+                         str(row["charts"]), str(len(row["failures"]))])
         rows.append([f"{int(size):,}", "(página mínima)", _fmt(bare["first_load_ms"]), _fmt(bare["switch_ms"]), "1.0",
-                     _fmt(bare["filter_ms"]), "1.0", str(bare["charts"])])
+                     _fmt(bare["filter_ms"]), "1.0", str(bare["charts"]), str(len(bare["failures"]))])
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     line = lambda r: "  ".join(c.ljust(w) if i == 1 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))  # noqa: E731
     text = [line(header), "  ".join("-" * w for w in widths), *(line(r) for r in rows), ""]
     text.append("Medianas em ms até a página assentar (execução terminada, título e todos os gráficos desenhados).")
     text.append("1ª carga = sessão nova abrindo o endereço da página; troca = clique no menu lateral; filtro = uma UF")
-    text.append("escolhida na barra lateral; ×mín. = ÷ a página mínima do Streamlit medida na mesma rodada.")
+    text.append("escolhida na barra lateral; ×mín. = ÷ a página mínima do Streamlit medida na mesma rodada;")
+    text.append(f"falhas = gestos que não assentaram em {SETTLE_TIMEOUT_MS // 1000} s (fora das medianas; ver o JSON e")
+    text.append("artifacts/bench-browser-logs/).")
     for size in sorted(report["sizes"], key=int):
         entry = report["sizes"][size]
         warm = f", aquecido em {entry['warmed_s']:.1f} s" if entry.get("warmed_s") is not None else ""
