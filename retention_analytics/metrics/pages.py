@@ -98,8 +98,7 @@ PAGE_QUERIES: dict[str, tuple[PageQuery, ...]] = {
     "Efetividade": (
         SIDEBAR,
         _t("kpis"),
-        _t("effectiveness_operator"),
-        _t("effectiveness_analyst"),
+        _t("effectiveness_operator"),  # effectiveness_analyst: only once its tab is opened
         _t("actions"),
         _t("requested_by"),
     ),
