@@ -92,19 +92,24 @@ def draw(page: Page) -> None:
 
     # ------------------------------------------------------------------ trend and operators
     st.divider()
-    trend_tab, operator_tab = st.tabs(["📈 Tendência por trimestre", "🏢 Operadora × categoria"])
-    with trend_tab:
-        quarterly = data.get(metrics.reasons_quarterly, page.filters)
-        basis = "data final" if page.filters.period_basis == "finished" else "data de início do caso"
-        st.caption(f"Trimestres pela {basis}. Trimestres com poucos desligamentos oscilam muito: veja o n no "
-                   "detalhe de cada ponto.")
-        chart(charts.quarterly(quarterly), key="reasons_quarterly_chart")
-        show_table(quarterly, metrics.reasons_quarterly, page, key="reasons_quarterly_table", height=280)
-    with operator_tab:
-        by_operator = data.get(metrics.reasons_operator_category, page.filters)
-        chart(charts.operator_heatmap(by_operator), key="reasons_operator_chart")
-        show_table(by_operator, metrics.reasons_operator_category, page, key="reasons_operator_table", height=280)
-
+    # Each tab computes and draws only while open (a click on the other reruns the page): the
+    # heatmap's summary is not paid by everyone who only reads the trend. `open` is None where the
+    # tabs keep no state (AppTest): both are drawn then.
+    trend_tab, operator_tab = st.tabs(["📈 Tendência por trimestre", "🏢 Operadora × categoria"],
+                                      key="reasons_tabs", on_change="rerun")
+    if trend_tab.open is not False:
+        with trend_tab:
+            quarterly = data.get(metrics.reasons_quarterly, page.filters)
+            basis = "data final" if page.filters.period_basis == "finished" else "data de início do caso"
+            st.caption(f"Trimestres pela {basis}. Trimestres com poucos desligamentos oscilam muito: veja o n no "
+                       "detalhe de cada ponto.")
+            chart(charts.quarterly(quarterly), key="reasons_quarterly_chart")
+            show_table(quarterly, metrics.reasons_quarterly, page, key="reasons_quarterly_table", height=280)
+    if operator_tab.open is not False:
+        with operator_tab:
+            by_operator = data.get(metrics.reasons_operator_category, page.filters)
+            chart(charts.operator_heatmap(by_operator), key="reasons_operator_chart")
+            show_table(by_operator, metrics.reasons_operator_category, page, key="reasons_operator_table", height=280)
 
 page = current_page()
 if page.has_data:

@@ -39,11 +39,16 @@ def draw(page: Page) -> None:
                "como **amostra pequena**, e não recebe posição.")
     overall = kpis["retention_rate"] if attempts else None
 
-    operator_tab, analyst_tab = st.tabs(["🏢 Por operadora", "🧑‍💼 Por analista"])
+    # Each tab computes and draws only while open (a click on the other reruns the page): two
+    # charts and a table fewer on every rerun of those who read one of them.
+    operator_tab, analyst_tab = st.tabs(["🏢 Por operadora", "🧑‍💼 Por analista"], key="effectiveness_tabs",
+                                        on_change="rerun")
     for tab, summary, name_column, who in (
         (operator_tab, metrics.effectiveness_operator, "operator", "operadora"),
         (analyst_tab, metrics.effectiveness_analyst, "analyst", "analista"),
     ):
+        if tab.open is False:
+            continue
         table_name = f"effectiveness_{name_column}"  # widget keys of today
         with tab:
             frame = data.get(summary, page.filters)

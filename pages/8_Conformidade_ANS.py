@@ -22,6 +22,13 @@ from retention_analytics.ui import audit, data
 from retention_analytics.ui.page import Page, current_page, no_data, selected_row, show_table
 
 
+# A national store has hundreds of thousands of terminations: more rows than anyone reads, and
+# formatting and sending them took most of a minute per rerun at a million cases. The table shows
+# (and its downloads hold) the first ROW_LIMIT in its order, like Cobertura's city lists; the
+# headline counts every one, and `export compliance` gives the whole list.
+ROW_LIMIT = 1000
+
+
 def _share(part: int, whole: int) -> str | None:
     return f"{fmt.percent(part / whole)} dos desligamentos" if whole else None
 
@@ -54,11 +61,16 @@ def draw(page: Page) -> None:
 
     st.subheader("Desligamentos")
     frame = data.get(metrics.compliance, page.filters)
-    event = show_table(frame, metrics.compliance, page, key="compliance_table", selectable=True,
-                       height=420 if len(frame) > 12 else None)
+    shown = frame
+    if len(frame) > ROW_LIMIT:
+        st.caption(f"Mostrando os {fmt.integer(ROW_LIMIT)} primeiros de {fmt.integer(len(frame))} desligamentos (na "
+                   "ordem da tabela). A lista completa: `python -m retention_analytics export compliance` no terminal.")
+        shown = frame.head(ROW_LIMIT)
+    event = show_table(shown, metrics.compliance, page, key="compliance_table", selectable=True,
+                       height=420 if len(shown) > 12 else None)
     row = selected_row(event)
-    if row is not None and row < len(frame):
-        st.switch_page("pages/5_Casos.py", query_params={"caso": str(int(frame["case_id"].iloc[row]))})
+    if row is not None and row < len(shown):
+        st.switch_page("pages/5_Casos.py", query_params={"caso": str(int(shown["case_id"].iloc[row]))})
 
     st.subheader("Cidades que perderam o único prestador")
     cities = data.get(metrics.compliance_sole_provider_cities, page.filters)

@@ -41,7 +41,7 @@ TABLE_OF_PAGE = {
     REASONS: ("reasons_table", "reasons", "label"),
     CLOSURE: ("closure_times_table", "closure_times", "operator"),
     COVERAGE: ("coverage_gaps_table", "coverage_gaps", "city"),
-    EFFECTIVENESS: ("effectiveness_analyst_table", "effectiveness_analyst", "analyst"),
+    EFFECTIVENESS: ("effectiveness_operator_table", "effectiveness_operator", "operator"),  # the open tab
 }
 
 

@@ -662,3 +662,73 @@ def test_a_damaged_meta_table_does_not_make_real_rows_demo(store: Store) -> None
         con.execute("insert into meta values ('is_demo', 'true')")  # what schema 1 trusted
     store.ensure_schema()  # re-runs the upgrade: the rows, not the flag, decide
     assert store.provenance().real_documents == 1 and not store.is_demo()
+
+
+# --------------------------------------------------------------------------- keep_open (the app's Store)
+def _opens(monkeypatch) -> list[bool]:
+    """Every DuckDB file opened through a Store from now on (True = read-only)."""
+    import retention_analytics.store.store as store_module
+
+    opened: list[bool] = []
+    original = store_module.Store._open
+
+    def counting(self, read_only, started):
+        opened.append(read_only)
+        return original(self, read_only, started)
+
+    monkeypatch.setattr(store_module.Store, "_open", counting)
+    return opened
+
+
+def test_kept_connection_is_shared_by_reads_and_closed_when_idle(demo_db, tmp_path, monkeypatch):
+    import shutil
+
+    from retention_analytics.store.store import _KEPT
+
+    db = tmp_path / "mantida.duckdb"
+    shutil.copy(demo_db, db)
+    opened = _opens(monkeypatch)
+    store = Store(db, keep_open=0.3)
+    counts = [store.get_meta("data_version") for _ in range(6)]
+    assert len(set(counts)) == 1 and counts[0] is not None
+    assert opened == [True], "six reads, one connection"
+    deadline = time.monotonic() + 10
+    while _KEPT[str(store.path)].con is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _KEPT[str(store.path)].con is None, "closed once idle"
+    store.get_meta("data_version")
+    assert opened == [True, True]
+
+
+def test_a_write_in_this_process_closes_the_kept_connection(demo_db, tmp_path):
+    import shutil
+
+    db = tmp_path / "escrita.duckdb"
+    shutil.copy(demo_db, db)
+    app = Store(db, keep_open=60)
+    before = app.data_version()
+    Store(db).set_meta("nota", "escrita")  # another Store of the same file, read-write
+    assert app.get_meta("nota") == "escrita"
+    assert app.data_version() == before + 1
+
+
+def test_a_writer_of_another_process_gets_in_while_the_app_keeps_the_file_open(demo_db, tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    db = tmp_path / "outro_processo.duckdb"
+    shutil.copy(demo_db, db)
+    app = Store(db, keep_open=120)  # would stay open two minutes if idleness alone closed it
+    before = app.data_version()
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c",
+         "import sys; from retention_analytics.store import Store; "
+         "Store(sys.argv[1], lock_timeout=20).set_meta('nota', 'cli')", str(db)],
+        capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parents[1],
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert time.monotonic() - started < 60
+    assert app.get_meta("nota") == "cli"
+    assert app.data_version() == before + 1

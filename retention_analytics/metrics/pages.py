@@ -74,8 +74,7 @@ PAGE_QUERIES: dict[str, tuple[PageQuery, ...]] = {
         _q(s.reasons),
         _q(s.reasons_controllable),
         _q(s.reason_categories),
-        _q(s.reasons_quarterly),
-        _q(s.reasons_operator_category),
+        _q(s.reasons_quarterly),  # reasons_operator_category: only once its tab is opened
     ),
     "Tempo de finalização": (
         SIDEBAR,
@@ -99,8 +98,7 @@ PAGE_QUERIES: dict[str, tuple[PageQuery, ...]] = {
     "Efetividade": (
         SIDEBAR,
         _q(s.kpis),
-        _q(s.effectiveness_operator),
-        _q(s.effectiveness_analyst),
+        _q(s.effectiveness_operator),  # effectiveness_analyst: only once its tab is opened
         _q(s.actions),
         _q(s.requested_by),
     ),

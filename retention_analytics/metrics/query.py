@@ -108,7 +108,8 @@ def run(source: Any, name: str, f: Filters | None = None, *, access_only: bool =
 # otherwise compute it up to four times (~70 ms each at a million cases). Their frames are kept
 # per database file, data version (bumped by every write) and SQL with its parameters, in this
 # process, for the few most recent filter sets.
-SHARED_QUERIES = frozenset({"coverage_city"})
+# compliance feeds Conformidade's headline, its table and its sole-provider cities the same way.
+SHARED_QUERIES = frozenset({"coverage_city", "compliance"})
 SHARED_MAX_ENTRIES = 16
 _shared: OrderedDict[tuple[str, str, str, str], pd.DataFrame] = OrderedDict()
 _shared_lock = threading.Lock()

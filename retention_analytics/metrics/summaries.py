@@ -91,9 +91,13 @@ def kpis_with_delta(con: Any, f: Filters | None = None) -> pd.DataFrame:
     """One row per headline number: metric, value, previous (same-length period just before; NaN
     when the period is open-ended) and delta (value − previous)."""
     f = _f(f)
-    now = kpis(con, f).iloc[0]
     before_filters = f.previous_period()
-    before = kpis(con, before_filters).iloc[0] if before_filters else None
+    if before_filters is None:
+        now, before = kpis(con, f).iloc[0], None
+    else:  # both periods in one pass (kpis_delta.sql); the same numbers as kpis() of each
+        both = add_rate(run(con, "kpis_delta", f, basis=f.period_basis, now_start=f.start, now_end=f.end,
+                            prev_start=before_filters.start, prev_end=before_filters.end))
+        now, before = both.iloc[0], both.iloc[1]
     rows = []
     for metric in KPI_COLUMNS:
         value = _number(now[metric])

@@ -27,6 +27,7 @@ the views in views.sql) or print anything (the CLI and the UI render `IngestSumm
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import hashlib
 import json
@@ -284,6 +285,96 @@ def _wait_for_writers(path: Path, deadline: float) -> None:
                 time.sleep(_INTENT_POLL)
     finally:
         os.close(fd)
+
+
+def _writer_waiting(path: Path) -> bool:
+    """Another process holds the intent lock: it waits for the file (see _writer_intent)."""
+    if fcntl is None:
+        return False
+    try:
+        fd = os.open(intent_path(path), os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+
+
+# --- A read-only connection kept open between reads (the app) ----------------------------------
+# Opening DuckDB costs 13-80 ms (the catalog of views and macros is read again each time), and a
+# page of the app asks for six to nine summaries, each through its own short-lived connection: on
+# a filter change that was a third of the page's server time. A Store made with `keep_open` keeps
+# one read-only connection per file for the burst of reads of a page run and hands out cursors
+# of it (safe across threads); it is closed once nobody used it for `keep_open` seconds, as soon as
+# a writer of another process announces itself (the intent lock) and before any write of this
+# process (Store.exclusive), so writers wait no longer than for a short-lived connection.
+
+
+class _KeptConnection:
+    def __init__(self, path: Path, idle_s: float) -> None:
+        self.path = path
+        self.idle_s = idle_s
+        self.con: duckdb.DuckDBPyConnection | None = None
+        self.inode: int | None = None  # of the file it opened: a swapped file (restore) is reopened
+        self.users = 0
+        self.last_used = 0.0
+        self.guard = threading.Lock()
+        self.closer: threading.Thread | None = None
+
+    def close_if_unused(self) -> None:
+        with self.guard:
+            if self.con is not None and self.users == 0:
+                self.con.close()
+                self.con = None
+                self.inode = None
+
+    def _watch(self) -> None:
+        while True:
+            time.sleep(min(0.1, self.idle_s))
+            with self.guard:
+                if self.con is None:
+                    self.closer = None
+                    return
+                idle = self.users == 0 and time.monotonic() - self.last_used >= self.idle_s
+            if idle or _writer_waiting(self.path):
+                self.close_if_unused()
+
+    def start_watch(self) -> None:  # with self.guard held
+        if self.closer is None:
+            self.closer = threading.Thread(target=self._watch, name="store-keep-open", daemon=True)
+            self.closer.start()
+
+
+_KEPT: dict[str, _KeptConnection] = {}
+
+
+def _inode(path: Path) -> int | None:
+    try:
+        return path.stat().st_ino
+    except OSError:
+        return None
+
+
+def _kept_for(path: Path, idle_s: float) -> _KeptConnection:
+    with _LOCKS_GUARD:
+        return _KEPT.setdefault(str(path), _KeptConnection(path, idle_s))
+
+
+@atexit.register
+def _close_all_kept() -> None:
+    for kept in list(_KEPT.values()):
+        kept.close_if_unused()
+
+
+def close_kept(path: Path) -> None:
+    """Close the kept read-only connection of `path` if nobody uses it (writes; tests)."""
+    kept = _KEPT.get(str(path))
+    if kept is not None:
+        kept.close_if_unused()
 
 
 # --- Schema -------------------------------------------------------------------------------------
@@ -699,9 +790,12 @@ def _fmt_when(value: dt.datetime | None) -> str:
 class Store:
     """One DuckDB case store. Cheap to create; every method opens and closes its own connection."""
 
-    def __init__(self, path: str | os.PathLike, lock_timeout: float | None = None):
+    def __init__(self, path: str | os.PathLike, lock_timeout: float | None = None, keep_open: float = 0.0):
+        """`keep_open` (seconds, the app's Store): reads share one read-only connection that stays
+        open until idle that long (see _KeptConnection); 0 = a new connection per read."""
         self.path = Path(path).expanduser().resolve()
         self.lock_timeout = DEFAULT_LOCK_TIMEOUT if lock_timeout is None else lock_timeout
+        self.keep_open = keep_open
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
@@ -733,6 +827,10 @@ class Store:
         if not lock.acquire(False, self.lock_timeout):
             raise StoreBusyError(self._busy_here())
         try:
+            if self.keep_open > 0:
+                with self._kept_cursor(started) as cur:
+                    yield cur
+                return
             # A writer of another process waiting for the file goes first (see _writer_intent).
             _wait_for_writers(self.path, started + self.lock_timeout)
             con = self._open(True, started)
@@ -742,6 +840,34 @@ class Store:
                 con.close()
         finally:
             lock.release(False)
+
+    @contextmanager
+    def _kept_cursor(self, started: float) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor of the kept connection (opened if needed); within connect's read lock."""
+        kept = _kept_for(self.path, self.keep_open)
+        if _writer_waiting(self.path) or kept.inode != _inode(self.path):
+            kept.close_if_unused()  # a writer waits for this file to be closed; or it was swapped
+        _wait_for_writers(self.path, started + self.lock_timeout)
+        with kept.guard:
+            if kept.con is None:
+                kept.inode = _inode(self.path)
+                kept.con = self._open(True, started)
+            kept.users += 1
+            try:
+                cur = kept.con.cursor()
+            except BaseException:
+                kept.users -= 1
+                raise
+            kept.start_watch()
+        try:
+            yield cur
+        finally:
+            try:
+                cur.close()
+            finally:
+                with kept.guard:
+                    kept.users -= 1
+                    kept.last_used = time.monotonic()
 
     @contextmanager
     def exclusive(self) -> Iterator[float]:
@@ -754,6 +880,9 @@ class Store:
         if not lock.acquire(True, self.lock_timeout):
             raise StoreBusyError(self._busy_here())
         try:
+            # No reader of this process holds a cursor now (the lock): a kept connection goes, or
+            # DuckDB would refuse to open the file read-write beside it.
+            close_kept(self.path)
             with _writer_intent(self.path, started + self.lock_timeout):
                 yield started
         finally:

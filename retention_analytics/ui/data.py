@@ -42,9 +42,14 @@ def db_path() -> Path:
     return Path(os.environ.get("RETENTION_DB") or default_db_path()).expanduser().resolve()
 
 
+# Seconds the app's read-only connection stays open after its last read (Store keep_open): the
+# summaries of one page run share it instead of opening DuckDB six to nine times.
+KEEP_OPEN_S = 2.0
+
+
 @st.cache_resource(show_spinner=False)
 def _store(path: str) -> Store:
-    s = Store(path)
+    s = Store(path, keep_open=KEEP_OPEN_S)
     if s.path.exists():
         # A file written by an older version gets today's views and derived tables (once per
         # process; a read-only check when nothing changed): the metrics read columns they add.

@@ -26,7 +26,7 @@ from ..auth import User
 from ..filters import Filters
 from ..metrics import table_of
 from ..reports import ANALYSIS_PAGES
-from . import audit, data, login, nav, saved_views, sidebar, state, widget_texts
+from . import audit, data, login, nav, plotly_config, saved_views, sidebar, state, widget_texts
 from .case_view import inline_md as md
 
 _REVEAL_KEY = "_retention_reveal"  # the admin's "Mostrar dados pessoais", kept across page switches
@@ -347,9 +347,10 @@ def download_buttons(df: pd.DataFrame, table_name: str, page: Page, key: str, re
 
 
 def chart(figure: Any, key: str | None = None, **kwargs: Any) -> Any:
-    """A plotly figure, full width, without plotly's logo; pass on_select to make it clickable."""
-    return st.plotly_chart(_inert_labels(figure), width="stretch", config={"displaylogo": False, "locale": "pt-BR"},
-                           key=key, **kwargs)
+    """A plotly figure, full width, no modebar, its payload lightened (ui/plotly_config.py); pass
+    on_select to make it clickable."""
+    return st.plotly_chart(plotly_config.lighten(_inert_labels(figure)), width="stretch",
+                           config=plotly_config.CONFIG, key=key, **kwargs)
 
 
 _LINE_BREAK = "<br>"

@@ -1,0 +1,101 @@
+-- The headline numbers (kpis.sql) of the selected period and of the same-length period just
+-- before it ($prev_start–$prev_end, Filters.previous_period), in one pass over case_facts instead
+-- of two headline queries and two city coverages. {where_all_periods}: every filter but the
+-- period, the same for both periods (previous_period moves only the dates). The periods do not
+-- overlap (the previous one ends the day before the selected one starts).
+-- Lives at risk and gap cities as coverage_city.sql defines them: lives and listed CROs from the
+-- city's most recent case stating them over all periods; a gap is a city whose CROs lost in the
+-- period (at least one) are >= its listed CROs.
+with scope as not materialized (
+    select *
+    from case_facts c
+    where {where_all_periods}
+),
+tagged as (
+    select
+        *,
+        case
+            when period_day >= $now_start and period_day <= $now_end then 'current'
+            when period_day >= $prev_start and period_day <= $prev_end then 'previous'
+        end as period
+    from (
+        select *, case when $basis = 'finished' then finished_on else reference_date end as period_day
+        from scope
+    )
+),
+totals as (
+    select
+        period,
+        count(*) as cases,
+        count(*) filter (where is_closed) as closed_cases,
+        count(*) filter (where not is_closed) as open_cases,
+        count(*) filter (where is_attempt) as attempts,
+        count(*) filter (where is_retained) as retained,
+        count(*) filter (where is_closed and outcome = 'nao_se_trata_de_retencao') as not_retention,
+        count(*) filter (where is_terminated) as terminations,
+        coalesce(sum(cros_at_stake) filter (where is_terminated), 0)::bigint as cros_lost,
+        quantile_cont(closure_days, 0.5) as median_days,
+        count(closure_days) as closure_n
+    from tagged
+    where period is not null
+    group by period
+),
+-- The city's lives and listed CROs now (its most recent case stating each), as coverage_city.sql.
+located as (
+    select
+        city_id,
+        date_diff('day', date '0001-01-01', coalesce(reference_date, date '0001-01-01'))::hugeint
+            * 18446744073709551616 + case_id as recency,
+        lives,
+        unique_cros_listed
+    from scope
+    where uf is not null and city_key is not null
+),
+city_rows as (
+    select
+        city_id,
+        arg_max(lives, recency) filter (where lives is not null) as lives,
+        arg_max(unique_cros_listed, recency) filter (where unique_cros_listed is not null) as listed_cros
+    from located
+    group by city_id
+),
+period_cities as (
+    select
+        period,
+        city_id,
+        coalesce(sum(cros_at_stake) filter (where is_terminated), 0)::bigint as cros_lost
+    from tagged
+    where period is not null and uf is not null and city_key is not null
+    group by period, city_id
+),
+gaps as (
+    select
+        p.period,
+        count(*) as gap_cities,
+        coalesce(sum(r.lives), 0)::bigint as lives_at_risk
+    from period_cities p
+    join city_rows r on r.city_id = p.city_id
+    where p.cros_lost > 0 and p.cros_lost >= r.listed_cros
+    group by p.period
+),
+periods as (
+    select * from (values ('current', 0), ('previous', 1)) v(period, period_order)
+)
+select
+    p.period,
+    coalesce(t.cases, 0) as cases,
+    coalesce(t.closed_cases, 0) as closed_cases,
+    coalesce(t.open_cases, 0) as open_cases,
+    coalesce(t.attempts, 0) as attempts,
+    coalesce(t.retained, 0) as retained,
+    coalesce(t.not_retention, 0) as not_retention,
+    coalesce(t.terminations, 0) as terminations,
+    coalesce(t.cros_lost, 0)::bigint as cros_lost,
+    t.median_days,
+    coalesce(t.closure_n, 0) as closure_n,
+    coalesce(g.gap_cities, 0) as gap_cities,
+    coalesce(g.lives_at_risk, 0)::bigint as lives_at_risk
+from periods p
+left join totals t on t.period = p.period
+left join gaps g on g.period = p.period
+order by p.period_order
