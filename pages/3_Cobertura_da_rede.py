@@ -15,15 +15,11 @@ from retention_analytics import metrics
 from retention_analytics import formatting as fmt
 from retention_analytics.charts import coverage as charts
 from retention_analytics.ui import data, state
-from retention_analytics.ui.page import Page, chart, current_page, no_data, show_table
+from retention_analytics.ui.page import Page, chart, current_page, first_rows, no_data, show_table
 
 METRIC_KEY = "coverage_map_metric"
 DEFAULT_METRIC = "cases"
-# A national store has ~10 thousand cities with cases (thousands with a gap): more rows than anyone
-# reads on screen, and formatting them costs seconds per rerun. The lists show (and their downloads
-# hold) the first CITY_LIMIT in their order — gaps first, most lives first — like the data-quality
-# lists; the CLI (`export coverage_city`) gives every city.
-CITY_LIMIT = 1000
+# Its city lists show their first rows only (ui/page.first_rows): gaps first, most lives first.
 # The map's metric lives in the URL (?mapa=…), so a copied link opens the same map.
 URL_KEY = "mapa"
 URL_VALUES = {"cases": "casos", "terminations": "desligamentos", "retention_rate": "taxa_de_retencao",
@@ -52,14 +48,6 @@ def _map_metric(page: Page) -> str:
     state.sync_url(page.filters, {URL_KEY: written})
     st.session_state[_URL_WRITTEN] = written
     return metric
-
-
-def _capped(frame, what: str, table: str):
-    if len(frame) <= CITY_LIMIT:
-        return frame
-    st.caption(f"Mostrando as {fmt.integer(CITY_LIMIT)} primeiras de {fmt.integer(len(frame))} {what} (na ordem da "
-               f"tabela). A lista completa: `python -m retention_analytics export {table}` no terminal.")
-    return frame.head(CITY_LIMIT)
 
 
 def draw(page: Page) -> None:
@@ -115,13 +103,13 @@ def draw(page: Page) -> None:
         st.success("Nenhuma cidade com lacuna de cobertura nos filtros escolhidos.")
     else:
         st.markdown(f"**{fmt.integer(len(gaps))} cidades com lacuna, da que tem mais vidas à que tem menos**")
-        show_table(_capped(gaps, "cidades com lacuna", "coverage_gaps"), metrics.coverage_gaps, page, key="coverage_gaps_table", height=320)
+        show_table(first_rows(gaps, metrics.coverage_gaps, "cidades com lacuna"), metrics.coverage_gaps, page, key="coverage_gaps_table", height=320)
 
     # ------------------------------------------------------------------ every city
     st.divider()
     st.subheader("Todas as cidades com casos")
     cities = data.get(metrics.coverage_city, page.filters)
-    show_table(_capped(cities, "cidades", "coverage_city"), metrics.coverage_city, page, key="coverage_city_table", height=360)
+    show_table(first_rows(cities, metrics.coverage_city, "cidades"), metrics.coverage_city, page, key="coverage_city_table", height=360)
 
 
 page = current_page()

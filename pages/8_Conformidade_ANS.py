@@ -19,14 +19,9 @@ from retention_analytics import metrics
 from retention_analytics import formatting as fmt
 from retention_analytics.evidence import evidence_pack
 from retention_analytics.ui import audit, data
-from retention_analytics.ui.page import Page, current_page, no_data, selected_row, show_table
+from retention_analytics.ui.page import Page, current_page, first_rows, no_data, selected_row, show_table
 
 
-# A national store has hundreds of thousands of terminations: more rows than anyone reads, and
-# formatting and sending them took most of a minute per rerun at a million cases. The table shows
-# (and its downloads hold) the first ROW_LIMIT in its order, like Cobertura's city lists; the
-# headline counts every one, and `export compliance` gives the whole list.
-ROW_LIMIT = 1000
 
 
 def _share(part: int, whole: int) -> str | None:
@@ -61,11 +56,7 @@ def draw(page: Page) -> None:
 
     st.subheader("Desligamentos")
     frame = data.get(metrics.compliance, page.filters)
-    shown = frame
-    if len(frame) > ROW_LIMIT:
-        st.caption(f"Mostrando os {fmt.integer(ROW_LIMIT)} primeiros de {fmt.integer(len(frame))} desligamentos (na "
-                   "ordem da tabela). A lista completa: `python -m retention_analytics export compliance` no terminal.")
-        shown = frame.head(ROW_LIMIT)
+    shown = first_rows(frame, metrics.compliance, "desligamentos")
     event = show_table(shown, metrics.compliance, page, key="compliance_table", selectable=True,
                        height=420 if len(shown) > 12 else None)
     row = selected_row(event)

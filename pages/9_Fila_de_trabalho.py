@@ -16,7 +16,7 @@ from retention_analytics import formatting as fmt
 from retention_analytics import metrics
 from retention_analytics.ui import data, work_queue
 from retention_analytics.ui.case_view import inline_md as md
-from retention_analytics.ui.page import Page, current_page, no_data, selected_row, show_table
+from retention_analytics.ui.page import Page, current_page, first_rows, no_data, selected_row, show_table
 
 CASES_PAGE = "pages/5_Casos.py"
 _ONLY_SOON = "fila_so_perto"
@@ -67,6 +67,7 @@ def draw(page: Page) -> None:
                    + ". Idade = hoje − data de referência do caso. Clique numa linha para abrir o caso.")
         only_soon = st.toggle("Só os perto de mudar de faixa", key=_ONLY_SOON)
         shown = queue[queue["about_to_cross"]].reset_index(drop=True) if only_soon else queue
+        shown = first_rows(shown, metrics.work_queue, "casos em aberto")
         event = show_table(shown, metrics.work_queue, page, key="work_queue_table", selectable=True,
                            height=420 if len(shown) > 12 else None)
         _open_selected(event, shown)
@@ -78,6 +79,7 @@ def draw(page: Page) -> None:
     st.caption("Prazo do aviso = saída da rede − 30 dias (Lei 9.656/98 art. 17; RN 567/2022); negativo quando já "
                "passou. Registre o aviso e o substituto no caso (clique na linha) ou importe o arquivo do "
                "credenciamento na página Importar.")
+    pending = first_rows(pending, metrics.work_queue_terminations, "desligamentos pendentes")
     event = show_table(pending, metrics.work_queue_terminations, page, key="work_queue_terminations_table",
                        selectable=True, height=420 if len(pending) > 12 else None)
     _open_selected(event, pending)

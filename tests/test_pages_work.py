@@ -76,6 +76,22 @@ def test_a_gestor_sees_every_analyst_of_their_operators_and_a_click_opens_the_ca
     assert any("Formulário do caso" in s.value for s in at.subheader)
 
 
+def test_a_long_queue_shows_its_first_rows_and_says_where_the_rest_is(db, monkeypatch):
+    from retention_analytics.ui import page
+
+    monkeypatch.setattr(page, "ROW_LIMIT", 2)
+    at = open_as(FILA, GESTOR)
+    assert_ok(at)
+    expected = work_queue(Store(db), Filters().restrict_to({"odontolife"}))
+    assert len(expected) > 2
+    table = at.dataframe[0].value
+    assert list(table["Nº do protocolo"]) == list(expected["protocol_number"].head(2)), "the oldest first"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Casos em aberto"] == str(len(expected)), "the headline counts every one"
+    assert any(c.value.startswith(f"Casos em aberto: mostrando 2 de {len(expected)}, na ordem da tabela")
+               and "export work_queue" in c.value for c in at.caption)
+
+
 # --------------------------------------------------------------------------- home page
 def test_the_home_page_shows_the_week_the_queue_and_only_the_gestors_alerts(db):
     store = Store(db)

@@ -260,6 +260,26 @@ def screen_frame(df: pd.DataFrame, summary: Any) -> tuple[pd.DataFrame, dict[str
     return shown, config
 
 
+# A national store has hundreds of thousands of open cases and terminations: more rows than anyone
+# reads, and formatting and sending them took most of a minute per rerun at a million cases. A
+# long list shows (and its downloads hold) its first ROW_LIMIT rows in its order; the headline
+# counts every one, and `export` gives the whole table.
+ROW_LIMIT = 1000
+
+
+def first_rows(frame: pd.DataFrame, summary: Any, noun: str, limit: int | None = None) -> pd.DataFrame:
+    """`frame`, or its first `limit` (ROW_LIMIT) rows with a caption saying so and where the whole
+    list is."""
+    limit = ROW_LIMIT if limit is None else limit
+    if len(frame) <= limit:
+        return frame
+    spec = table_of(summary)
+    st.caption(f"{noun[:1].upper()}{noun[1:]}: mostrando {fmt.integer(limit)} de {fmt.integer(len(frame))}, na ordem "
+               f"da tabela (e os downloads também). A lista completa: `python -m retention_analytics export "
+               f"{spec.name if spec else ''}` no terminal.")
+    return frame.head(limit).reset_index(drop=True)
+
+
 def show_table(
     df: pd.DataFrame,
     summary: Any,
