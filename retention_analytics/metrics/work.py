@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..filters import Filters
@@ -107,11 +108,11 @@ def work_queue_terminations(con: Any, f: Filters | None = None, as_of: dt.date |
     rows = compliance(con, f, as_of)
     no_notice = rows["notice_status"] == "sem_aviso"
     no_substitute = rows["substitute_status"] == "sem_substituto"
-    rows = rows[no_notice | no_substitute].copy()
-    rows["missing"] = [
-        "aviso e substituto" if a and b else ("aviso" if a else "substituto")
-        for a, b in zip(rows["notice_status"] == "sem_aviso", rows["substitute_status"] == "sem_substituto")
-    ]
+    keep = no_notice | no_substitute
+    rows = rows[keep].copy()
+    a, b = no_notice[keep].to_numpy(), no_substitute[keep].to_numpy()
+    # Vectorized: a national store has hundreds of thousands of pending terminations.
+    rows["missing"] = np.where(a & b, "aviso e substituto", np.where(a, "aviso", "substituto"))
     rows = rows.sort_values(["days_to_notice_due", "exit_date", "case_id"], na_position="last")
     return rows[QUEUE_TERMINATION_COLUMNS].reset_index(drop=True)
 
