@@ -73,3 +73,15 @@ def use_db(monkeypatch):
         return path
 
     return point
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> dict[str, bytes]:
+    """Every eager download a page's AppTest run offers, file id → bytes (app_helpers.RecordingStorage)."""
+    from streamlit.testing.v1 import app_test as app_test_module
+
+    from app_helpers import RecordingStorage
+
+    RecordingStorage.files = {}
+    monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", RecordingStorage)
+    return RecordingStorage.files

@@ -18,9 +18,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import app_test as app_test_module
 
-from app_helpers import PAGES, ROOT, RecordingStorage, assert_ok, csv_downloads, open_as, rendered_text
+from app_helpers import PAGES, ROOT, assert_ok, csv_downloads, open_as, rendered_text
 from forms_factory import make_record
 from retention_analytics import auth, metrics
 from retention_analytics.auth import User
@@ -40,12 +39,6 @@ def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
     with Store(db).connect() as con:
         return con.execute(sql, params or []).fetchall()
 
-
-@pytest.fixture
-def downloads(monkeypatch) -> dict[str, bytes]:
-    RecordingStorage.files = {}
-    monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", RecordingStorage)
-    return RecordingStorage.files
 
 
 def assert_nothing_of_the_others(text: str, where: str) -> None:

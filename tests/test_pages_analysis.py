@@ -19,9 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1 import app_test as app_test_module
 
 from retention_analytics import export, metrics
 from retention_analytics.filters import Filters
@@ -46,24 +44,7 @@ TABLE_OF_PAGE = {
 
 
 # --------------------------------------------------------------------------- helpers
-class _RecordingStorage(MemoryMediaFileStorage):
-    """The in-memory media store of AppTest that also keeps every file after the run ends."""
-
-    files: dict[str, bytes] = {}
-
-    def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):  # noqa: ANN001
-        file_id = super().load_and_get_id(path_or_data, mimetype, kind, filename)
-        _RecordingStorage.files[file_id] = self._files_by_id[file_id].content
-        return file_id
-
-
-@pytest.fixture
-def downloads(monkeypatch) -> dict[str, bytes]:
-    _RecordingStorage.files = {}
-    monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", _RecordingStorage)
-    return _RecordingStorage.files
-
-
+# (`downloads`, every eager download of a run: tests/conftest.py)
 def run(page: str, query: dict[str, str] | None = None) -> AppTest:
     """`page` inside app.py's frame, as the server runs it (a deep link to its URL)."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)

@@ -9,9 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1 import app_test as app_test_module
 
 from retention_analytics import metrics, reports
 from retention_analytics.filters import Filters
@@ -20,24 +18,6 @@ from retention_analytics.ui import nav
 
 ROOT = Path(__file__).resolve().parents[1]
 GENERATE = "📄 Gerar relatório (PDF)"
-
-
-class _RecordingStorage(MemoryMediaFileStorage):
-    """AppTest's in-memory media store that keeps every file after the run (found by its URL)."""
-
-    files: dict[str, bytes] = {}
-
-    def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):  # noqa: ANN001
-        file_id = super().load_and_get_id(path_or_data, mimetype, kind, filename)
-        _RecordingStorage.files[file_id] = self._files_by_id[file_id].content
-        return file_id
-
-
-@pytest.fixture
-def downloads(monkeypatch) -> dict[str, bytes]:
-    _RecordingStorage.files = {}
-    monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", _RecordingStorage)
-    return _RecordingStorage.files
 
 
 def run(page: str, query: dict[str, list[str]] | None = None) -> AppTest:
