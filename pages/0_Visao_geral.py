@@ -1,7 +1,7 @@
 """Visão geral: the home page. What changed since the user's last visit, the work queue's count
 and the alerts of the user's operators (ui/home.py), then the headline numbers against the
-previous period and the targets, monthly cases by status, top termination reasons and the cities
-about to lose coverage."""
+previous period and the targets, then one section per tab, computed only while open: monthly cases
+by status; top termination reasons and the cities about to lose coverage; who retains best."""
 
 import math
 
@@ -12,7 +12,45 @@ from retention_analytics import formatting as fmt
 from retention_analytics.charts import overview
 from retention_analytics.metrics.summaries import monthly_grid
 from retention_analytics.ui import data, home, nav
-from retention_analytics.ui.page import chart, current_page, no_data, show_table
+from retention_analytics.ui.page import Page, chart, current_page, lazy_tabs, no_data, show_table
+
+
+def _monthly(page: Page) -> None:
+    monthly = data.get(metrics.monthly_outcomes, page.filters)
+    chart(overview.monthly_outcomes(monthly), key="monthly")
+    # Months × status, as people read it (the same counts as the chart).
+    show_table(monthly_grid(monthly), metrics.monthly_outcomes_grid, page, key="monthly_table", height=240)
+
+
+def _reasons_and_gaps(page: Page) -> None:
+    left, right = st.columns(2)
+    with left:
+        reasons = data.get(metrics.reasons, page.filters)
+        chart(overview.top_bars(reasons, "label", "share", "Principais motivos de desligamento", percent=True),
+              key="top_reasons")
+        if reasons.empty:
+            st.caption("Nenhum desligamento no recorte.")
+    with right:
+        gaps = data.get(metrics.coverage_gaps, page.filters)
+        gaps_named = gaps.assign(place=gaps["city"] + " – " + gaps["uf"])
+        chart(overview.top_bars(gaps_named, "place", "lives", "Cidades com lacuna de cobertura (vidas)"), key="top_gaps")
+        if gaps.empty:
+            st.caption("Nenhuma cidade perdeu todos os CROs divulgados no recorte.")
+
+
+def _who_retains(page: Page) -> None:
+    st.caption("Taxa de retenção entre as tentativas finalizadas; com menos de 10 tentativas a taxa não entra no ranking.")
+    left, right = st.columns(2)
+    for column, summary, label in (
+        (left, metrics.effectiveness_operator, "operator"),
+        (right, metrics.effectiveness_analyst, "analyst"),
+    ):
+        with column:
+            ranking = data.get(summary, page.filters)
+            ranked = ranking[~ranking["small_sample"]].sort_values("retention_rate", ascending=False).head(5)
+            show_table(ranked[[label, "attempts", "retention_rate", "ci_low", "ci_high", "median_days"]],
+                       summary, page, key=f"home_{label}")
+
 
 page = current_page()
 
@@ -59,37 +97,12 @@ if page.has_data:
                           delta_color=color, help="Variação contra o período anterior de mesma duração")
         home.draw_targets(page, kpis)
 
-        monthly = data.get(metrics.monthly_outcomes, page.filters)
-        chart(overview.monthly_outcomes(monthly), key="monthly")
-        # Months × status, as people read it (the same counts as the chart).
-        show_table(monthly_grid(monthly), metrics.monthly_outcomes_grid, page, key="monthly_table", height=240)
-
-        left, right = st.columns(2)
-        with left:
-            reasons = data.get(metrics.reasons, page.filters)
-            chart(overview.top_bars(reasons, "label", "share", "Principais motivos de desligamento", percent=True),
-                  key="top_reasons")
-            if reasons.empty:
-                st.caption("Nenhum desligamento no recorte.")
-        with right:
-            gaps = data.get(metrics.coverage_gaps, page.filters)
-            gaps_named = gaps.assign(place=gaps["city"] + " – " + gaps["uf"])
-            chart(overview.top_bars(gaps_named, "place", "lives", "Cidades com lacuna de cobertura (vidas)"), key="top_gaps")
-            if gaps.empty:
-                st.caption("Nenhuma cidade perdeu todos os CROs divulgados no recorte.")
-
-        st.subheader("Quem retém melhor?")
-        st.caption("Taxa de retenção entre as tentativas finalizadas; com menos de 10 tentativas a taxa não entra no ranking.")
-        left, right = st.columns(2)
-        for column, summary, label in (
-            (left, metrics.effectiveness_operator, "operator"),
-            (right, metrics.effectiveness_analyst, "analyst"),
-        ):
-            with column:
-                ranking = data.get(summary, page.filters)
-                ranked = ranking[~ranking["small_sample"]].sort_values("retention_rate", ascending=False).head(5)
-                show_table(ranked[[label, "attempts", "retention_rate", "ci_low", "ci_high", "median_days"]],
-                           summary, page, key=f"home_{label}")
+        # One section at a time, each computed and drawn only while its tab is open (ui/page.lazy_tabs).
+        lazy_tabs("home_tabs", [
+            ("📅 Casos por mês", lambda: _monthly(page)),
+            ("📉 Motivos e lacunas de cobertura", lambda: _reasons_and_gaps(page)),
+            ("🏆 Quem retém melhor?", lambda: _who_retains(page)),
+        ])
         for path, text in (
             ("pages/1_Motivos_de_desligamento.py", "Ver todos os motivos →"),
             ("pages/3_Cobertura_da_rede.py", "Ver a cobertura da rede →"),

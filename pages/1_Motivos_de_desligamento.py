@@ -1,8 +1,9 @@
 """Motivos de desligamento: why credentialed dentists leave (metrics.md, "Termination reasons").
 
-A Pareto of the reasons cited in terminations (a click on a bar, or the selector below it, lists
-the terminated cases citing that reason), how much of it the operator controls, the weight of each
-category, the quarterly trend and operator × category. Every chart has its table with downloads of
+The headline cards, then one section per tab, computed only while open: a Pareto of the reasons
+cited in terminations (a click on a bar, or the selector below it, lists the terminated cases citing
+that reason); how much of it the operator controls and the weight of each category; the quarterly
+trend; operator × category. Every chart has its table with downloads of
 exactly that frame.
 
 Thin on purpose: it reads the filters, asks ui/data.py for the numbers and draws; it computes no
@@ -15,7 +16,7 @@ from retention_analytics import metrics
 from retention_analytics import formatting as fmt
 from retention_analytics.charts import reasons as charts
 from retention_analytics.ui import data
-from retention_analytics.ui.page import Page, chart, current_page, no_data, show_table
+from retention_analytics.ui.page import Page, chart, current_page, lazy_tabs, no_data, show_table
 
 PICK_KEY = "reasons_pick"  # the reason whose cases are listed (selectbox; a bar click sets it)
 PARETO_KEY = "reasons_pareto"
@@ -57,7 +58,16 @@ def draw(page: Page) -> None:
     st.caption("Um caso pode citar vários motivos: as porcentagens são de desligamentos que citam cada motivo "
                "e somam mais de 100%. A linha mostra o acumulado das citações (Pareto).")
 
-    # ------------------------------------------------------------------ Pareto + its cases
+    # One section at a time, each computed and drawn only while its tab is open (ui/page.lazy_tabs).
+    lazy_tabs("reasons_tabs", [
+        ("📊 Pareto dos motivos", lambda: _pareto(page, reasons)),
+        ("🎯 Controláveis e categorias", lambda: _categories(page, controllable)),
+        ("📈 Tendência por trimestre", lambda: _quarterly(page)),
+        ("🏢 Operadora × categoria", lambda: _operators(page)),
+    ])
+
+
+def _pareto(page: Page, reasons) -> None:
     labels = dict(zip(reasons["reason_code"], reasons["label"]))
     if st.session_state.get(PICK_KEY) not in (None, *labels):
         st.session_state[PICK_KEY] = None  # the filters changed and that reason is no longer cited
@@ -78,8 +88,8 @@ def draw(page: Page) -> None:
                    "(dados pessoais mascarados). A lista completa e os detalhes estão na página **Casos**.")
         show_table(cases, metrics.cases, page, key="reason_cases", height=320 if len(cases) > 8 else None)
 
-    # ------------------------------------------------------------------ controllable and categories
-    st.divider()
+
+def _categories(page: Page, controllable) -> None:
     left, right = st.columns(2)
     with left:
         chart(charts.controllable(controllable), key="reasons_controllable_chart")
@@ -90,26 +100,21 @@ def draw(page: Page) -> None:
         chart(charts.categories(categories), key="reason_categories_chart")
         show_table(categories, metrics.reason_categories, page, key="reason_categories_table")
 
-    # ------------------------------------------------------------------ trend and operators
-    st.divider()
-    # Each tab computes and draws only while open (a click on the other reruns the page): the
-    # heatmap's summary is not paid by everyone who only reads the trend. `open` is None where the
-    # tabs keep no state (AppTest): both are drawn then.
-    trend_tab, operator_tab = st.tabs(["📈 Tendência por trimestre", "🏢 Operadora × categoria"],
-                                      key="reasons_tabs", on_change="rerun")
-    if trend_tab.open is not False:
-        with trend_tab:
-            quarterly = data.get(metrics.reasons_quarterly, page.filters)
-            basis = "data final" if page.filters.period_basis == "finished" else "data de início do caso"
-            st.caption(f"Trimestres pela {basis}. Trimestres com poucos desligamentos oscilam muito: veja o n no "
-                       "detalhe de cada ponto.")
-            chart(charts.quarterly(quarterly), key="reasons_quarterly_chart")
-            show_table(quarterly, metrics.reasons_quarterly, page, key="reasons_quarterly_table", height=280)
-    if operator_tab.open is not False:
-        with operator_tab:
-            by_operator = data.get(metrics.reasons_operator_category, page.filters)
-            chart(charts.operator_heatmap(by_operator), key="reasons_operator_chart")
-            show_table(by_operator, metrics.reasons_operator_category, page, key="reasons_operator_table", height=280)
+
+def _quarterly(page: Page) -> None:
+    quarterly = data.get(metrics.reasons_quarterly, page.filters)
+    basis = "data final" if page.filters.period_basis == "finished" else "data de início do caso"
+    st.caption(f"Trimestres pela {basis}. Trimestres com poucos desligamentos oscilam muito: veja o n no "
+               "detalhe de cada ponto.")
+    chart(charts.quarterly(quarterly), key="reasons_quarterly_chart")
+    show_table(quarterly, metrics.reasons_quarterly, page, key="reasons_quarterly_table", height=280)
+
+
+def _operators(page: Page) -> None:
+    by_operator = data.get(metrics.reasons_operator_category, page.filters)
+    chart(charts.operator_heatmap(by_operator), key="reasons_operator_chart")
+    show_table(by_operator, metrics.reasons_operator_category, page, key="reasons_operator_table", height=280)
+
 
 page = current_page()
 if page.has_data:

@@ -2,8 +2,8 @@
 
 A map of Brazil by UF (a tile grid drawn offline, coloured by the metric the user picks), the
 table by UF, the table by city (lives, listed CROs, CROs lost, terminations, gap) and the cities
-with a coverage gap ordered by lives at risk, with what the law requires. Every table offers
-downloads of exactly that frame.
+with a coverage gap ordered by lives at risk, with what the law requires: the cards, then one section
+per tab, computed only while open. Every table offers downloads of exactly that frame.
 
 Thin on purpose: it reads the filters, asks ui/data.py for the numbers and draws; it computes no
 metric itself.
@@ -15,7 +15,7 @@ from retention_analytics import metrics
 from retention_analytics import formatting as fmt
 from retention_analytics.charts import coverage as charts
 from retention_analytics.ui import data, state
-from retention_analytics.ui.page import Page, chart, current_page, first_rows, no_data, show_table
+from retention_analytics.ui.page import Page, chart, current_page, first_rows, lazy_tabs, no_data, show_table
 
 METRIC_KEY = "coverage_map_metric"
 DEFAULT_METRIC = "cases"
@@ -54,9 +54,6 @@ def draw(page: Page) -> None:
     if data.get(metrics.cases_count, page.filters) == 0:
         no_data()
         return
-    by_uf = data.get(metrics.coverage_uf, page.filters)
-    gaps = data.get(metrics.coverage_gaps, page.filters)
-
     kpis = data.get(metrics.kpis, page.filters).iloc[0]
     cards = st.columns(4)
     cards[0].metric("Desligamentos", fmt.integer(kpis["terminations"]))
@@ -67,7 +64,16 @@ def draw(page: Page) -> None:
     cards[3].metric("Vidas em risco", fmt.integer(kpis["lives_at_risk"]),
                     help="Soma das vidas das cidades com lacuna de cobertura.")
 
-    # ------------------------------------------------------------------ map by UF
+    # One section at a time, each computed and drawn only while its tab is open (ui/page.lazy_tabs).
+    lazy_tabs("coverage_tabs", [
+        ("🗺️ Mapa por UF", lambda: _map(page)),
+        ("⚖️ Cidades com lacuna", lambda: _gaps(page)),
+        ("🏙️ Todas as cidades", lambda: _cities(page)),
+    ])
+
+
+def _map(page: Page) -> None:
+    by_uf = data.get(metrics.coverage_uf, page.filters)
     st.subheader("Onde a rede está perdendo dentistas?")
     metric = _map_metric(page)
     left, right = st.columns([3, 2])
@@ -85,8 +91,9 @@ def draw(page: Page) -> None:
         with_cases = by_uf[by_uf["cases"] > 0].sort_values([order, "uf"], ascending=[False, True])
         show_table(with_cases.reset_index(drop=True), metrics.coverage_uf, page, key="coverage_uf_table", height=520)
 
-    # ------------------------------------------------------------------ gaps
-    st.divider()
+
+def _gaps(page: Page) -> None:
+    gaps = data.get(metrics.coverage_gaps, page.filters)
     st.subheader("Onde os beneficiários podem ficar sem dentista?")
     st.info(
         "**O que a lei exige.** A Lei 9.656/98, art. 17, permite à operadora descredenciar um prestador "
@@ -105,8 +112,8 @@ def draw(page: Page) -> None:
         st.markdown(f"**{fmt.integer(len(gaps))} cidades com lacuna, da que tem mais vidas à que tem menos**")
         show_table(first_rows(gaps, metrics.coverage_gaps, "cidades com lacuna"), metrics.coverage_gaps, page, key="coverage_gaps_table", height=320)
 
-    # ------------------------------------------------------------------ every city
-    st.divider()
+
+def _cities(page: Page) -> None:
     st.subheader("Todas as cidades com casos")
     cities = data.get(metrics.coverage_city, page.filters)
     show_table(first_rows(cities, metrics.coverage_city, "cidades"), metrics.coverage_city, page, key="coverage_city_table", height=360)

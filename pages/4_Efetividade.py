@@ -2,8 +2,8 @@
 
 Retention rate with its 95% Wilson interval per operator and per analyst (small samples greyed,
 never ranked) with their median days to close, the rate where each action was offered against
-where it was not, and cases started by the operator against by the provider. Every chart has its
-table with downloads of exactly that frame.
+where it was not, and cases started by the operator against by the provider: one section per tab,
+computed only while open. Every chart has its table with downloads of exactly that frame.
 
 Thin on purpose: it reads the filters, asks ui/data.py for the numbers and draws; it computes no
 metric itself.
@@ -15,7 +15,7 @@ from retention_analytics import metrics
 from retention_analytics import formatting as fmt
 from retention_analytics.charts import effectiveness as charts
 from retention_analytics.ui import data, targets
-from retention_analytics.ui.page import Page, chart, current_page, no_data, show_table
+from retention_analytics.ui.page import Page, chart, current_page, lazy_tabs, no_data, show_table
 
 
 def draw(page: Page) -> None:
@@ -39,39 +39,39 @@ def draw(page: Page) -> None:
                "como **amostra pequena**, e não recebe posição.")
     overall = kpis["retention_rate"] if attempts else None
 
-    # Each tab computes and draws only while open (a click on the other reruns the page): two
-    # charts and a table fewer on every rerun of those who read one of them.
-    operator_tab, analyst_tab = st.tabs(["🏢 Por operadora", "🧑‍💼 Por analista"], key="effectiveness_tabs",
-                                        on_change="rerun")
-    for tab, summary, name_column, who in (
-        (operator_tab, metrics.effectiveness_operator, "operator", "operadora"),
-        (analyst_tab, metrics.effectiveness_analyst, "analyst", "analista"),
-    ):
-        if tab.open is False:
-            continue
-        table_name = f"effectiveness_{name_column}"  # widget keys of today
-        with tab:
-            frame = data.get(summary, page.filters)
-            left, right = st.columns([3, 2])
-            with left:
-                marks = targets.operator_targets(page) if name_column == "operator" else None
-                chart(charts.forest(frame, name_column, f"Qual {who} retém mais?", overall, targets=marks),
-                      key=f"{table_name}_forest")
-            with right:
-                chart(charts.median_days(frame, name_column, f"Quanto cada {who} demora para finalizar?"),
-                      key=f"{table_name}_days")
-            # A fixed height only for long tables: short ones would show empty rows.
-            show_table(frame, summary, page, key=f"{table_name}_table", height=320 if len(frame) > 8 else None)
+    # One section at a time, each computed and drawn only while its tab is open (ui/page.lazy_tabs).
+    lazy_tabs("effectiveness_tabs", [
+        ("🏢 Por operadora", lambda: _ranking(page, metrics.effectiveness_operator, "operator", "operadora", overall)),
+        ("🧑‍💼 Por analista", lambda: _ranking(page, metrics.effectiveness_analyst, "analyst", "analista", overall)),
+        ("🧰 O que ajuda a reter?", lambda: _actions(page)),
+        ("📨 Quem iniciou o caso", lambda: _requested_by(page)),
+    ])
 
-    st.divider()
-    st.subheader("O que ajuda a reter?")
+
+def _ranking(page: Page, summary, name_column: str, who: str, overall) -> None:
+    table_name = f"effectiveness_{name_column}"  # widget keys of today
+    frame = data.get(summary, page.filters)
+    left, right = st.columns([3, 2])
+    with left:
+        marks = targets.operator_targets(page) if name_column == "operator" else None
+        chart(charts.forest(frame, name_column, f"Qual {who} retém mais?", overall, targets=marks),
+              key=f"{table_name}_forest")
+    with right:
+        chart(charts.median_days(frame, name_column, f"Quanto cada {who} demora para finalizar?"),
+              key=f"{table_name}_days")
+    # A fixed height only for long tables: short ones would show empty rows.
+    show_table(frame, summary, page, key=f"{table_name}_table", height=320 if len(frame) > 8 else None)
+
+
+def _actions(page: Page) -> None:
     actions = data.get(metrics.actions, page.filters)
     chart(charts.actions(actions), key="actions_chart")
     st.caption("Compara a taxa de retenção das tentativas em que a ação foi ofertada com a das tentativas em que "
                "não foi. Uma diferença não prova causa: a ação pode ter sido ofertada aos casos mais fáceis.")
     show_table(actions, metrics.actions, page, key="actions_table")
 
-    st.divider()
+
+def _requested_by(page: Page) -> None:
     requested = data.get(metrics.requested_by, page.filters)
     left, right = st.columns([3, 2])
     with left:

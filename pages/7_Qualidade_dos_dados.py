@@ -18,7 +18,7 @@ from retention_analytics import formatting as fmt
 from retention_analytics.charts import overview
 from retention_analytics.metrics.tables import QUALITY_LIST_LIMIT
 from retention_analytics.ui import data
-from retention_analytics.ui.page import chart, current_page, no_data, selected_row, show_table
+from retention_analytics.ui.page import chart, current_page, lazy_tabs, no_data, selected_row, show_table
 
 page = current_page()
 
@@ -70,15 +70,7 @@ if page.has_data:
         cities = quality["unmatched_cities"]
         superseded = quality["superseded"]
         rejected = quality["rejected"]
-        tabs = st.tabs([
-            f"Avisos ({fmt.integer(with_warnings)})",
-            "Campos em branco",
-            f"Cidades não encontradas ({fmt.integer(len(cities))})",
-            f"Versões substituídas ({fmt.integer(summary['cases_with_versions'])})",
-            f"Documentos rejeitados ({fmt.integer(summary['rejected_documents'])})",
-        ])
-
-        with tabs[0]:
+        def _warnings_tab() -> None:
             st.markdown("##### Avisos mais comuns")
             st.caption("O que o leitor de formulários não encontrou ou achou inconsistente, por número de casos.")
             if messages.empty:
@@ -93,7 +85,7 @@ if page.has_data:
                 _capped(len(warnings), with_warnings, "formulários")
                 _open_case(event, warnings, "case_id")
 
-        with tabs[1]:
+        def _blank_tab() -> None:
             st.markdown("##### Campos em branco")
             st.caption("Quantos casos deixaram cada campo do cabeçalho em branco (ou ilegível).")
             shown = blank[blank["blank"] > 0] if not blank.empty else blank
@@ -104,7 +96,7 @@ if page.has_data:
                                         percent=True), key="quality_blank_chart")
             show_table(blank, metrics.quality_blank_fields, page, key="quality_blank", height=320)
 
-        with tabs[2]:
+        def _cities_tab() -> None:
             st.markdown("##### Cidades não encontradas no IBGE")
             st.caption(
                 "Nomes de cidade que não correspondem a nenhum município do IBGE na UF informada (erro de "
@@ -115,7 +107,7 @@ if page.has_data:
             else:
                 show_table(cities, metrics.quality_unmatched_cities, page, key="quality_cities")
 
-        with tabs[3]:
+        def _superseded_tab() -> None:
             st.markdown("##### Protocolos com versões substituídas")
             st.caption(
                 "Formulários importados mais de uma vez com o mesmo nº de protocolo: vale o mais recente, os "
@@ -132,7 +124,7 @@ if page.has_data:
                 _capped(len(listed), int(summary["cases_with_versions"]), "protocolos")
                 _open_case(event, listed, "current_case_id")
 
-        with tabs[4]:
+        def _rejected_tab() -> None:
             st.markdown("##### Documentos rejeitados")
             if page.filters.allowed_operators is not None:
                 st.info("Documentos rejeitados não pertencem a nenhuma operadora; só quem vê todas as operadoras os vê.")
@@ -145,3 +137,13 @@ if page.has_data:
                 )
                 show_table(rejected, metrics.quality_rejected, page, key="quality_rejected")
                 _capped(len(rejected), int(summary["rejected_documents"]), "documentos")
+
+        # One section at a time, each drawn only while its tab is open (ui/page.lazy_tabs); the
+        # counts are on the cards above.
+        lazy_tabs("quality_tabs", [
+            ("⚠️ Avisos", _warnings_tab),
+            ("⬜ Campos em branco", _blank_tab),
+            ("🏙️ Cidades não encontradas", _cities_tab),
+            ("🗂️ Versões substituídas", _superseded_tab),
+            ("🚫 Documentos rejeitados", _rejected_tab),
+        ])

@@ -103,3 +103,32 @@ def csv_downloads(at: AppTest, files: dict[str, bytes]) -> list[bytes]:
         if "-csv_" in button.proto.id and button.proto.url:
             out.append(files[Path(button.proto.url).stem])
     return out
+
+
+def open_tab(at: AppTest, text: str) -> AppTest:
+    """`at` rerun with the page's lazy tab whose label contains `text` open (ui/page.lazy_tabs draws
+    only the open tab; AppTest opens the first)."""
+    from retention_analytics.ui.page import LAZY_TABS_KEY
+
+    groups = at.session_state[LAZY_TABS_KEY] if LAZY_TABS_KEY in at.session_state else {}
+    for key, labels in groups.items():
+        for label in labels:
+            if text in label:
+                at.session_state[key] = label
+                return at.run()
+    raise AssertionError(f"no lazy tab {text!r} on this page: {groups}")
+
+
+def each_tab(at: AppTest):
+    """`at` as run, then rerun with each other tab of the page's lazy tabs open: what a person can
+    reach on the page, for the tests that check everything a page shows (leaks, masks, markup)."""
+    from retention_analytics.ui.page import LAZY_TABS_KEY
+
+    yield at
+    groups = dict(at.session_state[LAZY_TABS_KEY]) if LAZY_TABS_KEY in at.session_state else {}
+    for key, labels in groups.items():
+        first = at.session_state[key] if key in at.session_state else labels[0]
+        for label in labels:
+            if label != first:
+                at.session_state[key] = label
+                yield at.run()

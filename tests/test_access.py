@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from app_helpers import PAGES, ROOT, assert_ok, csv_downloads, open_as, rendered_text
+from app_helpers import PAGES, ROOT, assert_ok, csv_downloads, each_tab, open_as, rendered_text
 from forms_factory import make_record
 from retention_analytics import auth, metrics
 from retention_analytics.auth import User
@@ -49,11 +49,11 @@ def assert_nothing_of_the_others(text: str, where: str) -> None:
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_shows_only_the_gestors_operator(page, demo_db, use_db, downloads):
     use_db(demo_db)
-    at = open_as(page, GESTOR)
-    assert_ok(at)
-    assert_nothing_of_the_others(rendered_text(at), page)
-    for data in csv_downloads(at, downloads):
-        assert_nothing_of_the_others(data.decode("utf-8-sig"), f"um CSV de {page}")
+    for at in each_tab(open_as(page, GESTOR)):
+        assert_ok(at)
+        assert_nothing_of_the_others(rendered_text(at), page)
+        for data in csv_downloads(at, downloads):
+            assert_nothing_of_the_others(data.decode("utf-8-sig"), f"um CSV de {page}")
     if page == "pages/5_Casos.py":
         own_cases = query(demo_db, "select count(*) from case_facts where operator_key = ?", [OWN])[0][0]
         assert any(f"{own_cases} casos encontrados" in c.value for c in at.caption)
@@ -64,9 +64,9 @@ def test_every_page_shows_only_the_gestors_operator(page, demo_db, use_db, downl
 @pytest.mark.parametrize("page", PAGES)
 def test_a_url_asking_for_another_operator_shows_nothing(page, demo_db, use_db):
     use_db(demo_db)
-    at = open_as(page, GESTOR, {"op": OTHER_KEY, "uf": "' or 1=1--"})
-    assert_ok(at)
-    assert_nothing_of_the_others(rendered_text(at), f"{page}?op={OTHER_KEY}")
+    for at in each_tab(open_as(page, GESTOR, {"op": OTHER_KEY, "uf": "' or 1=1--"})):
+        assert_ok(at)
+        assert_nothing_of_the_others(rendered_text(at), f"{page}?op={OTHER_KEY}")
     if page not in ("pages/6_Importar.py",):
         # Filters.where() intersects ?op= with the restriction: no case at all.
         assert at.session_state["_retention_filters"].allowed_operators == frozenset({OWN})

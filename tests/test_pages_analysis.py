@@ -21,6 +21,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_helpers import open_tab
+
 from retention_analytics import export, metrics
 from retention_analytics.filters import Filters
 from retention_analytics.store import Store
@@ -34,12 +36,13 @@ EFFECTIVENESS = "pages/4_Efetividade.py"
 PAGES = (REASONS, CLOSURE, COVERAGE, EFFECTIVENESS)
 NOTHING_MATCHES = "Nenhum caso corresponde aos filtros escolhidos"
 
-# page → (a table it shows: the show_table key, its TABLES name, the column that tells its rows apart)
+# page → (a table it shows: the show_table key, its TABLES name, the column that tells its rows apart,
+# the lazy tab it is in: None for the first, open by default)
 TABLE_OF_PAGE = {
-    REASONS: ("reasons_table", "reasons", "label"),
-    CLOSURE: ("closure_times_table", "closure_times", "operator"),
-    COVERAGE: ("coverage_gaps_table", "coverage_gaps", "city"),
-    EFFECTIVENESS: ("effectiveness_operator_table", "effectiveness_operator", "operator"),  # the open tab
+    REASONS: ("reasons_table", "reasons", "label", None),
+    CLOSURE: ("closure_times_table", "closure_times", "operator", "Por operadora"),
+    COVERAGE: ("coverage_gaps_table", "coverage_gaps", "city", "Cidades com lacuna"),
+    EFFECTIVENESS: ("effectiveness_operator_table", "effectiveness_operator", "operator", None),
 }
 
 
@@ -146,8 +149,10 @@ def test_page_runs_without_a_database(page, tmp_path, use_db):
 @pytest.mark.parametrize("page", PAGES)
 def test_a_filter_changes_the_numbers_and_the_csv_is_the_table_shown(page, demo_db, use_db, downloads):
     use_db(demo_db)
-    key, name, label_column = TABLE_OF_PAGE[page]
+    key, name, label_column, tab = TABLE_OF_PAGE[page]
     at = run(page)
+    if tab:
+        at = open_tab(at, tab)
     before = table(at, key)
 
     uf = busiest_uf(demo_db)

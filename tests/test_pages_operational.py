@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_helpers import ADMIN, assert_ok, open_as, rendered_text  # noqa: F401  (shared with the access tests)
+from app_helpers import ADMIN, assert_ok, each_tab, open_as, open_tab, rendered_text  # noqa: F401  (shared with the access tests)
 from forms_factory import make_record
 from retention_analytics.demo import render
 from retention_analytics.privacy import mask_cpf
@@ -257,7 +257,7 @@ def test_import_upload_confirm_then_duplicate_then_corrupt(demo_copy):
     at.text_input(key="casos_busca").set_value("UPL-0001").run()
     assert_ok(at)
     assert list(at.dataframe[0].value["Nº do protocolo"]) == ["UPL-0001"]
-    at.switch_page(QUALIDADE).run()
+    at = open_tab(at.switch_page(QUALIDADE).run(), "Documentos rejeitados")
     assert_ok(at)
     rejected = [d.value for d in at.dataframe if "Motivo da rejeição" in d.value.columns]
     assert rejected and "quebrado.xlsx" in set(rejected[0]["Arquivo"])
@@ -330,21 +330,26 @@ def test_quality_page_shows_every_table(demo_db, use_db):
     use_db(demo_db)
     at = open_page(QUALIDADE)
     assert_ok(at)
-    columns = [set(d.value.columns) for d in at.dataframe]
-    for expected in ("Aviso", "Avisos da leitura", "% em branco", "Cidade (como escrita)", "Casos (versões)"):
-        assert any(expected in c for c in columns), expected
     labels = [m.label for m in at.metric]
     assert labels[:5] == ["Casos", "Formulários com avisos", "Cidades fora do IBGE",
                           "Versões substituídas", "Documentos rejeitados"]
     warned = next(d.value for d in at.dataframe if "Avisos da leitura" in d.value.columns)
     assert list(warned.columns)[:2] == ["Caso", "Nº do protocolo"], "columns in the registry's order"
+    columns, buttons = [], 0
+    for at in each_tab(at):  # one tab drawn at a time (ui/page.lazy_tabs)
+        assert_ok(at)
+        columns += [set(d.value.columns) for d in at.dataframe]
+        buttons += len(at.get("download_button"))
+    for expected in ("Aviso", "Avisos da leitura", "% em branco", "Cidade (como escrita)", "Casos (versões)"):
+        assert any(expected in c for c in columns), expected
+    at = open_tab(at, "Campos em branco")
     blank_table = next(d for d in at.dataframe if "% em branco" in d.value.columns)
     shares = blank_table.value["% em branco"]
     assert shares.dtype.kind == "f" and shares.between(0, 1).all(), "shares stay numbers (they sort as numbers)"
     config = json.loads(blank_table.proto.columns)
     assert config["% em branco"]["type_config"]["format"] == "percent", "drawn as 34,0% by the browser"
     assert "Campo (código)" not in blank_table.value.columns, "the field's code is for machines"
-    assert len(at.get("download_button")) >= 2 * 4, "every table has its CSV and XLSX"
+    assert buttons >= 2 * 4, "every table has its CSV and XLSX"
 
 
 def test_quality_follows_the_filters(demo_db, use_db):

@@ -19,7 +19,7 @@ import sys
 import pytest
 from streamlit.runtime import media_file_manager
 
-from app_helpers import PAGES, ROOT, assert_ok, open_as, rendered_text
+from app_helpers import PAGES, ROOT, assert_ok, each_tab, open_as, open_tab, rendered_text
 from retention_analytics import auth, export, metrics
 from retention_analytics.filters import Filters
 from retention_analytics.store import Store, StoreError
@@ -106,9 +106,9 @@ def test_every_page_is_masked_for_everyone_by_default(page, demo_db, use_db, raw
         case_id = query(demo_db, "select case_id from cases where general_note is not null and is_current "
                                  "and cpf is not null limit 1")[0][0]
         query_params = {"caso": str(case_id)}
-    at = open_as(page, ADMIN, query_params)
-    assert_ok(at)
-    assert not leaks(rendered_text(at), raw_values), page
+    for at in each_tab(open_as(page, ADMIN, query_params)):
+        assert_ok(at)
+        assert not leaks(rendered_text(at), raw_values), page
     assert not query(demo_db, "select count(*) from audit_log where action = 'ver_dados_pessoais'")[0][0]
 
 
@@ -150,7 +150,7 @@ def test_admin_reveals_personal_data_and_every_view_is_audited(demo_copy, deferr
 
 
 def test_oldest_open_cases_revealed_only_with_the_switch(demo_copy):
-    at = open_as("pages/2_Tempo_de_finalizacao.py", ADMIN)
+    at = open_tab(open_as("pages/2_Tempo_de_finalizacao.py", ADMIN), "Em aberto")
     assert_ok(at)
     assert any("mascarados" in m.value for m in at.markdown)
     at.toggle(key="mostrar_dados_pessoais").set_value(True).run()

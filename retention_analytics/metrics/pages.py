@@ -59,48 +59,36 @@ def _q(summary: Callable[..., Any], **kwargs: Any) -> PageQuery:
 SIDEBAR = PageQuery(s.filter_options, access_only=True)
 
 PAGE_QUERIES: dict[str, tuple[PageQuery, ...]] = {
+    # The analysis pages draw one section at a time (ui/page.lazy_tabs): listed here is what their
+    # first tab asks for; the other tabs' summaries only once opened.
     "Visão geral": (
         SIDEBAR,
         _q(s.kpis_with_delta),
-        _q(s.monthly_outcomes),
-        _q(s.reasons),
-        _q(s.coverage_gaps),
-        _q(s.effectiveness_operator),
-        _q(s.effectiveness_analyst),
+        _q(s.monthly_outcomes),  # reasons, coverage_gaps, effectiveness_*: their tabs
     ),
     "Motivos de desligamento": (
         SIDEBAR,
         _q(s.cases_count),
         _q(s.reasons),
-        _q(s.reasons_controllable),
-        _q(s.reason_categories),
-        _q(s.reasons_quarterly),  # reasons_operator_category: only once its tab is opened
+        _q(s.reasons_controllable),  # reason_categories, reasons_quarterly, reasons_operator_category: tabs
     ),
     "Tempo de finalização": (
         SIDEBAR,
         _q(s.cases_count),
         _q(s.sla),
         _q(s.closure_times),
-        _q(s.closure_distribution, bin_days=15),
-        _q(s.closure_boxes_operator),
-        _q(s.closure_boxes_analyst),
-        _q(s.open_by_age_band),
-        _q(s.oldest_open_cases),
+        _q(s.closure_distribution, bin_days=15),  # boxes, open_by_age_band, oldest_open_cases: tabs
     ),
     "Cobertura da rede": (
         SIDEBAR,
         _q(s.cases_count),
-        _q(s.coverage_uf),
-        _q(s.coverage_gaps),
         _q(s.kpis),
-        _q(s.coverage_city),
+        _q(s.coverage_uf),  # coverage_gaps, coverage_city: their tabs
     ),
     "Efetividade": (
         SIDEBAR,
         _q(s.kpis),
-        _q(s.effectiveness_operator),  # effectiveness_analyst: only once its tab is opened
-        _q(s.actions),
-        _q(s.requested_by),
+        _q(s.effectiveness_operator),  # effectiveness_analyst, actions, requested_by: their tabs
     ),
     "Casos": (
         SIDEBAR,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable, Sequence
 
 import pandas as pd
 import streamlit as st
@@ -47,6 +47,7 @@ class Page:
         return self.filters.describe(self.names)
 
 
+LAZY_TABS_KEY = "_retention_lazy_tabs"  # key → labels of each lazy_tabs this run drew (tests open them)
 _PAGE_KEY = "_retention_page"  # this run's Page, set by the frame before the page's script runs
 
 
@@ -57,6 +58,7 @@ def start_frame(spec: nav.PageSpec, user: User) -> Page:
     title = spec.title
     st.set_page_config(page_title=f"{title} · Painel de Retenção", page_icon=spec.icon, layout="wide")
     widget_texts.draw()  # Streamlit's own widget texts in Portuguese
+    st.session_state[LAZY_TABS_KEY] = {}  # filled by this run's lazy_tabs
     version = data.data_version()
     if version < 0:
         st.title(title)
@@ -184,6 +186,24 @@ def report_button(page: Page) -> None:
     if kept is not None:
         row.download_button("⬇️ Baixar relatório (PDF)", data=kept[2], file_name=kept[1], mime="application/pdf",
                             key="report_download", on_click="ignore")
+
+
+def lazy_tabs(key: str, sections: Sequence[tuple[str, Callable[[], None]]]) -> None:
+    """A page's sections as tabs, of which only the open one is computed and drawn (a click on
+    another reruns the page with that one open; the choice is kept for the session under `key`).
+
+    Why: in the browser every chart costs its Plotly drawing and every table its grid, on every
+    filter change; a manager reads one section at a time (docs/performance.md). The first tab is the
+    page's headline; AppTest opens it too, and a test opens another with
+    `at.session_state[key] = label`."""
+    labels = [label for label, _ in sections]
+    st.session_state.setdefault(LAZY_TABS_KEY, {})[key] = labels
+    tabs = st.tabs(labels, key=key, on_change="rerun")
+    for tab, (_, draw_section) in zip(tabs, sections):
+        if tab.open is False:
+            continue
+        with tab:
+            draw_section()
 
 
 def no_data(message: str = "Nenhum caso corresponde aos filtros escolhidos.") -> None:
