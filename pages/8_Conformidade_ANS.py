@@ -19,7 +19,7 @@ from retention_analytics import metrics
 from retention_analytics import formatting as fmt
 from retention_analytics.evidence import evidence_pack
 from retention_analytics.ui import audit, data
-from retention_analytics.ui.page import Page, current_page, first_rows, no_data, selected_row, show_table
+from retention_analytics.ui.page import ROW_LIMIT, Page, current_page, first_rows, no_data, selected_row, show_table
 
 
 
@@ -55,8 +55,9 @@ def draw(page: Page) -> None:
                "importe o arquivo do credenciamento na página **Importar**.")
 
     st.subheader("Desligamentos")
-    frame = data.get(metrics.compliance, page.filters)
-    shown = first_rows(frame, metrics.compliance, "desligamentos")
+    # Only the rows shown come from the store (a national store has ~470 thousand terminations).
+    frame = data.get(metrics.compliance, page.filters, limit=ROW_LIMIT)
+    shown = first_rows(frame, metrics.compliance, "desligamentos", limit=ROW_LIMIT, total=terminations)
     event = show_table(shown, metrics.compliance, page, key="compliance_table", selectable=True,
                        height=420 if len(shown) > 12 else None)
     row = selected_row(event)
@@ -68,21 +69,22 @@ def draw(page: Page) -> None:
     if cities.empty:
         st.caption("Nenhum desligamento levou todos os CROs divulgados de uma cidade no recorte.")
     else:
-        show_table(cities, metrics.compliance_sole_provider_cities, page, key="sole_cities_table")
+        show_table(first_rows(cities, metrics.compliance_sole_provider_cities, "cidades"),
+                   metrics.compliance_sole_provider_cities, page, key="sole_cities_table")
 
     st.subheader("Pacote de evidências para a fiscalização")
     if page.user is None or not page.user.may_reveal:
         st.caption("O pacote leva os formulários originais (dados pessoais): só um administrador pode baixá-lo.")
         return
-    st.caption("Um .zip com a tabela acima em XLSX (filtros escritos no arquivo) e o formulário original de cada "
-               "desligamento listado. Cada download fica registrado na auditoria (LGPD).")
+    st.caption("Um .zip com a tabela acima em XLSX, com todos os desligamentos do recorte (filtros escritos no "
+               "arquivo), e o formulário original de cada um. Cada download fica registrado na auditoria (LGPD).")
     described = page.describe()
-    rows = frame.copy()
     store = data.store()  # taken now: the download is built on a thread of its own
+    filters = page.filters
     st.download_button(
         "⬇️ Pacote de evidências (.zip)",
         data=audit.audited_download(page.user, page.title, "pacote de evidências (Conformidade ANS)", described,
-                                    lambda: evidence_pack(store, rows, described),
+                                    lambda: evidence_pack(store, metrics.compliance(store, filters), described),
                                     action=audit.ORIGINAL),
         file_name=f"evidencias_ans_{dt.date.today().isoformat()}.zip",
         mime="application/zip",

@@ -17,6 +17,7 @@ from metrics_fixture import build_db
 from retention_analytics import metrics
 from retention_analytics.filters import Filters
 from retention_analytics.metrics.stats import add_rate, rank_rates, wilson
+from retention_analytics.store import Store
 
 D = dt.date
 Y2024 = Filters(start=D(2024, 1, 1), end=D(2024, 12, 31))
@@ -638,3 +639,63 @@ def test_a_requester_is_labelled_the_same_in_the_table_the_sidebar_and_the_capti
     assert list(options["label"]) == [requester_label(v) for v in options["value"]]
     value = options["value"].iloc[0]
     assert Filters(requested_by=(value,)).describe() == f"Demandado por: {requester_label(value)}"
+
+
+# --------------------------------------------------------------------------- Conformidade in SQL
+# The headline and the sole-provider cities are aggregated in SQL (compliance_kpis.sql and
+# compliance_sole_provider_cities.sql, over the steps of compliance_steps.sql): here they equal
+# what pandas makes of compliance's every row, as the page computed them before.
+COMPLIANCE_FILTERS = [
+    Filters(),
+    Filters(ufs=("SP", "MG")),
+    Filters(start=dt.date(2025, 1, 1), end=dt.date(2025, 12, 31)),
+    Filters(start=dt.date(2025, 1, 1), end=dt.date(2025, 6, 30), period_basis="finished"),
+    Filters().restrict_to(["odontolife"]),
+    Filters(ufs=("AC",), outcomes=("retido",)),  # no termination at all
+]
+
+
+def _compliance_by_pandas(rows: pd.DataFrame) -> tuple[dict, pd.DataFrame]:
+    lives = pd.to_numeric(rows["lives"], errors="coerce").fillna(0)
+    sole_flag = rows["sole_provider"].fillna(False).astype(bool)
+    kpis = {
+        "terminations": len(rows),
+        "with_substitute_same_city": int((rows["substitute_status"] == "mesmo_municipio").sum()),
+        "notices_on_time": int((rows["notice_status"] == "no_prazo").sum()),
+        "lives_without_substitute": int(lives[rows["substitute_status"] == "sem_substituto"].sum()),
+        "sole_provider_terminations": int(sole_flag.sum()),
+    }
+    sole = rows[sole_flag]
+    cities = (
+        sole.assign(lives=pd.to_numeric(sole["lives"], errors="coerce"),
+                    without=(sole["substitute_status"] == "sem_substituto").astype("int64"))
+        .groupby(["uf", "city"], dropna=False)
+        .agg(lives=("lives", "max"), terminations=("protocol_number", "size"), without_substitute=("without", "sum"))
+        .reset_index()
+        .sort_values(["lives", "uf", "city"], ascending=[False, True, True], na_position="last")
+        .reset_index(drop=True)
+    )
+    return kpis, cities
+
+
+@pytest.mark.parametrize("f", COMPLIANCE_FILTERS, ids=["todos", "uf", "ano", "final", "gestor", "sem_desligamentos"])
+def test_compliance_headline_and_cities_in_sql_equal_pandas_over_every_row(demo_db, f):
+    demo_db = Store(demo_db)
+    as_of = dt.date(2026, 9, 1)
+    rows = metrics.compliance(demo_db, f, as_of)
+    kpis, cities = _compliance_by_pandas(rows)
+    assert metrics.compliance_kpis(demo_db, f, as_of).iloc[0].to_dict() == kpis
+    got = metrics.compliance_sole_provider_cities(demo_db, f, as_of)
+    assert list(got.columns) == ["uf", "city", "lives", "terminations", "without_substitute"]
+    assert got.astype({"lives": "float64"}).to_dict("records") == cities.astype({"lives": "float64"}).to_dict("records")
+    if f == Filters():
+        assert kpis["terminations"] > 0 and kpis["sole_provider_terminations"] > 0, "the demo exercises both"
+
+
+def test_compliance_limit_is_the_first_rows_of_the_whole_table(demo_db):
+    demo_db = Store(demo_db)
+    as_of = dt.date(2026, 9, 1)
+    whole = metrics.compliance(demo_db, Filters(), as_of)
+    first = metrics.compliance(demo_db, Filters(), as_of, limit=7)
+    assert len(whole) > 7
+    pd.testing.assert_frame_equal(first, whole.head(7), check_dtype=False)  # int32 where no row is null

@@ -455,7 +455,7 @@ def oldest_open_cases(data: Data, f: Filters, as_of: dt.date | None = None, limi
 
 
 # --------------------------------------------------------------------------- Conformidade ANS
-def compliance(data: Data, f: Filters, as_of: dt.date | None = None) -> pd.DataFrame:
+def compliance(data: Data, f: Filters, as_of: dt.date | None = None, limit: int | None = None) -> pd.DataFrame:
     today = pd.Timestamp(as_of or dt.date.today())
     d = data.facts.loc[mask(data, f) & data.facts["is_terminated"]].copy()
     record = data.substitutions.reindex(d["case_key"])
@@ -483,6 +483,7 @@ def compliance(data: Data, f: Filters, as_of: dt.date | None = None) -> pd.DataF
     for column in ("substitute_cro", "substitute_uf", "substitute_city", "substitute_name"):
         d[column] = record[column]
     d = _plain(d).sort_values(["exit_date", "protocol_number", "case_id"], na_position="last")
+    d = d if limit is None else d.head(limit)
     return d[["case_id", "protocol_number", "operator", "uf", "city", "lives", "exit_date", "notice_due",
               "notice_date", "notice_status", "publication_until", "substitute_status", "sole_provider",
               "days_without_substitute", "days_to_notice_due"]].reset_index(drop=True)

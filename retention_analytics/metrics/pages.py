@@ -22,7 +22,7 @@ from ..filters import Filters
 from . import summaries as s
 from . import tables as t
 from . import work as w
-from .tables import QUALITY_LIST_LIMIT
+from .tables import LIST_ROW_LIMIT, QUALITY_LIST_LIMIT
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ PAGE_QUERIES: dict[str, tuple[PageQuery, ...]] = {
     "Conformidade ANS": (
         SIDEBAR,
         _q(s.compliance_kpis),
-        _q(s.compliance),
+        _q(s.compliance, limit=LIST_ROW_LIMIT),  # the rows shown; the headline counts every one
         _q(s.compliance_sole_provider_cities),
     ),
     "Fila de trabalho": (

@@ -38,13 +38,21 @@ LABEL_PARAMS: dict[str, str] = {"no_operator": NO_OPERATOR, "no_analyst": NO_ANA
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
+_STEPS = re.compile(r"\{steps:([a-z_][a-z0-9_]*)\}")
+
+
 def load_sql(name: str) -> str:
     """The text of `sql/<name>.sql`, read from disk on every call: a file of a few hundred bytes
     reads in microseconds, next to queries of milliseconds, and an edited .sql is then seen at
-    once, without restarting the app (no cache to go stale)."""
+    once, without restarting the app (no cache to go stale).
+
+    `{steps:other}` stands for the CTE steps of `sql/other.sql` (a file of steps, no final select):
+    queries that start from the same steps (compliance's table, its headline and its cities) share
+    them instead of each spelling them."""
     if not _NAME.match(name):
         raise ValueError(f"invalid query name {name!r}")
-    return resources.files(__package__).joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+    text = resources.files(__package__).joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+    return _STEPS.sub(lambda m: load_sql(m.group(1)).strip(), text)
 
 
 def connection(source: Any) -> duckdb.DuckDBPyConnection:
@@ -108,8 +116,9 @@ def run(source: Any, name: str, f: Filters | None = None, *, access_only: bool =
 # otherwise compute it up to four times (~70 ms each at a million cases). Their frames are kept
 # per database file, data version (bumped by every write) and SQL with its parameters, in this
 # process, for the few most recent filter sets.
-# compliance feeds Conformidade's headline, its table and its sole-provider cities the same way.
-SHARED_QUERIES = frozenset({"coverage_city", "compliance"})
+# Conformidade's headline and cities are aggregated in SQL (compliance_kpis.sql, …) and its table
+# asks for the rows shown only, so compliance is no longer among them.
+SHARED_QUERIES = frozenset({"coverage_city"})
 SHARED_MAX_ENTRIES = 16
 _shared: OrderedDict[tuple[str, str, str, str], pd.DataFrame] = OrderedDict()
 _shared_lock = threading.Lock()

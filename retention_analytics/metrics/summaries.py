@@ -224,49 +224,31 @@ def oldest_open_cases(con: Any, f: Filters | None = None, as_of: dt.date | None 
 
 
 # --------------------------------------------------------------------------- Conformidade ANS
-def compliance(con: Any, f: Filters | None = None, as_of: dt.date | None = None) -> pd.DataFrame:
-    """One row per current terminated case under `f` (docs/metrics.md, "Conformidade ANS"):
-    case_id, protocol_number, operator_key, operator, analyst, uf, city, lives, exit_date,
-    notice_due, notice_date, notice_status, notice_channels, publication_until, substitute_status,
-    substitute_cro, substitute_uf, substitute_city, substitute_name, sole_provider,
-    days_without_substitute, days_to_notice_due, record_source."""
-    return _named(con, "compliance", _f(f), as_of=_today(as_of))
+def compliance(con: Any, f: Filters | None = None, as_of: dt.date | None = None,
+               limit: int | None = None) -> pd.DataFrame:
+    """One row per current terminated case under `f` (docs/metrics.md, "Conformidade ANS"), the
+    first `limit` in the table's order (None: all): case_id, protocol_number, operator_key,
+    operator, analyst, uf, city, lives, exit_date, notice_due, notice_date, notice_status,
+    notice_channels, publication_until, substitute_status, substitute_cro, substitute_uf,
+    substitute_city, substitute_name, sole_provider, days_without_substitute, days_to_notice_due,
+    record_source."""
+    return _named(con, "compliance", _f(f), as_of=_today(as_of), limit=limit)
 
 
 def compliance_kpis(con: Any, f: Filters | None = None, as_of: dt.date | None = None) -> pd.DataFrame:
-    """The page's headline, from `compliance`: terminations, with_substitute_same_city,
-    notices_on_time, lives_without_substitute, sole_provider_terminations (one row)."""
-    rows = compliance(con, f, as_of)
-    lives = pd.to_numeric(rows["lives"], errors="coerce").fillna(0)
-    return pd.DataFrame([{
-        "terminations": len(rows),
-        "with_substitute_same_city": int((rows["substitute_status"] == "mesmo_municipio").sum()),
-        "notices_on_time": int((rows["notice_status"] == "no_prazo").sum()),
-        "lives_without_substitute": int(lives[rows["substitute_status"] == "sem_substituto"].sum()),
-        "sole_provider_terminations": int(rows["sole_provider"].fillna(False).astype(bool).sum()),
-    }])
+    """The page's headline over the rows of `compliance`, in SQL (a national store has hundreds of
+    thousands of terminations): terminations, with_substitute_same_city, notices_on_time,
+    lives_without_substitute, sole_provider_terminations (one row)."""
+    out = run(con, "compliance_kpis", _f(f), as_of=_today(as_of))
+    return out.astype("int64")
 
 
 def compliance_sole_provider_cities(con: Any, f: Filters | None = None, as_of: dt.date | None = None) -> pd.DataFrame:
     """Cities where a termination took the only listed provider, most lives first: uf, city,
     lives (the largest stated by those terminations), terminations, without_substitute."""
-    rows = compliance(con, f, as_of)
-    sole = rows[rows["sole_provider"].fillna(False).astype(bool)]
-    if sole.empty:
-        return pd.DataFrame({"uf": pd.Series(dtype="object"), "city": pd.Series(dtype="object"),
-                             "lives": pd.Series(dtype="Int64"), "terminations": pd.Series(dtype="int64"),
-                             "without_substitute": pd.Series(dtype="int64")})
-    out = (
-        sole.assign(lives=pd.to_numeric(sole["lives"], errors="coerce"),
-                    without=(sole["substitute_status"] == "sem_substituto").astype("int64"))
-        .groupby(["uf", "city"], dropna=False)
-        .agg(lives=("lives", "max"), terminations=("protocol_number", "size"), without_substitute=("without", "sum"))
-        .reset_index()
-        .sort_values(["lives", "uf", "city"], ascending=[False, True, True], na_position="last")
-        .reset_index(drop=True)
-    )
+    out = run(con, "compliance_sole_provider_cities", _f(f), as_of=_today(as_of))
     out["lives"] = out["lives"].astype("Int64")
-    return out
+    return out.astype({"terminations": "int64", "without_substitute": "int64"})
 
 
 # --------------------------------------------------------------------------- network coverage

@@ -420,6 +420,10 @@ _SPECS: list[TableSpec] = [
     ]),
 ]
 
+# A long list on screen (and in its downloads) shows its first LIST_ROW_LIMIT rows in its order:
+# ui/page.first_rows; Conformidade ANS asks the store for only those (metrics/pages.py).
+LIST_ROW_LIMIT = 1000
+
 # Data quality (metrics.quality returns these frames together; each is exported on its own).
 # Lists are capped at QUALITY_LIST_LIMIT rows, the same cap on the page and in its downloads.
 QUALITY_LIST_LIMIT = 1000

@@ -25,6 +25,7 @@ from .. import formatting as fmt
 from ..auth import User
 from ..filters import Filters
 from ..metrics import table_of
+from ..metrics.tables import LIST_ROW_LIMIT
 from ..reports import ANALYSIS_PAGES
 from . import audit, data, login, nav, plotly_config, saved_views, sidebar, state, widget_texts
 from .case_view import inline_md as md
@@ -284,17 +285,20 @@ def screen_frame(df: pd.DataFrame, summary: Any) -> tuple[pd.DataFrame, dict[str
 # reads, and formatting and sending them took most of a minute per rerun at a million cases. A
 # long list shows (and its downloads hold) its first ROW_LIMIT rows in its order; the headline
 # counts every one, and `export` gives the whole table.
-ROW_LIMIT = 1000
+ROW_LIMIT = LIST_ROW_LIMIT
 
 
-def first_rows(frame: pd.DataFrame, summary: Any, noun: str, limit: int | None = None) -> pd.DataFrame:
+def first_rows(frame: pd.DataFrame, summary: Any, noun: str, limit: int | None = None,
+               total: int | None = None) -> pd.DataFrame:
     """`frame`, or its first `limit` (ROW_LIMIT) rows with a caption saying so and where the whole
-    list is."""
+    list is. `total`: how many rows the whole list has, when `frame` already holds only the first
+    ones (the store was asked for `limit` rows)."""
     limit = ROW_LIMIT if limit is None else limit
-    if len(frame) <= limit:
+    total = len(frame) if total is None else total
+    if total <= limit and len(frame) <= limit:
         return frame
     spec = table_of(summary)
-    st.caption(f"{noun[:1].upper()}{noun[1:]}: mostrando {fmt.integer(limit)} de {fmt.integer(len(frame))}, na ordem "
+    st.caption(f"{noun[:1].upper()}{noun[1:]}: mostrando {fmt.integer(min(limit, len(frame)))} de {fmt.integer(total)}, na ordem "
                f"da tabela (e os downloads também). A lista completa: `python -m retention_analytics export "
                f"{spec.name if spec else ''}` no terminal.")
     return frame.head(limit).reset_index(drop=True)

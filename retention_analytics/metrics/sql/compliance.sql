@@ -1,57 +1,7 @@
 -- Conformidade ANS (docs/metrics.md): one row per current terminated case under the filters,
--- with its newest substitution record and the statuses of the rules. $as_of: today.
-with terminated as not materialized (
-    select *
-    from case_facts c
-    where c.is_terminated and {where}
-),
-latest_record as (
-    select *
-    from (
-        select s.*, row_number() over (partition by s.case_key order by s.substitution_id desc) as newest
-        from substitutions s
-        where s.case_key in (select case_key from terminated)
-    )
-    where newest = 1
-),
-dated as (
-    select
-        t.*,
-        r.exit_date as recorded_exit_date,
-        coalesce(r.exit_date, t.finished_on) as exit_date,
-        r.notice_date,
-        r.notice_channels,
-        r.substitute_cro,
-        r.substitute_uf,
-        r.substitute_city,
-        r.substitute_ibge_code,
-        r.substitute_name,
-        r.source as record_source,
-        r.entered_at as record_entered_at,
-        (r.substitute_cro is not null or r.substitute_name is not null
-            or r.substitute_city is not null) as has_substitute
-    from terminated t
-    left join latest_record r on r.case_key = t.case_key
-),
-statuses as (
-    select
-        *,
-        exit_date - interval 30 day as notice_due,
-        case
-            when notice_date is null then 'sem_aviso'
-            when notice_date <= exit_date - interval 30 day then 'no_prazo'
-            else 'atrasado'
-        end as notice_status,
-        case
-            when not has_substitute then 'sem_substituto'
-            when substitute_uf = uf and substitute_ibge_code is not null and substitute_ibge_code = ibge_code
-                then 'mesmo_municipio'
-            else 'outro_municipio'
-        end as substitute_status,
-        (unique_cros_listed is not null and unique_cros_listed <= cros_at_stake) as sole_provider,
-        notice_date + interval 180 day as publication_until
-    from dated
-)
+-- with its newest substitution record and the statuses of the rules. $as_of: today; $limit:
+-- the first rows only (null: all).
+with {steps:compliance_steps}
 select
     s.case_id,
     s.protocol_number,
@@ -88,3 +38,4 @@ select
     s.record_source
 from statuses s
 order by s.exit_date nulls last, s.protocol_number nulls last, s.case_id
+limit $limit
