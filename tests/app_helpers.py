@@ -85,10 +85,23 @@ def assert_ok(at: AppTest) -> None:
     assert "Traceback" not in rendered_text(at)
 
 
+class Downloads(dict):
+    """File id → bytes of every download a page offered in AppTest: the eager ones as stored, the
+    deferred ones (made on click: `data=` a callable) made when a test reads them."""
+
+    def __getitem__(self, file_id: str) -> bytes:
+        value = super().__getitem__(file_id)
+        if callable(value):
+            value = value()
+            value = value.encode("utf-8") if isinstance(value, str) else value
+            self[file_id] = value
+        return value
+
+
 class RecordingStorage(MemoryMediaFileStorage):
     """AppTest's in-memory media store that also keeps every eager download after the run."""
 
-    files: dict[str, bytes] = {}
+    files: Downloads = Downloads()
 
     def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):  # noqa: ANN001
         file_id = super().load_and_get_id(path_or_data, mimetype, kind, filename)
@@ -96,13 +109,34 @@ class RecordingStorage(MemoryMediaFileStorage):
         return file_id
 
 
+def record_downloads(monkeypatch) -> Downloads:
+    """Record every download of the AppTest runs that follow, eager and deferred (conftest's
+    `downloads` fixture)."""
+    from streamlit.runtime import media_file_manager
+    from streamlit.testing.v1 import app_test as app_test_module
+
+    RecordingStorage.files = Downloads()
+    monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", RecordingStorage)
+    original = media_file_manager.MediaFileManager.add_deferred
+
+    def add_deferred(self, data_callable, *args, **kwargs):  # noqa: ANN001
+        file_id = original(self, data_callable, *args, **kwargs)
+        RecordingStorage.files[file_id] = data_callable
+        return file_id
+
+    monkeypatch.setattr(media_file_manager.MediaFileManager, "add_deferred", add_deferred)
+    return RecordingStorage.files
+
+
+def file_id(button) -> str:  # noqa: ANN001
+    """The id under which a download button's file is recorded (eager: its URL; deferred: its id)."""
+    return button.proto.deferred_file_id or Path(button.proto.url).stem
+
+
 def csv_downloads(at: AppTest, files: dict[str, bytes]) -> list[bytes]:
-    """The bytes of every eager CSV download button on the page."""
-    out = []
-    for button in at.get("download_button"):
-        if "-csv_" in button.proto.id and button.proto.url:
-            out.append(files[Path(button.proto.url).stem])
-    return out
+    """The bytes of every CSV download button on the page."""
+    return [files[file_id(b)] for b in at.get("download_button")
+            if "-csv_" in b.proto.id and (b.proto.url or b.proto.deferred_file_id)]
 
 
 def open_tab(at: AppTest, text: str) -> AppTest:

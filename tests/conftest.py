@@ -77,11 +77,8 @@ def use_db(monkeypatch):
 
 @pytest.fixture
 def downloads(monkeypatch) -> dict[str, bytes]:
-    """Every eager download a page's AppTest run offers, file id → bytes (app_helpers.RecordingStorage)."""
-    from streamlit.testing.v1 import app_test as app_test_module
+    """Every download a page's AppTest runs offer, file id → bytes, eager or made on click
+    (app_helpers.record_downloads; a button's id: app_helpers.file_id)."""
+    from app_helpers import record_downloads
 
-    from app_helpers import RecordingStorage
-
-    RecordingStorage.files = {}
-    monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", RecordingStorage)
-    return RecordingStorage.files
+    return record_downloads(monkeypatch)

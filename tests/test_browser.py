@@ -247,6 +247,17 @@ def _walk_through(server, page, tmp_path) -> None:
     assert "uf=MG" in page.url
     assert "UF: MG" in page.inner_text("body")
     shot(page, "5_Casos_filtro_MG")
+    # The table's CSV is made on the click (ui/page.download_buttons): what Excel in Brazil opens,
+    # with the filters written in it and only MG's rows.
+    with page.expect_download(timeout=RUN_TIMEOUT_MS) as info:
+        page.locator('[data-testid="stMain"] [data-testid="stDownloadButton"] button').filter(
+            has_text="CSV").first.click()
+    assert info.value.suggested_filename.endswith(".csv")
+    csv_bytes = Path(info.value.path()).read_bytes()
+    assert csv_bytes.startswith(b"\xef\xbb\xbf"), "UTF-8 with BOM"
+    csv_text = csv_bytes.decode("utf-8-sig")
+    assert "UF: MG" in csv_text and ";" in csv_text
+    wait_until_idle(page, "Casos")
 
     # A real form uploaded into the demonstration: refused in the preview, with what to do.
     form = tmp_path / "formulario_navegador.xlsx"

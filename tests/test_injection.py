@@ -19,9 +19,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from streamlit.testing.v1 import app_test as app_test_module
 
-from app_helpers import ADMIN, PAGES, ROOT, RecordingStorage, assert_ok, csv_downloads, open_as
+from app_helpers import ADMIN, PAGES, ROOT, assert_ok, csv_downloads, open_as
 from forms_factory import form_text, make_record
 from retention_analytics import export, metrics
 from retention_analytics.demo import render
@@ -138,14 +137,12 @@ def test_a_hostile_case_shows_as_text_on_casos(hostile_db):
     assert query(db, "select count(*) from cases")[0][0] > 1, "the SQL in the analyst's name did nothing"
 
 
-def test_hostile_texts_are_neutralized_in_every_download(hostile_db, monkeypatch):
+def test_hostile_texts_are_neutralized_in_every_download(hostile_db, downloads):
     db, case_id = hostile_db
-    RecordingStorage.files = {}
-    monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", RecordingStorage)
     at = open_as("pages/5_Casos.py", ADMIN)
     at.text_input(key="casos_busca").set_value("INJ-1").run()
     assert_ok(at)
-    (data,) = [d for d in csv_downloads(at, RecordingStorage.files)]
+    (data,) = [d for d in csv_downloads(at, downloads)]
     text = data.decode("utf-8-sig")
     assert "'=HYPERLINK" in text and ";=HYPERLINK" not in text and '"=HYPERLINK' not in text
 

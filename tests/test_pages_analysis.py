@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_helpers import open_tab
+from app_helpers import file_id, open_tab
 
 from retention_analytics import export, metrics
 from retention_analytics.filters import Filters
@@ -84,7 +84,7 @@ def table(at: AppTest, key: str) -> pd.DataFrame:
 def csv_of(at: AppTest, downloads: dict[str, bytes], key: str) -> bytes:
     button = [b for b in _csv_buttons(at) if b.proto.id.endswith(f"-csv_{key}")]
     assert button, f"no CSV button for {key!r}"
-    return downloads[Path(button[0].proto.url).stem]
+    return downloads[file_id(button[0])]
 
 
 def csv_rows(data: bytes) -> tuple[list[str], list[list[str]]]:
