@@ -16,7 +16,7 @@ from retention_analytics import formatting as fmt
 from retention_analytics import metrics
 from retention_analytics.ui import data, work_queue
 from retention_analytics.ui.case_view import inline_md as md
-from retention_analytics.ui.page import Page, current_page, first_rows, no_data, selected_row, show_table
+from retention_analytics.ui.page import ROW_LIMIT, Page, current_page, first_rows, no_data, selected_row, show_table
 
 CASES_PAGE = "pages/5_Casos.py"
 _ONLY_SOON = "fila_so_perto"
@@ -42,7 +42,9 @@ def draw(page: Page) -> None:
     else:
         st.caption(f"Sua fila, como analista **{user.analyst}**. O período da barra lateral não se aplica: a fila é de hoje.")
     queue = data.get(metrics.work_queue, scope.filters)
-    pending = data.get(metrics.work_queue_terminations, scope.filters)
+    # Only the rows shown come from the store; the card counts every one.
+    pending_total = data.get(metrics.work_queue_terminations_count, scope.filters)
+    pending = data.get(metrics.work_queue_terminations, scope.filters, limit=ROW_LIMIT)
     if queue.empty and pending.empty and not page.filters.without_period().is_empty():
         no_data("Nenhum caso corresponde aos filtros escolhidos na fila: nenhum caso em aberto nem desligamento "
                 "pendente.")
@@ -53,7 +55,7 @@ def draw(page: Page) -> None:
     cards[1].metric("Perto de mudar de faixa", fmt.integer(int(queue["about_to_cross"].sum()) if len(queue) else 0),
                     help="A 5 dias ou menos de passar de 30, 60 ou 90 dias em aberto.")
     cards[2].metric("Há mais de 90 dias", fmt.integer(int((queue["band_order"] == 4).sum()) if len(queue) else 0))
-    cards[3].metric("Desligamentos pendentes", fmt.integer(len(pending)),
+    cards[3].metric("Desligamentos pendentes", fmt.integer(pending_total),
                     help="Sem aviso aos beneficiários ou sem prestador substituto registrado.")
 
     st.subheader("Casos em aberto, do mais antigo ao mais novo")
@@ -79,7 +81,8 @@ def draw(page: Page) -> None:
     st.caption("Prazo do aviso = saída da rede − 30 dias (Lei 9.656/98 art. 17; RN 567/2022); negativo quando já "
                "passou. Registre o aviso e o substituto no caso (clique na linha) ou importe o arquivo do "
                "credenciamento na página Importar.")
-    pending = first_rows(pending, metrics.work_queue_terminations, "desligamentos pendentes")
+    pending = first_rows(pending, metrics.work_queue_terminations, "desligamentos pendentes", limit=ROW_LIMIT,
+                         total=pending_total)
     event = show_table(pending, metrics.work_queue_terminations, page, key="work_queue_terminations_table",
                        selectable=True, height=420 if len(pending) > 12 else None)
     _open_selected(event, pending)

@@ -138,3 +138,33 @@ def test_changes_since_a_moment(db):
                                     since=dt.datetime(2025, 1, 9, 12), as_of=D(2025, 1, 10))
     assert list(crossed["protocol_number"]) == ["P8"]
     assert crossed["change"].iloc[0] == "faixa" and crossed["crossed_band_days"].iloc[0] == 30
+
+
+# --------------------------------------------------------------------------- pending terminations in SQL
+# work_queue_terminations.sql (and its count) over compliance's steps equal what pandas made of
+# compliance's every row before (the reference below is that code).
+def _pending_by_pandas(rows):
+    import numpy as np
+
+    no_notice = rows["notice_status"] == "sem_aviso"
+    no_substitute = rows["substitute_status"] == "sem_substituto"
+    keep = no_notice | no_substitute
+    rows = rows[keep].copy()
+    a, b = no_notice[keep].to_numpy(), no_substitute[keep].to_numpy()
+    rows["missing"] = np.where(a & b, "aviso e substituto", np.where(a, "aviso", "substituto"))
+    rows = rows.sort_values(["days_to_notice_due", "exit_date", "case_id"], na_position="last")
+    return rows[metrics.work.QUEUE_TERMINATION_COLUMNS].reset_index(drop=True)
+
+
+@pytest.mark.parametrize("f", [Filters(), Filters(ufs=("SP", "MG")), Filters().restrict_to(["odontolife"]),
+                               Filters(ufs=("AC",), outcomes=("retido",))], ids=["todos", "uf", "gestor", "nenhum"])
+def test_pending_terminations_in_sql_equal_pandas_over_compliance(demo_db, f):
+    store, as_of = Store(demo_db), dt.date(2026, 9, 1)
+    expected = _pending_by_pandas(metrics.compliance(store, f, as_of))
+    got = metrics.work_queue_terminations(store, f, as_of)
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+    assert metrics.work_queue_terminations_count(store, f, as_of) == len(expected)
+    first = metrics.work_queue_terminations(store, f, as_of, limit=5)
+    pd.testing.assert_frame_equal(first, expected.head(5), check_dtype=False)
+    if f == Filters():
+        assert set(expected["missing"]) == {"aviso e substituto", "aviso", "substituto"}, "the demo has all three"

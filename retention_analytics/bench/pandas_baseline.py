@@ -815,15 +815,21 @@ def work_queue(data: Data, f: Filters, as_of: dt.date | None = None, soon: int =
               "about_to_cross", "last_contact_on"]].reset_index(drop=True)
 
 
-def work_queue_terminations(data: Data, f: Filters, as_of: dt.date | None = None) -> pd.DataFrame:
+def work_queue_terminations(data: Data, f: Filters, as_of: dt.date | None = None,
+                            limit: int | None = None) -> pd.DataFrame:
     rows = compliance(data, f, as_of)
     no_notice, no_substitute = rows["notice_status"] == "sem_aviso", rows["substitute_status"] == "sem_substituto"
     rows = rows[no_notice | no_substitute].copy()
     rows["missing"] = np.select([no_notice[rows.index] & no_substitute[rows.index], no_notice[rows.index]],
                                 ["aviso e substituto", "aviso"], "substituto")
     rows = rows.sort_values(["days_to_notice_due", "exit_date", "case_id"], na_position="last")
+    rows = rows if limit is None else rows.head(limit)
     return rows[["case_id", "protocol_number", "operator", "uf", "city", "exit_date", "notice_due", "notice_status",
                  "days_to_notice_due", "substitute_status", "days_without_substitute", "missing"]].reset_index(drop=True)
+
+
+def work_queue_terminations_count(data: Data, f: Filters, as_of: dt.date | None = None) -> int:
+    return len(work_queue_terminations(data, f, as_of))
 
 
 # --------------------------------------------------------------------------- pages
@@ -841,6 +847,7 @@ _BY_NAME: dict[str, Callable[..., Any]] = {
     "cases_count": cases_count, "cases": cases, "quality": quality, "compliance": compliance,
     "compliance_kpis": compliance_kpis, "compliance_sole_provider_cities": compliance_sole_provider_cities,
     "work_queue": work_queue, "work_queue_terminations": work_queue_terminations,
+    "work_queue_terminations_count": work_queue_terminations_count,
 }
 
 

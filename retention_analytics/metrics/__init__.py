@@ -72,6 +72,7 @@ from .work import (
     targets_vs_results,
     work_queue,
     work_queue_terminations,
+    work_queue_terminations_count,
 )
 
 __all__ = [

@@ -109,7 +109,8 @@ PAGE_QUERIES: dict[str, tuple[PageQuery, ...]] = {
     "Fila de trabalho": (
         SIDEBAR,
         _q(w.work_queue),
-        _q(w.work_queue_terminations),
+        _q(w.work_queue_terminations_count),
+        _q(w.work_queue_terminations, limit=LIST_ROW_LIMIT),  # the rows shown
     ),
     # Targets and alerts read their own small tables straight from the store (store/alerting.py).
     "Metas e alertas": (SIDEBAR,),

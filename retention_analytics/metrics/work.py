@@ -17,13 +17,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ..filters import Filters
 from .query import run
 from .stats import add_rate
-from .summaries import _mask_frame, compliance
+from . import summaries  # its `_today`, as compliance's (one "today" for both, fixed by the snapshot test)
+from .summaries import _mask_frame, _named
 
 SLA_BAND_DAYS = (30, 60, 90)
 ABOUT_TO_CROSS_DAYS = 5  # docs/metrics.md, "Work queue"
@@ -101,20 +101,19 @@ QUEUE_TERMINATION_COLUMNS = ["case_id", "protocol_number", "operator_key", "oper
                              "days_without_substitute", "missing"]
 
 
-def work_queue_terminations(con: Any, f: Filters | None = None, as_of: dt.date | None = None) -> pd.DataFrame:
+def work_queue_terminations(con: Any, f: Filters | None = None, as_of: dt.date | None = None,
+                            limit: int | None = None) -> pd.DataFrame:
     """The terminations under the filters still missing a notice or a substitute (compliance's
-    rows and statuses), the nearest notice deadline first: the columns of QUEUE_TERMINATION_COLUMNS;
-    `missing` says what ("aviso e substituto", "aviso", "substituto")."""
-    rows = compliance(con, f, as_of)
-    no_notice = rows["notice_status"] == "sem_aviso"
-    no_substitute = rows["substitute_status"] == "sem_substituto"
-    keep = no_notice | no_substitute
-    rows = rows[keep].copy()
-    a, b = no_notice[keep].to_numpy(), no_substitute[keep].to_numpy()
-    # Vectorized: a national store has hundreds of thousands of pending terminations.
-    rows["missing"] = np.where(a & b, "aviso e substituto", np.where(a, "aviso", "substituto"))
-    rows = rows.sort_values(["days_to_notice_due", "exit_date", "case_id"], na_position="last")
+    rows and statuses), the nearest notice deadline first, the first `limit` (None: all): the
+    columns of QUEUE_TERMINATION_COLUMNS; `missing` says what ("aviso e substituto", "aviso",
+    "substituto"). In SQL: a national store has hundreds of thousands of them."""
+    rows = _named(con, "work_queue_terminations", _f(f), as_of=summaries._today(as_of), limit=limit)
     return rows[QUEUE_TERMINATION_COLUMNS].reset_index(drop=True)
+
+
+def work_queue_terminations_count(con: Any, f: Filters | None = None, as_of: dt.date | None = None) -> int:
+    """How many rows `work_queue_terminations` has, without making them."""
+    return int(run(con, "work_queue_terminations_count", _f(f), as_of=summaries._today(as_of))["pending"].iloc[0])
 
 
 def changes_since(con: Any, f: Filters | None = None, since: dt.datetime | None = None,
@@ -137,4 +136,5 @@ __all__ = [
     "targets_vs_results",
     "work_queue",
     "work_queue_terminations",
+    "work_queue_terminations_count",
 ]

@@ -53,5 +53,5 @@ def counts(page: Any) -> tuple[int, int, int] | None:
     if found.filters is None:
         return None
     queue = data.side(metrics.work_queue, found.filters)
-    pending = data.side(metrics.work_queue_terminations, found.filters)
-    return len(queue), int(queue["about_to_cross"].sum()) if len(queue) else 0, len(pending)
+    pending = data.side(metrics.work_queue_terminations_count, found.filters)
+    return len(queue), int(queue["about_to_cross"].sum()) if len(queue) else 0, pending
