@@ -193,3 +193,35 @@ def test_the_sidebar_draws_one_widget_per_dimension_and_a_city_names_its_uf_once
     assert shown and all(" – " not in s and s.endswith(")") for s in shown), shown[:5]
     at.multiselect(key="flt_ufs").set_value(["MG"]).run()
     assert "UF: MG" in caption(at)
+
+
+def test_a_long_city_list_offers_the_busiest_cities_until_a_uf_is_chosen(demo_db, monkeypatch):
+    """ui/sidebar.city_options: without a UF, the CITY_OPTIONS_LIMIT cities with most cases (and
+    any city already chosen, from a link) and a caption saying how to see the others; with a UF,
+    every city of that UF."""
+    import duckdb
+
+    from retention_analytics.ui import sidebar
+
+    monkeypatch.setattr(sidebar, "CITY_OPTIONS_LIMIT", 20)
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        # The city with fewest cases (it cannot be among the 20 busiest) and how many cities MG has.
+        quiet = con.execute("select uf || '|' || coalesce(cast(ibge_code as varchar), city_key) from case_facts "
+                            "where uf is not null and city_key is not null group by all order by count(*), 1 "
+                            "limit 1").fetchone()[0]
+        mg = con.execute("select count(distinct coalesce(cast(ibge_code as varchar), city_key)) from case_facts "
+                         "where uf = 'MG' and city_key is not null").fetchone()[0]
+    at = app()
+    assert_ok(at)
+    assert len(at.multiselect(key="flt_cities").options) == 20
+    assert any("cidades com mais casos" in c.value and "escolha a UF" in c.value for c in at.sidebar.caption)
+
+    at.multiselect(key="flt_ufs").set_value(["MG"]).run()
+    assert_ok(at)
+    assert mg > 20 and len(at.multiselect(key="flt_cities").options) == mg, "every city of the UF"
+    assert not any("cidades com mais casos" in c.value for c in at.sidebar.caption)
+
+    linked = app({"cidade": quiet})
+    assert_ok(linked)
+    cities = linked.multiselect(key="flt_cities")
+    assert len(cities.options) == 21 and cities.value == [quiet], "a city chosen by a link stays offered and chosen"
