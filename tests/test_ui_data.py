@@ -72,3 +72,30 @@ def test_an_edited_sql_file_is_seen_without_a_restart(tmp_path: Path, monkeypatc
     assert query.load_sql("uma_consulta") == "select 1 as n"
     path.write_text("select 2 as n", encoding="utf-8")  # a developer edits the query
     assert query.load_sql("uma_consulta") == "select 2 as n"
+
+
+@pytest.mark.parametrize("text, expected, rows", [
+    ("with {steps:passos}\nselect * from b", "with a as (select 1 as n),\nb as (select n from a)\nselect * from b",
+     [(1,)]),
+    ("with {steps:passos},\nc as (select n + 1 as n from b)\nselect * from c",
+     "with a as (select 1 as n),\nb as (select n from a),\nc as (select n + 1 as n from b)\nselect * from c", [(2,)]),
+])
+def test_a_query_shares_another_files_steps(tmp_path: Path, monkeypatch, text: str, expected: str, rows) -> None:
+    """`{steps:name}` stands for the CTE steps of sql/name.sql (query.load_sql): compliance.sql,
+    compliance_kpis.sql and work_queue_terminations.sql start from compliance_steps.sql."""
+    (tmp_path / "sql").mkdir()
+    monkeypatch.setattr(query.resources, "files", lambda package: tmp_path)
+    (tmp_path / "sql" / "passos.sql").write_text("a as (select 1 as n),\nb as (select n from a)\n", encoding="utf-8")
+    (tmp_path / "sql" / "consulta.sql").write_text(text, encoding="utf-8")
+    assert query.load_sql("consulta") == expected
+    import duckdb
+
+    assert duckdb.connect().execute(query.load_sql("consulta")).fetchall() == rows
+
+
+def test_included_steps_are_named_like_queries(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "sql").mkdir()
+    monkeypatch.setattr(query.resources, "files", lambda package: tmp_path)
+    (tmp_path / "sql" / "consulta.sql").write_text("with {steps:../fora} select 1", encoding="utf-8")
+    # Not a step name: left as written, and DuckDB refuses the text; no other file is ever read.
+    assert query.load_sql("consulta") == "with {steps:../fora} select 1"
