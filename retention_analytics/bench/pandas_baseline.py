@@ -806,8 +806,7 @@ def work_queue(data: Data, f: Filters, as_of: dt.date | None = None, soon: int =
     contacts = data.contacts[data.contacts["case_id"].isin(d["case_id"])]
     last = contacts.groupby("case_id")["contact_date"].max().rename("last_contact_on")
     d = d.merge(last, how="left", left_on="case_id", right_index=True)
-    d["operator"] = d["operator_key"].map(_names(data, "operator_key", "operator")).fillna(d["operator"])
-    d["analyst"] = d["analyst_key"].map(_names(data, "analyst_key", "analyst")).fillna(d["analyst"])
+    d = _shown(data, d)  # categoricals of the loaded facts: fillna needs plain objects
     d["city"] = d["city_name"]
     d = _plain(d).sort_values(["age_days", "case_id"], ascending=[False, True], na_position="last")
     return d[["case_id", "protocol_number", "operator_key", "operator", "analyst_key", "analyst", "uf", "city",
