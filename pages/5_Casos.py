@@ -5,7 +5,8 @@ phones and e-mails masked). Choosing a case (clicking its row, or the protocol l
 table) shows the form as it was filled: header fields, status, contacts as a timeline, every
 checkbox of actions, reasons and sectors, notes, signatories, the parser's warnings, the earlier
 versions of the same protocol and a download of the original file. The chosen case lives in the
-URL (`?caso=ID`), so a copied link opens it.
+URL (`?caso=ID`), so a copied link opens it. The list is a fragment: a search or a page of the list
+reruns only the list, and opening a case from it reruns the whole page.
 
 Access: the list and the form come through the user's filters, which always carry their operator
 restriction, so a case of another operator — by click, protocol list or `?caso=` link — is "não
@@ -44,6 +45,8 @@ _PICKS = "_casos_table_picks"  # table key → case id its selection last opened
 _SEARCH_WIDGET = "casos_busca"
 _PAGE_WIDGET = "casos_pagina"
 _CHOICE_WIDGET = "casos_escolha"
+_OPENED_BY_LIST = "_casos_opened_by_list"  # the list (a fragment run) opened this case: scroll to it
+_DRAWN = "_casos_drawn_case"  # the case the last whole run of the page drew below the list
 
 _LIST_COLUMNS = [
     "case_id", "protocol_number", "status", "operator", "analyst", "uf", "city", "dentist_name", "cpf", "cnpj",
@@ -83,6 +86,26 @@ state.sync_url(page.filters, {"caso": selected})
 def _remember_url(case_id: int | None) -> None:
     state.sync_url(page.filters, {"caso": case_id})
     st.session_state[_URL_WRITTEN] = str(case_id) if case_id else None
+
+
+def _in_fragment_run() -> bool:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return bool(ctx is not None and getattr(ctx, "fragment_ids_this_run", None))
+
+
+@st.fragment
+def _list_fragment() -> None:
+    """The list as a fragment: typing a search or turning a page reruns only the list (not the
+    sidebar, the frame and the open form: docs/performance.md). A case opened from it needs the
+    whole page (the form below, the address): then the app reruns."""
+    _draw_list()
+    # Compared with what the page drew, not with the start of this run: the protocol list's
+    # callback has already changed the case when the fragment's run starts.
+    if _in_fragment_run() and st.session_state.get(_CASE) != st.session_state.get(_DRAWN):
+        st.session_state[_OPENED_BY_LIST] = True
+        st.rerun(scope="app")
 
 
 def _draw_list() -> pd.DataFrame:
@@ -318,8 +341,10 @@ if page.has_data:
     if bad_link is not None:
         st.warning(f"O link pede o caso “{cv.inline_md(bad_link[:40])}”, que não é um número de caso válido. Escolha um caso na lista.")
     before = st.session_state.get(_CASE)
-    _draw_list()
+    _list_fragment()
     chosen = st.session_state.get(_CASE)
+    just_opened = chosen != before or bool(st.session_state.pop(_OPENED_BY_LIST, False))
+    st.session_state[_DRAWN] = chosen
     if chosen != before:
         _remember_url(chosen)  # a row was clicked in this run: the address bar follows at once
     if chosen is not None:
@@ -334,5 +359,6 @@ if page.has_data:
             )
             _open(None)
             _remember_url(None)
+            st.session_state[_DRAWN] = None
         else:
-            _draw_case(detail, revealed=revealed_case, just_opened=chosen != before)
+            _draw_case(detail, revealed=revealed_case, just_opened=just_opened)

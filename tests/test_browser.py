@@ -259,6 +259,27 @@ def _walk_through(server, page, tmp_path) -> None:
     assert "UF: MG" in csv_text and ";" in csv_text
     wait_until_idle(page, "Casos")
 
+    # The list is a fragment (a search reruns only it); a case opened from it reruns the whole
+    # page: the form below and the address follow.
+    with Store(server["db"]).connect() as con:
+        protocol, mg_case = con.execute("select protocol_number, case_id from cases where is_current and uf = 'MG' "
+                                        "and protocol_number is not null order by case_id limit 1").fetchone()
+    search = page.get_by_label("Buscar", exact=True).and_(page.locator("input"))
+    search.fill(protocol)
+    search.press("Enter")
+    page.get_by_text("1 caso encontrado").first.wait_for(timeout=RUN_TIMEOUT_MS)
+    wait_until_idle(page, "Casos")
+    assert "UF: MG" in page.inner_text("body"), "the frame is still there after the list's own rerun"
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="Abrir o caso do protocolo").locator(
+        "input").first.click()
+    page.get_by_role("option", name=re.compile(re.escape(protocol))).first.click()
+    page.locator("h3").filter(has_text=f"Formulário do caso {protocol}").first.wait_for(timeout=RUN_TIMEOUT_MS)
+    wait_until_idle(page, "Casos")
+    assert_no_exception(page, "Casos (caso aberto pela lista)")
+    page.wait_for_function(f"() => new URLSearchParams(location.search).get('caso') === '{mg_case}'",
+                           timeout=RUN_TIMEOUT_MS)
+    shot(page, "5_Casos_caso_aberto_pela_lista")
+
     # A real form uploaded into the demonstration: refused in the preview, with what to do.
     form = tmp_path / "formulario_navegador.xlsx"
     form.write_bytes(render(make_record(protocol_number=UPLOAD_PROTOCOL, uf="MG"), "xlsx"))
