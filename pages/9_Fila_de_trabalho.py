@@ -41,35 +41,38 @@ def draw(page: Page) -> None:
                      "não se aplica: a fila é de hoje.")
     else:
         st.caption(f"Sua fila, como analista **{user.analyst}**. O período da barra lateral não se aplica: a fila é de hoje.")
-    queue = data.get(metrics.work_queue, scope.filters)
+    # Counts per band for the cards, and only the rows shown (a national store has ~90 thousand).
+    bands = data.get(metrics.work_queue_bands, scope.filters)
+    open_total = int(bands["cases"].sum())
+    soon_total = int(bands["about_to_cross"].sum())
     # Only the rows shown come from the store; the card counts every one.
     pending_total = data.get(metrics.work_queue_terminations_count, scope.filters)
     pending = data.get(metrics.work_queue_terminations, scope.filters, limit=ROW_LIMIT)
-    if queue.empty and pending.empty and not page.filters.without_period().is_empty():
+    if open_total == 0 and pending_total == 0 and not page.filters.without_period().is_empty():
         no_data("Nenhum caso corresponde aos filtros escolhidos na fila: nenhum caso em aberto nem desligamento "
                 "pendente.")
         return
 
     cards = st.columns(4)
-    cards[0].metric("Casos em aberto", fmt.integer(len(queue)))
-    cards[1].metric("Perto de mudar de faixa", fmt.integer(int(queue["about_to_cross"].sum()) if len(queue) else 0),
+    cards[0].metric("Casos em aberto", fmt.integer(open_total))
+    cards[1].metric("Perto de mudar de faixa", fmt.integer(soon_total),
                     help="A 5 dias ou menos de passar de 30, 60 ou 90 dias em aberto.")
-    cards[2].metric("Há mais de 90 dias", fmt.integer(int((queue["band_order"] == 4).sum()) if len(queue) else 0))
+    cards[2].metric("Há mais de 90 dias", fmt.integer(int(bands.loc[bands["band_order"] == 4, "cases"].sum())))
     cards[3].metric("Desligamentos pendentes", fmt.integer(pending_total),
                     help="Sem aviso aos beneficiários ou sem prestador substituto registrado.")
 
     st.subheader("Casos em aberto, do mais antigo ao mais novo")
-    if queue.empty:
+    if open_total == 0:
         st.info("Nenhum caso em aberto na fila.")
     else:
-        bands = queue.assign(order=queue["band_order"].fillna(5)).groupby(["order", "band"]).size()
         # Escaped: "> 90" at the start of a caption would be a Markdown quote.
         st.caption(md(" · ".join(f"{band} dias: {fmt.integer(n)}" if band != "sem data" else f"sem data: {fmt.integer(n)}"
-                                 for (_, band), n in bands.items()))
+                                 for band, n in zip(bands["band"], bands["cases"])))
                    + ". Idade = hoje − data de referência do caso. Clique numa linha para abrir o caso.")
         only_soon = st.toggle("Só os perto de mudar de faixa", key=_ONLY_SOON)
-        shown = queue[queue["about_to_cross"]].reset_index(drop=True) if only_soon else queue
-        shown = first_rows(shown, metrics.work_queue, "casos em aberto")
+        shown = data.get(metrics.work_queue, scope.filters, limit=ROW_LIMIT, soon_only=bool(only_soon))
+        shown = first_rows(shown, metrics.work_queue, "casos em aberto", limit=ROW_LIMIT,
+                           total=soon_total if only_soon else open_total)
         event = show_table(shown, metrics.work_queue, page, key="work_queue_table", selectable=True,
                            height=420 if len(shown) > 12 else None)
         _open_selected(event, shown)

@@ -168,3 +168,23 @@ def test_pending_terminations_in_sql_equal_pandas_over_compliance(demo_db, f):
     pd.testing.assert_frame_equal(first, expected.head(5), check_dtype=False)
     if f == Filters():
         assert set(expected["missing"]) == {"aviso e substituto", "aviso", "substituto"}, "the demo has all three"
+
+
+# --------------------------------------------------------------------------- the queue in SQL
+@pytest.mark.parametrize("f", [Filters(), Filters(ufs=("SP", "MG")), Filters().restrict_to(["odontolife"]),
+                               Filters(ufs=("AC",), outcomes=("retido",))], ids=["todos", "uf", "gestor", "nenhum"])
+def test_queue_bands_and_first_rows_in_sql_equal_the_whole_queue(demo_db, f):
+    """work_queue_bands.sql counts what work_queue lists; $limit and $soon_only give the first rows
+    of the whole list and of its cases about to cross (the Fila page asks for those only)."""
+    store, as_of = Store(demo_db), dt.date(2026, 9, 1)
+    whole = metrics.work_queue(store, f, as_of)
+    bands = metrics.work_queue_bands(store, f, as_of)
+    expected = (whole.assign(order=whole["band_order"].fillna(5), soon=whole["about_to_cross"].astype("int64"))
+                .groupby(["order", "band"]).agg(cases=("case_id", "size"), about_to_cross=("soon", "sum")).reset_index())
+    assert list(bands["band"]) == list(expected["band"])
+    assert list(bands["cases"]) == list(expected["cases"]) and list(bands["about_to_cross"]) == list(expected["about_to_cross"])
+    pd.testing.assert_frame_equal(metrics.work_queue(store, f, as_of, limit=7), whole.head(7), check_dtype=False)
+    soon = whole[whole["about_to_cross"]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(metrics.work_queue(store, f, as_of, soon_only=True), soon, check_dtype=False)
+    if f == Filters():
+        assert len(bands) >= 4 and int(bands["about_to_cross"].sum()) > 0, "the demo has every band"

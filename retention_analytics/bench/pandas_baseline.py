@@ -796,7 +796,8 @@ def filter_options(data: Data, f: Filters) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- Fila de trabalho
-def work_queue(data: Data, f: Filters, as_of: dt.date | None = None, soon: int = 5) -> pd.DataFrame:
+def work_queue(data: Data, f: Filters, as_of: dt.date | None = None, soon: int = 5, limit: int | None = None,
+               soon_only: bool = False) -> pd.DataFrame:
     d = data.facts.loc[mask(data, f) & ~data.facts["is_closed"]].copy()
     d["age_days"] = (pd.Timestamp(as_of or dt.date.today()) - d["reference_date"]).dt.days
     d["band_order"] = pd.cut(d["age_days"], [-np.inf, 30, 60, 90, np.inf], labels=[1, 2, 3, 4]).astype("float")
@@ -809,9 +810,19 @@ def work_queue(data: Data, f: Filters, as_of: dt.date | None = None, soon: int =
     d = _shown(data, d)  # categoricals of the loaded facts: fillna needs plain objects
     d["city"] = d["city_name"]
     d = _plain(d).sort_values(["age_days", "case_id"], ascending=[False, True], na_position="last")
+    d = d[d["about_to_cross"].astype(bool)] if soon_only else d
+    d = d if limit is None else d.head(limit)
     return d[["case_id", "protocol_number", "operator_key", "operator", "analyst_key", "analyst", "uf", "city",
               "dentist_name", "reference_date", "age_days", "band_order", "band", "days_to_next_band",
               "about_to_cross", "last_contact_on"]].reset_index(drop=True)
+
+
+def work_queue_bands(data: Data, f: Filters, as_of: dt.date | None = None, soon: int = 5) -> pd.DataFrame:
+    rows = work_queue(data, f, as_of, soon)
+    out = (rows.assign(order=rows["band_order"].fillna(5), soon=rows["about_to_cross"].astype("int64"))
+           .groupby(["order", "band"]).agg(cases=("case_id", "size"), about_to_cross=("soon", "sum")).reset_index())
+    out["band_order"] = out["order"].where(out["order"] < 5)
+    return out[["band_order", "band", "cases", "about_to_cross"]]
 
 
 def work_queue_terminations(data: Data, f: Filters, as_of: dt.date | None = None,
@@ -846,7 +857,7 @@ _BY_NAME: dict[str, Callable[..., Any]] = {
     "cases_count": cases_count, "cases": cases, "quality": quality, "compliance": compliance,
     "compliance_kpis": compliance_kpis, "compliance_sole_provider_cities": compliance_sole_provider_cities,
     "work_queue": work_queue, "work_queue_terminations": work_queue_terminations,
-    "work_queue_terminations_count": work_queue_terminations_count,
+    "work_queue_terminations_count": work_queue_terminations_count, "work_queue_bands": work_queue_bands,
 }
 
 

@@ -71,6 +71,7 @@ from .work import (
     target_summary,
     targets_vs_results,
     work_queue,
+    work_queue_bands,
     work_queue_terminations,
     work_queue_terminations_count,
 )

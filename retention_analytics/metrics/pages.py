@@ -108,7 +108,8 @@ PAGE_QUERIES: dict[str, tuple[PageQuery, ...]] = {
     ),
     "Fila de trabalho": (
         SIDEBAR,
-        _q(w.work_queue),
+        _q(w.work_queue_bands),
+        _q(w.work_queue, limit=LIST_ROW_LIMIT, soon_only=False),  # the rows shown
         _q(w.work_queue_terminations_count),
         _q(w.work_queue_terminations, limit=LIST_ROW_LIMIT),  # the rows shown
     ),

@@ -545,7 +545,7 @@ SUMMARIES: dict[str, Callable[..., Any]] = {
         s.kpis, s.kpis_with_delta, s.cases_count, s.case_detail, s.quality, s.filter_options,
         s.compliance_kpis, *(spec.function for spec in _SPECS),
         # What pages add for the person using them (ui/data.side): Minha semana, targets.
-        w.changes_since, w.targets_vs_results, w.work_queue_terminations_count,
+        w.changes_since, w.targets_vs_results, w.work_queue_terminations_count, w.work_queue_bands,
     )
 }
 _NAME_OF: dict[Callable[..., Any], str] = {function: name for name, function in SUMMARIES.items()}

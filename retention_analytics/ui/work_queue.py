@@ -52,6 +52,6 @@ def counts(page: Any) -> tuple[int, int, int] | None:
     found = scope(page)
     if found.filters is None:
         return None
-    queue = data.side(metrics.work_queue, found.filters)
+    bands = data.side(metrics.work_queue_bands, found.filters)
     pending = data.side(metrics.work_queue_terminations_count, found.filters)
-    return len(queue), int(queue["about_to_cross"].sum()) if len(queue) else 0, pending
+    return int(bands["cases"].sum()), int(bands["about_to_cross"].sum()), pending
