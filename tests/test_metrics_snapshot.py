@@ -24,6 +24,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script to write the snapshot
@@ -35,6 +36,9 @@ from retention_analytics.metrics import summaries  # noqa: E402
 
 SNAPSHOT = ROOT / "tests" / "fixtures" / "summaries" / "demo.json"
 TODAY = dt.date(2026, 9, 1)  # "today" of every age and deadline in the snapshot
+# The moment the snapshot's corpus is stored: a substitute found in a form starts the day its record
+# is stored, so "Dias sem substituto" would otherwise grow by one each day the suite runs.
+STORED_AT = dt.datetime(2026, 12, 2, 12, 0)
 DEMO_CASES, DEMO_SEED = 300, 7  # conftest's demo corpus
 
 FILTERS: dict[str, Filters] = {
@@ -102,20 +106,36 @@ def _fixed_today(as_of: dt.date | None) -> dt.date:
 
 
 def build_demo(folder: Path) -> Path:
+    """conftest's demo corpus, stored with the store's clock at STORED_AT."""
     from retention_analytics.demo import write_corpus
     from retention_analytics.forms.sources import iter_documents
     from retention_analytics.store import open_store
+    from retention_analytics.store import store as store_module
 
     files = write_corpus(folder / "forms", DEMO_CASES, DEMO_SEED)
-    store = open_store(folder / "demo.duckdb")
-    store.ingest(iter_documents(files), origin="demo", demo=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(store_module, "_now", lambda: STORED_AT)
+        store = open_store(folder / "demo.duckdb")
+        store.ingest(iter_documents(files), origin="demo", demo=True)
     return store.path
 
 
-def test_every_summary_equals_the_snapshot(demo_db, monkeypatch):
+@pytest.fixture(scope="module")
+def snapshot_db(tmp_path_factory) -> Path:
+    return build_demo(tmp_path_factory.mktemp("snapshot"))
+
+
+def test_the_corpus_is_stored_at_the_pinned_moment(snapshot_db):
+    """The snapshot does not depend on the day the suite runs: every write of the build is dated STORED_AT."""
+    with duckdb.connect(str(snapshot_db), read_only=True) as con:
+        stamps = {row[0] for row in con.execute("select distinct entered_at from substitutions").fetchall()}
+    assert stamps == {STORED_AT}
+
+
+def test_every_summary_equals_the_snapshot(snapshot_db, monkeypatch):
     monkeypatch.setattr(summaries, "_today", _fixed_today)
     expected = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
-    with duckdb.connect(str(demo_db), read_only=True) as con:
+    with duckdb.connect(str(snapshot_db), read_only=True) as con:
         got = json.loads(json.dumps(summaries_of(con)))
     assert got.keys() == expected.keys()
     for label in expected:

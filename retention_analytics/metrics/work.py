@@ -94,7 +94,7 @@ def work_queue(con: Any, f: Filters | None = None, as_of: dt.date | None = None,
     analyst, uf, city, dentist_name, reference_date, age_days, band_order (1–4; NaN without a
     date), band ("0–30", "31–60", "61–90", "> 90", "sem data"), days_to_next_band, about_to_cross
     (within `soon` days of the next band), last_contact_on."""
-    return _mask_frame(run(con, "work_queue", _f(f), as_of=as_of or dt.date.today(), soon=max(0, int(soon)),
+    return _mask_frame(run(con, "work_queue", _f(f), as_of=summaries._today(as_of), soon=max(0, int(soon)),
                            limit=limit, soon_only=bool(soon_only)))
 
 
@@ -102,7 +102,7 @@ def work_queue_bands(con: Any, f: Filters | None = None, as_of: dt.date | None =
                      soon: int = ABOUT_TO_CROSS_DAYS) -> pd.DataFrame:
     """`work_queue` counted per SLA band, in SQL (a national store has ~90 thousand open cases):
     band_order (1–4; NaN for "sem data", last), band, cases, about_to_cross; only bands with cases."""
-    out = run(con, "work_queue_bands", _f(f), as_of=as_of or dt.date.today(), soon=max(0, int(soon)))
+    out = run(con, "work_queue_bands", _f(f), as_of=summaries._today(as_of), soon=max(0, int(soon)))
     return out.astype({"cases": "int64", "about_to_cross": "int64"})
 
 

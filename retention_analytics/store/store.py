@@ -83,6 +83,15 @@ SCHEMA_VERSION = 2
 DEFAULT_LOCK_TIMEOUT = float(os.environ.get("RETENTION_DB_LOCK_TIMEOUT", "30"))
 
 
+def _now() -> dt.datetime:
+    """The moment stored with every write (import, substitution, audit line), to the second.
+
+    One clock for the store, so that a test can pin it: the day a substitution is stored is the
+    substitute's start ("Dias sem substituto"), and a snapshot of the numbers must not move with
+    the calendar."""
+    return dt.datetime.now().replace(microsecond=0)
+
+
 class StoreError(Exception):
     """A problem with the case store, worded for users (Portuguese)."""
 
@@ -654,7 +663,7 @@ def _record_form_substitutions(con: duckdb.DuckDBPyConnection, cases: list[tuple
         "select case_id, case_key from cases where list_contains($ids, case_id)",
         {"ids": [case_id for case_id, _ in blocks]},
     ).fetchall())
-    now = dt.datetime.now().replace(microsecond=0)
+    now = _now()
     rows = []
     for case_id, p in blocks:
         block = dict(p.substitution or {})
@@ -970,7 +979,7 @@ class Store:
                 _refresh_derived(con)
                 con.execute(
                     "insert into meta (key, value) values ('created_at', ?) on conflict (key) do nothing",
-                    [dt.datetime.now().isoformat(timespec="seconds")],
+                    [_now().isoformat(timespec="seconds")],
                 )
                 self._set_meta(con, "schema_hash", fingerprint)
         except StoreError:
@@ -1162,7 +1171,7 @@ class Store:
             last_id = con.execute("select coalesce(max(case_id), 0) from cases").fetchall()[0][0]
             con.execute("select max(nextval('document_id_seq')) from range(?)", [int(last_id)]).fetchall()
             superseded = con.execute("select count(*) from cases where not is_current").fetchall()[0][0]
-            now = dt.datetime.now().replace(microsecond=0)
+            now = _now()
             con.execute(
                 """
                 insert into ingest_batches (batch_id, started_at, finished_at, origin, documents_new, superseded)
@@ -1195,7 +1204,7 @@ class Store:
             if demo and provenance.has_real:
                 raise DemoMixError(_real_into_real_message(self.path))
 
-        now = dt.datetime.now().replace(microsecond=0)
+        now = _now()
         batch_id = con.execute("select nextval('batch_id_seq')").fetchone()[0]
         # Sorted: ids must grow in input order, because ingestion order (= id order) decides
         # which version of a protocol is the current one.
@@ -1250,7 +1259,7 @@ class Store:
             set finished_at = ?, documents_new = ?, duplicates = ?, superseded = ?, rejected = ?
             where batch_id = ?
             """,
-            [dt.datetime.now().replace(microsecond=0), summary.new, summary.duplicate, summary.superseded,
+            [_now(), summary.new, summary.duplicate, summary.superseded,
              summary.rejected, batch_id],
         )
         return summary
@@ -1382,7 +1391,7 @@ class Store:
         summary = IngestSummary(origin="reparse", results=results, superseded=len(changes))
         summary.current_cases = con.execute("select count(*) from cases where is_current").fetchone()[0]
         batch_id = con.execute("select nextval('batch_id_seq')").fetchone()[0]
-        now = dt.datetime.now().replace(microsecond=0)
+        now = _now()
         con.execute(
             """
             insert into ingest_batches (batch_id, started_at, finished_at, origin, documents_new, duplicates,
@@ -1429,7 +1438,7 @@ class Store:
                                     "substituições só valem para desligamentos")
             if problems:
                 raise SubstitutionFileError(problems)
-            now = dt.datetime.now().replace(microsecond=0)
+            now = _now()
             table = pa.Table.from_pylist(
                 [{"case_key": found[r.protocol_number][0], "exit_date": r.exit_date, "notice_date": r.notice_date,
                   "notice_channels": r.notice_channels, "substitute_cro": r.substitute_cro,
@@ -1563,7 +1572,7 @@ class Store:
                         insert into audit_log (audit_id, logged_at, username, role, action, page, target, filters, detail)
                         values (nextval('audit_id_seq'), ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
-                        [dt.datetime.now().replace(microsecond=0), *row],
+                        [_now(), *row],
                     )
                 return
             except duckdb.CatalogException:
