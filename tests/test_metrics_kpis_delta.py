@@ -1,6 +1,9 @@
-"""kpis_with_delta in one pass (sql/kpis_delta.sql) gives exactly the numbers of kpis() run on the
-selected period and on the previous one, as it computed them before: on the demo corpus ingested
-from real files and on a synthetic store, under filters of every kind."""
+"""The headline numbers in one pass (sql/kpis_delta.sql) equal their definition: kpis.sql's totals
+with the retention rate, plus the gap cities and lives at risk of the city coverage
+(coverage_city.sql, the gaps' one definition). kpis_with_delta for the selected period and the
+previous one, and kpis() both ways it can go (one pass, or from a city coverage the page already
+computed): on the demo corpus ingested from real files and on a synthetic store, under filters of
+every kind, open-ended periods included."""
 
 from __future__ import annotations
 
@@ -12,7 +15,8 @@ import pytest
 
 from retention_analytics.demo.synth import synthesize
 from retention_analytics.filters import Filters
-from retention_analytics.metrics import KPI_COLUMNS, kpis, kpis_with_delta
+from retention_analytics.metrics import KPI_COLUMNS, coverage_city, kpis, kpis_with_delta, query
+from retention_analytics.metrics.stats import add_rate
 from retention_analytics.store import open_store
 
 FILTERS = {
@@ -28,6 +32,9 @@ FILTERS = {
     "antes dos dados": Filters(start=dt.date(2001, 1, 1), end=dt.date(2001, 12, 31)),
     "dia": Filters(start=dt.date(2025, 5, 5), end=dt.date(2025, 5, 5), requested_by=("operadora",)),
     "sem período": Filters(),
+    "desde": Filters(start=dt.date(2025, 1, 1), ufs=("SP",)),
+    "até": Filters(end=dt.date(2024, 12, 31)),
+    "desde, data final": Filters(start=dt.date(2025, 3, 1), period_basis="finished"),
 }
 
 
@@ -51,6 +58,43 @@ def _number(value) -> float:
         return math.nan
 
 
+def _defined(con, f: Filters):
+    """The headline numbers as metrics.md defines them: kpis.sql's totals and rate, and the gaps
+    of the city coverage (computed afresh, not shared)."""
+    query.clear_shared()
+    out = add_rate(query.run(con, "kpis", f)).iloc[0].to_dict()
+    cities = coverage_city(con, f)
+    gaps = cities[cities["gap"]]
+    out["gap_cities"] = len(gaps)
+    out["lives_at_risk"] = int(gaps["lives"].fillna(0).sum())
+    query.clear_shared()
+    return out
+
+
+@pytest.mark.parametrize("name", list(FILTERS))
+@pytest.mark.parametrize("corpus", ["demo_db", "synth_db"])
+def test_kpis_both_ways_equal_their_definition(request, corpus, name):
+    con = duckdb.connect(str(request.getfixturevalue(corpus)), read_only=True)
+    try:
+        f = FILTERS[name]
+        expected = _defined(con, f)
+        query.clear_shared()
+        one_pass = kpis(con, f).iloc[0]
+        coverage_city(con, f)  # as Cobertura does first: kpis then takes the gaps from that frame
+        assert query.known(con, "coverage_city", f) is not None
+        shared = kpis(con, f).iloc[0]
+        query.clear_shared()
+        assert list(one_pass.index) == list(shared.index) == list(expected)
+        for column, value in expected.items():
+            for got in (one_pass, shared):
+                if isinstance(value, (bool,)) or column == "small_sample":
+                    assert bool(got[column]) == bool(value), column
+                else:
+                    assert _same(_number(got[column]), _number(value)), (column, got[column], value)
+    finally:
+        con.close()
+
+
 @pytest.mark.parametrize("name", list(FILTERS))
 @pytest.mark.parametrize("corpus", ["demo_db", "synth_db"])
 def test_one_pass_equals_kpis_of_each_period(request, corpus, name):
@@ -58,9 +102,9 @@ def test_one_pass_equals_kpis_of_each_period(request, corpus, name):
     try:
         f = FILTERS[name]
         got = kpis_with_delta(con, f).set_index("metric")
-        now = kpis(con, f).iloc[0]
+        now = _defined(con, f)
         previous = f.previous_period()
-        before = kpis(con, previous).iloc[0] if previous else None
+        before = _defined(con, previous) if previous else None
         assert list(got.index) == list(KPI_COLUMNS)
         for metric in KPI_COLUMNS:
             value = _number(now[metric])

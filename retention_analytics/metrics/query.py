@@ -155,6 +155,16 @@ def _shared_put(key: tuple[str, str, str, str], frame: pd.DataFrame) -> None:
             _shared.popitem(last=False)
 
 
+def known(source: Any, name: str, f: Filters | None = None, **params: Any) -> pd.DataFrame | None:
+    """The frame of `name` (one of SHARED_QUERIES) under `f` if this process has it already for the
+    database's current data version, else None. Runs nothing but the version lookup: for a summary
+    that can take its numbers from a frame the page computed anyway (summaries.kpis)."""
+    sql, bound = _prepare(name, f, False, params)
+    with cursor(source) as con:
+        key = _shared_key(con, name, sql, bound)
+    return _shared_get(key) if key is not None else None
+
+
 def clear_shared() -> None:
     """Forget the shared frames (the benchmark's cold runs; tests)."""
     with _shared_lock:

@@ -1,7 +1,8 @@
--- The headline numbers (kpis.sql) of the selected period and of the same-length period just
--- before it ($prev_start–$prev_end, Filters.previous_period), in one pass over case_facts instead
--- of two headline queries and two city coverages. {where_all_periods}: every filter but the
--- period, the same for both periods (previous_period moves only the dates). The periods do not
+-- The headline numbers of the selected period ($now_start–$now_end, either or both open) and of
+-- the same-length period just before it ($prev_start–$prev_end, Filters.previous_period; none
+-- when both are null), in one pass over case_facts instead of two headline queries and two city
+-- coverages; summaries.kpis reads its 'current' row (the gaps without building the whole city
+-- table). {where_all_periods}: every filter but the period, the same for both periods (previous_period moves only the dates). The periods do not
 -- overlap (the previous one ends the day before the selected one starts).
 -- Lives at risk and gap cities as coverage_city.sql defines them: lives and listed CROs from the
 -- city's most recent case stating them over all periods; a gap is a city whose CROs lost in the
@@ -15,8 +16,12 @@ tagged as (
     select
         *,
         case
-            when period_day >= $now_start and period_day <= $now_end then 'current'
-            when period_day >= $prev_start and period_day <= $prev_end then 'previous'
+            -- no period: every case of the scope, with or without a date (as the filters have it)
+            when $now_start::date is null and $now_end::date is null then 'current'
+            -- a bound left open is no bound; a case without the date is outside any period
+            when period_day >= coalesce($now_start::date, period_day)
+                and period_day <= coalesce($now_end::date, period_day) then 'current'
+            when period_day >= $prev_start::date and period_day <= $prev_end::date then 'previous'
         end as period
     from (
         select *, case when $basis = 'finished' then finished_on else reference_date end as period_day
