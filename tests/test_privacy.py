@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from retention_analytics.privacy import mask_cnpj, mask_cpf, mask_emails, mask_phones, mask_text
+from retention_analytics.privacy import mask_cnpj, mask_cpf, mask_documents, mask_emails, mask_phones, mask_text
 
 
 @pytest.mark.parametrize(
@@ -105,3 +105,24 @@ def test_phones_in_text_never_survive(number, prefix):
 @given(st.text())
 def test_mask_text_never_raises(text):
     assert isinstance(mask_text(text), str)
+
+
+# Text made of what the masks look at: digits, their punctuation, letters, "@" and spaces.
+_MASKABLE = st.text(alphabet="0123456789 .-/()+@abcXYZ", max_size=40)
+
+
+@given(_MASKABLE)
+def test_the_shortcut_for_text_without_enough_digits_changes_nothing(text):
+    """mask_text skips its regexes when the text has no "@" and fewer than 8 digits: the same
+    result as running them."""
+    assert mask_text(text) == mask_phones(mask_emails(mask_documents(text)))
+
+
+@pytest.mark.parametrize("text", [
+    "SAD2024 campo vazio em 26/03",         # 10 digits, none a document: unchanged either way
+    "1234567",                               # 7 digits: the shortcut
+    "tel 3198765432",                        # a phone without punctuation: masked
+    "ana@odonto.com.br",                     # no digits, an e-mail: masked
+])
+def test_the_shortcut_agrees_with_the_masks(text):
+    assert mask_text(text) == mask_phones(mask_emails(mask_documents(text)))
