@@ -54,10 +54,8 @@ def draw(page: Page) -> None:
     if data.get(metrics.cases_count, page.filters) == 0:
         no_data()
         return
-    # The city coverage first: the cards' gaps, the map's gaps per UF and both city tabs are made
-    # of it, and metrics then reuse this one frame instead of computing the gaps again.
-    data.get(metrics.coverage_city, page.filters)
-    kpis = data.get(metrics.kpis, page.filters).iloc[0]
+    # Its map and city tabs are made of the city coverage: the cards' gaps come from it too.
+    kpis = data.get(metrics.kpis, page.filters, with_city_coverage=True).iloc[0]
     cards = st.columns(4)
     cards[0].metric("Desligamentos", fmt.integer(kpis["terminations"]))
     cards[1].metric("CROs perdidos", fmt.integer(kpis["cros_lost"]),

@@ -208,7 +208,9 @@ def _rate(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- headline numbers
-def kpis(data: Data, f: Filters) -> pd.DataFrame:
+def kpis(data: Data, f: Filters, with_city_coverage: bool = False) -> pd.DataFrame:
+    # with_city_coverage only says how the SQL shares its work; the gaps here always come from
+    # the city coverage, as an analyst would compute them.
     d = _rows(data, f, ["is_closed", "is_attempt", "is_retained", "is_terminated", "outcome", "cros_at_stake", "closure_days"])
     closure = d["closure_days"].dropna()
     out = pd.DataFrame([{

@@ -82,9 +82,8 @@ PAGE_QUERIES: dict[str, tuple[PageQuery, ...]] = {
     "Cobertura da rede": (
         SIDEBAR,
         _q(s.cases_count),
-        _q(s.coverage_city),  # first: kpis and coverage_uf take their gaps from it
-        _q(s.kpis),
-        _q(s.coverage_uf),  # coverage_gaps: its tab
+        _q(s.kpis, with_city_coverage=True),  # computes and keeps the city coverage beside the totals
+        _q(s.coverage_uf),  # coverage_gaps, coverage_city: their tabs
     ),
     "Efetividade": (
         SIDEBAR,

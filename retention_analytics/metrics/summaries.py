@@ -60,14 +60,22 @@ def _today(as_of: dt.date | None) -> dt.date:
 
 
 # --------------------------------------------------------------------------- headline numbers
-def kpis(con: Any, f: Filters | None = None) -> pd.DataFrame:
+def kpis(con: Any, f: Filters | None = None, with_city_coverage: bool = False) -> pd.DataFrame:
     """One row: cases, closed_cases, open_cases, attempts, retained, retention_rate, ci_low, ci_high,
     small_sample, not_retention, terminations, cros_lost, median_days, closure_n, gap_cities,
-    lives_at_risk."""
+    lives_at_risk.
+
+    `with_city_coverage`: the caller draws the city coverage too (Cobertura: its map, its city
+    tabs), so the gaps are taken from it, computed beside the totals and kept for the page
+    (query.SHARED_QUERIES). The numbers are the same either way."""
     f = _f(f)
     cities = known(con, "coverage_city", f)
-    if cities is not None:  # the page computed the city coverage already (Cobertura): its gaps
-        out = add_rate(run(con, "kpis", f))
+    if cities is not None:  # this process has the city coverage of these filters already
+        totals = run(con, "kpis", f)
+    elif with_city_coverage:
+        totals, cities = run_many(con, [("kpis", f, {}), ("coverage_city", f, {})])  # side by side
+    if cities is not None:  # the gaps from the city coverage
+        out = add_rate(totals)
         gaps = _gaps(_cities(cities))
         out["gap_cities"] = len(gaps)
         out["lives_at_risk"] = int(pd.to_numeric(gaps["lives"], errors="coerce").fillna(0).sum())
