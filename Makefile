@@ -39,9 +39,10 @@ test: setup
 	$(PY) -m pytest -n 2 -m "not browser"
 	$(PY) -m pytest -m browser
 
-# The benchmarks of docs/performance.md (~30 minutes on two cores; the synthetic stores are
-# cached in data/bench/ after the first run): the pages' SQL and scripts, ingestion, and last the
-# pages in headless Chromium against `make run` and a bare Streamlit page (its summary line last).
+# The benchmarks of docs/performance.md (~17 minutes on two cores from a fresh clone; the
+# synthetic stores are cached in data/bench/ after the first run): the pages' SQL and scripts,
+# ingestion, and last the pages in headless Chromium against `make run` and a bare Streamlit page
+# (its summary line last).
 bench: setup
 	$(PY) -m retention_analytics bench --cases 10000,100000,1000000
 	$(PY) -m retention_analytics bench-ingest
