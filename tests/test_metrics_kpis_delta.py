@@ -58,6 +58,14 @@ def _number(value) -> float:
         return math.nan
 
 
+@pytest.fixture(params=["demo_db", "synth_db"])
+def con(request):
+    """A read-only connection to each corpus in turn."""
+    connection = duckdb.connect(str(request.getfixturevalue(request.param)), read_only=True)
+    yield connection
+    connection.close()
+
+
 def _defined(con, f: Filters):
     """The headline numbers as metrics.md defines them: kpis.sql's totals and rate, and the gaps
     of the city coverage (computed afresh, not shared)."""
@@ -72,49 +80,39 @@ def _defined(con, f: Filters):
 
 
 @pytest.mark.parametrize("name", list(FILTERS))
-@pytest.mark.parametrize("corpus", ["demo_db", "synth_db"])
-def test_kpis_both_ways_equal_their_definition(request, corpus, name):
-    con = duckdb.connect(str(request.getfixturevalue(corpus)), read_only=True)
-    try:
-        f = FILTERS[name]
-        expected = _defined(con, f)
-        query.clear_shared()
-        one_pass = kpis(con, f).iloc[0]
-        beside = kpis(con, f, with_city_coverage=True).iloc[0]  # as Cobertura asks: the cities kept
-        assert query.known(con, "coverage_city", f) is not None
-        shared = kpis(con, f).iloc[0]  # then any later call takes the gaps from that frame
-        query.clear_shared()
-        assert list(one_pass.index) == list(beside.index) == list(shared.index) == list(expected)
-        for column, value in expected.items():
-            for got in (one_pass, beside, shared):
-                if isinstance(value, (bool,)) or column == "small_sample":
-                    assert bool(got[column]) == bool(value), column
-                else:
-                    assert _same(_number(got[column]), _number(value)), (column, got[column], value)
-    finally:
-        con.close()
+def test_kpis_both_ways_equal_their_definition(con, name):
+    f = FILTERS[name]
+    expected = _defined(con, f)
+    query.clear_shared()
+    one_pass = kpis(con, f).iloc[0]
+    beside = kpis(con, f, with_city_coverage=True).iloc[0]  # as Cobertura asks: the cities kept
+    assert query.known(con, "coverage_city", f) is not None
+    shared = kpis(con, f).iloc[0]  # then any later call takes the gaps from that frame
+    query.clear_shared()
+    assert list(one_pass.index) == list(beside.index) == list(shared.index) == list(expected)
+    for column, value in expected.items():
+        for got in (one_pass, beside, shared):
+            if column == "small_sample":  # a flag, not a number
+                assert bool(got[column]) == bool(value), column
+            else:
+                assert _same(_number(got[column]), _number(value)), (column, got[column], value)
 
 
 @pytest.mark.parametrize("name", list(FILTERS))
-@pytest.mark.parametrize("corpus", ["demo_db", "synth_db"])
-def test_one_pass_equals_kpis_of_each_period(request, corpus, name):
-    con = duckdb.connect(str(request.getfixturevalue(corpus)), read_only=True)
-    try:
-        f = FILTERS[name]
-        got = kpis_with_delta(con, f).set_index("metric")
-        now = _defined(con, f)
-        previous = f.previous_period()
-        before = _defined(con, previous) if previous else None
-        assert list(got.index) == list(KPI_COLUMNS)
-        for metric in KPI_COLUMNS:
-            value = _number(now[metric])
-            prior = _number(before[metric]) if before is not None else math.nan
-            assert _same(got.loc[metric, "value"], value), (metric, got.loc[metric, "value"], value)
-            assert _same(got.loc[metric, "previous"], prior), (metric, got.loc[metric, "previous"], prior)
-            delta = value - prior if not (math.isnan(value) or math.isnan(prior)) else math.nan
-            assert _same(got.loc[metric, "delta"], delta)
-    finally:
-        con.close()
+def test_one_pass_equals_kpis_of_each_period(con, name):
+    f = FILTERS[name]
+    got = kpis_with_delta(con, f).set_index("metric")
+    now = _defined(con, f)
+    previous = f.previous_period()
+    before = _defined(con, previous) if previous else None
+    assert list(got.index) == list(KPI_COLUMNS)
+    for metric in KPI_COLUMNS:
+        value = _number(now[metric])
+        prior = _number(before[metric]) if before is not None else math.nan
+        assert _same(got.loc[metric, "value"], value), (metric, got.loc[metric, "value"], value)
+        assert _same(got.loc[metric, "previous"], prior), (metric, got.loc[metric, "previous"], prior)
+        delta = value - prior if not (math.isnan(value) or math.isnan(prior)) else math.nan
+        assert _same(got.loc[metric, "delta"], delta)
 
 
 def test_the_filters_reach_data_in_both_periods(demo_db):
