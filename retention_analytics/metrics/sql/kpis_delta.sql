@@ -2,8 +2,9 @@
 -- the same-length period just before it ($prev_start–$prev_end, Filters.previous_period; none
 -- when both are null), in one pass over case_facts instead of two headline queries and two city
 -- coverages; summaries.kpis reads its 'current' row (the gaps without building the whole city
--- table). {where_all_periods}: every filter but the period, the same for both periods (previous_period moves only the dates). The periods do not
--- overlap (the previous one ends the day before the selected one starts).
+-- table). {where_all_periods}: every filter but the period, the same for both periods
+-- (previous_period moves only the dates). The periods do not overlap (the previous one ends the
+-- day before the selected one starts).
 -- Lives at risk and gap cities as coverage_city.sql defines them: lives and listed CROs from the
 -- city's most recent case stating them over all periods; a gap is a city whose CROs lost in the
 -- period (at least one) are >= its listed CROs.
