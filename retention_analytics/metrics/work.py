@@ -132,7 +132,7 @@ def changes_since(con: Any, f: Filters | None = None, since: dt.datetime | None 
     case_id, protocol_number, operator_key, operator, analyst, uf, city, dentist_name, change
     ("desligamento", "novo", "faixa"), change_order, ingested_at, crossed_band_days (30, 60 or 90
     for "faixa"), status."""
-    today = as_of or dt.date.today()
+    today = summaries._today(as_of)
     moment = since or dt.datetime.combine(today - dt.timedelta(days=7), dt.time())
     return _mask_frame(run(con, "changes_since", _f(f), since=moment, as_of=today))
 
