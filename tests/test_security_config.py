@@ -17,6 +17,7 @@ EXPECTED = {
     ("server", "enableXsrfProtection"): True,
     ("server", "enableCORS"): True,
     ("server", "runOnSave"): False,
+    ("server", "fileWatcherType"): "none",
     ("server", "headless"): True,
     ("server", "enableStaticServing"): False,
     ("browser", "gatherUsageStats"): False,
