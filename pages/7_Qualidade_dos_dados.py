@@ -16,7 +16,7 @@ import streamlit as st
 from retention_analytics import metrics
 from retention_analytics import formatting as fmt
 from retention_analytics.charts import overview
-from retention_analytics.metrics.tables import QUALITY_LIST_LIMIT
+from retention_analytics.metrics.tables import QUALITY_FIRST_VIEW, QUALITY_LIST_LIMIT
 from retention_analytics.ui import data
 from retention_analytics.ui.page import chart, current_page, lazy_tabs, no_data, selected_row, show_table
 
@@ -36,7 +36,8 @@ def _open_case(event, frame: pd.DataFrame, column: str) -> None:
 
 
 if page.has_data:
-    quality = data.get(metrics.quality, page.filters, limit=QUALITY_LIST_LIMIT)
+    # The cards and the first tab; each other tab asks for its own list when opened.
+    quality = data.get(metrics.quality, page.filters, limit=QUALITY_LIST_LIMIT, parts=QUALITY_FIRST_VIEW)
     summary = quality["summary"].iloc[0]
     cases = int(summary["cases"])
     if cases == 0 and int(summary["rejected_documents"]) == 0:
@@ -66,10 +67,7 @@ if page.has_data:
         # Columns in the registry's order (what the download and the CLI export use too).
         warnings = quality["warnings"]
         messages = quality["warning_messages"]
-        blank = quality["blank_fields"]
-        cities = quality["unmatched_cities"]
-        superseded = quality["superseded"]
-        rejected = quality["rejected"]
+
         def _warnings_tab() -> None:
             st.markdown("##### Avisos mais comuns")
             st.caption("O que o leitor de formulários não encontrou ou achou inconsistente, por número de casos.")
@@ -88,6 +86,7 @@ if page.has_data:
         def _blank_tab() -> None:
             st.markdown("##### Campos em branco")
             st.caption("Quantos casos deixaram cada campo do cabeçalho em branco (ou ilegível).")
+            blank = data.get(metrics.quality_blank_fields, page.filters)
             shown = blank[blank["blank"] > 0] if not blank.empty else blank
             if shown.empty:
                 st.success("Todos os campos do cabeçalho estão preenchidos em todos os casos.")
@@ -102,6 +101,7 @@ if page.has_data:
                 "Nomes de cidade que não correspondem a nenhum município do IBGE na UF informada (erro de "
                 "digitação, abreviação ou UF trocada). Eles aparecem na cobertura da rede com o nome como escrito."
             )
+            cities = data.get(metrics.quality_unmatched_cities, page.filters)
             if cities.empty:
                 st.success("Todas as cidades dos casos foram encontradas no IBGE.")
             else:
@@ -113,6 +113,7 @@ if page.has_data:
                 "Formulários importados mais de uma vez com o mesmo nº de protocolo: vale o mais recente, os "
                 "anteriores ficam como histórico. Clique numa linha para ver o caso e suas versões."
             )
+            superseded = data.get(metrics.quality_superseded, page.filters)
             if superseded.empty:
                 st.info("Nenhum protocolo tem mais de uma versão.")
             else:
@@ -128,7 +129,9 @@ if page.has_data:
             st.markdown("##### Documentos rejeitados")
             if page.filters.allowed_operators is not None:
                 st.info("Documentos rejeitados não pertencem a nenhuma operadora; só quem vê todas as operadoras os vê.")
-            elif rejected.empty:
+                return
+            rejected = data.get(metrics.quality_rejected, page.filters)
+            if rejected.empty:
                 st.success("Nenhum documento foi rejeitado.")
             else:
                 st.caption(

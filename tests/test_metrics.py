@@ -16,6 +16,7 @@ import pytest
 from metrics_fixture import build_db
 from retention_analytics import metrics
 from retention_analytics.filters import Filters
+from retention_analytics.metrics import summaries
 from retention_analytics.metrics.stats import add_rate, rank_rates, wilson
 from retention_analytics.store import Store
 
@@ -403,6 +404,37 @@ def test_quality(con):
     # Rejected documents belong to no operator: a restricted user does not see them.
     restricted = metrics.quality(con, Y2024.restrict_to(["uniodonto"]))
     assert restricted["rejected"].empty and one(restricted["summary"])["rejected_documents"] == 0
+
+
+@pytest.mark.parametrize("parts, queries", [
+    (("summary",), {"quality_summary"}),
+    (("summary", "warnings", "warning_messages"),
+     {"quality_summary", "quality_warnings", "names", "quality_warning_messages"}),
+    (("blank_fields",), {"quality_blank_fields"}),
+    (("superseded", "warnings"), {"quality_superseded", "quality_warnings", "names"}),
+    (("rejected", "unmatched_cities"), {"quality_rejected", "quality_unmatched_cities"}),
+])
+@pytest.mark.parametrize("f", [Y2024, Y2024.restrict_to(["uniodonto"]), Filters(ufs=("MG",))])
+def test_quality_parts_are_the_whole_frames_and_run_only_their_queries(con, monkeypatch, parts, queries, f):
+    whole = metrics.quality(con, f)
+    ran: list[str] = []
+    real = summaries.run_many
+
+    def recording(source, calls):
+        ran.extend(name for name, _, _ in calls)
+        return real(source, calls)
+
+    monkeypatch.setattr(summaries, "run_many", recording)
+    some = metrics.quality(con, f, parts=parts)
+    assert list(some) == list(parts)
+    for part in parts:
+        pd.testing.assert_frame_equal(some[part], whole[part])
+    assert set(ran) == queries and len(ran) == len(queries)  # the names once, for both lists
+
+
+def test_quality_refuses_a_part_it_does_not_have(con):
+    with pytest.raises(ValueError, match="unknown quality parts"):
+        metrics.quality(con, Y2024, parts=("summary", "cities"))
 
 
 def test_filter_options(con):

@@ -703,60 +703,72 @@ def cases(data: Data, f: Filters, limit: int = 100, offset: int = 0, search: str
 _BLANK_FIELDS = tuple(f.key for f in quality_fields())  # views.sql's blank_fields, from the field registry
 
 
-def quality(data: Data, f: Filters, limit: int = QUALITY_LIST_LIMIT) -> dict[str, pd.DataFrame]:
+def quality(data: Data, f: Filters, limit: int = QUALITY_LIST_LIMIT,
+            parts: tuple[str, ...] | None = None) -> dict[str, pd.DataFrame]:
+    """metrics.quality in pandas: only the frames of `parts` (all by default) are computed, as the
+    SQL side runs only their queries."""
+    wanted = set(parts) if parts is not None else {"summary", "warnings", "warning_messages", "blank_fields",
+                                                   "unmatched_cities", "superseded", "rejected"}
     d = _rows(data, f, list(dict.fromkeys(["case_id", "key_code", "warning_count", "source", "protocol_number",
                                            "operator", "operator_key", "analyst", "analyst_key", "uf", "city",
                                            "city_key", "ibge_code",
                                            *_BLANK_FIELDS])))
     everyone = f.allowed_operators is None
+    out: dict[str, pd.DataFrame] = {}
     unmatched = _plain(d.loc[d["city"].notna() & d["ibge_code"].isna(), ["uf", "city", "city_key"]].copy())
     history = data.versions[data.versions["key_code"].isin(d["key_code"])]
-    old = history[~history["is_current"]]
     rejected = data.rejected if everyone else data.rejected.iloc[0:0]
-    summary = pd.DataFrame([{
-        "cases": len(d), "forms_with_warnings": int((d["warning_count"] > 0).sum()),
-        "unmatched_city_cases": len(unmatched),
-        "unmatched_cities": unmatched[["uf", "city_key"]].drop_duplicates().dropna().shape[0],
-        "superseded_versions": len(old), "cases_with_versions": old["key_code"].nunique(),
-        "rejected_documents": len(rejected),
-    }])
+    if "summary" in wanted:
+        old = history[~history["is_current"]]
+        out["summary"] = pd.DataFrame([{
+            "cases": len(d), "forms_with_warnings": int((d["warning_count"] > 0).sum()),
+            "unmatched_city_cases": len(unmatched),
+            "unmatched_cities": unmatched[["uf", "city_key"]].drop_duplicates().dropna().shape[0],
+            "superseded_versions": len(old), "cases_with_versions": old["key_code"].nunique(),
+            "rejected_documents": len(rejected),
+        }])
     flagged = d[d["warning_count"] > 0]
-    listed = flagged.sort_values(["warning_count", "case_id"], ascending=[False, False]).head(limit)
-    texts = data.warnings[data.warnings["case_id"].isin(listed["case_id"])].sort_values(["case_id", "position"])
-    joined = texts.groupby("case_id")["message"].agg(" · ".join)
-    warnings = _plain(_shown(data, listed[["case_id", "source", "protocol_number", "operator", "operator_key",
-                                           "analyst", "analyst_key", "warning_count"]].copy()).assign(
-        warnings=listed["case_id"].map(joined).to_numpy()).reset_index(drop=True))
-    messages = data.warnings[data.warnings["case_id"].isin(flagged["case_id"])].drop_duplicates(["case_id", "message"])
-    messages = messages.groupby("message").size().reset_index(name="cases").sort_values(
-        ["cases", "message"], ascending=[False, True]).head(limit).reset_index(drop=True)
-    total = len(d)
-    blank = pd.DataFrame([
-        {"field": name, "label": BY_KEY[name].people_label,
-         "blank": int(d[name].isna().sum()), "cases": total}
-        for name in _BLANK_FIELDS
-    ])
-    blank["share"] = blank["blank"] / total if total else math.nan
-    blank = blank.sort_values(["blank", "field"], ascending=[False, True]).reset_index(drop=True)
-    spelled = unmatched[["uf", "city_key", "city"]].value_counts().reset_index(name="n").sort_values(
-        ["n", "city"], ascending=[False, True]).drop_duplicates(["uf", "city_key"])
-    cities = unmatched.groupby(["uf", "city_key"]).size().rename("cases").reset_index().merge(
-        spelled[["uf", "city_key", "city"]], on=["uf", "city_key"])
-    cities = cities.sort_values(["cases", "uf", "city"], ascending=[False, True, True])[["uf", "city", "city_key", "cases"]]
-    sizes = history["key_code"].value_counts()
-    repeated = history[history["key_code"].isin(sizes.index[sizes > 1])].sort_values("case_id")
-    versions = repeated.groupby("key_code").agg(versions=("case_id", "size"), case_ids=("case_id", list))
-    superseded = _plain(_shown(data, d[d["key_code"].isin(versions.index)][
-        ["case_id", "protocol_number", "operator", "operator_key", "source", "key_code"]].copy()))
-    superseded = superseded.merge(versions, left_on="key_code", right_index=True).rename(
-        columns={"case_id": "current_case_id"}).sort_values(["versions", "current_case_id"], ascending=[False, False])
-    return {
-        "summary": summary, "warnings": warnings, "warning_messages": messages, "blank_fields": blank,
-        "unmatched_cities": cities.reset_index(drop=True),
-        "superseded": superseded[["current_case_id", "protocol_number", "operator", "versions", "case_ids",
-                                  "source"]].head(limit).reset_index(drop=True),
-        "rejected": rejected.sort_values(["ingested_at", "document_id"], ascending=False).head(limit).reset_index(drop=True),
-    }
+    if "warnings" in wanted:
+        listed = flagged.sort_values(["warning_count", "case_id"], ascending=[False, False]).head(limit)
+        texts = data.warnings[data.warnings["case_id"].isin(listed["case_id"])].sort_values(["case_id", "position"])
+        joined = texts.groupby("case_id")["message"].agg(" · ".join)
+        out["warnings"] = _plain(_shown(data, listed[["case_id", "source", "protocol_number", "operator", "operator_key",
+                                                      "analyst", "analyst_key", "warning_count"]].copy()).assign(
+            warnings=listed["case_id"].map(joined).to_numpy()).reset_index(drop=True))
+    if "warning_messages" in wanted:
+        messages = data.warnings[data.warnings["case_id"].isin(flagged["case_id"])].drop_duplicates(["case_id", "message"])
+        out["warning_messages"] = messages.groupby("message").size().reset_index(name="cases").sort_values(
+            ["cases", "message"], ascending=[False, True]).head(limit).reset_index(drop=True)
+    if "blank_fields" in wanted:
+        total = len(d)
+        blank = pd.DataFrame([
+            {"field": name, "label": BY_KEY[name].people_label,
+             "blank": int(d[name].isna().sum()), "cases": total}
+            for name in _BLANK_FIELDS
+        ])
+        blank["share"] = blank["blank"] / total if total else math.nan
+        out["blank_fields"] = blank.sort_values(["blank", "field"], ascending=[False, True]).reset_index(drop=True)
+    if "unmatched_cities" in wanted:
+        spelled = unmatched[["uf", "city_key", "city"]].value_counts().reset_index(name="n").sort_values(
+            ["n", "city"], ascending=[False, True]).drop_duplicates(["uf", "city_key"])
+        cities = unmatched.groupby(["uf", "city_key"]).size().rename("cases").reset_index().merge(
+            spelled[["uf", "city_key", "city"]], on=["uf", "city_key"])
+        out["unmatched_cities"] = cities.sort_values(["cases", "uf", "city"], ascending=[False, True, True])[
+            ["uf", "city", "city_key", "cases"]].reset_index(drop=True)
+    if "superseded" in wanted:
+        sizes = history["key_code"].value_counts()
+        repeated = history[history["key_code"].isin(sizes.index[sizes > 1])].sort_values("case_id")
+        versions = repeated.groupby("key_code").agg(versions=("case_id", "size"), case_ids=("case_id", list))
+        superseded = _plain(_shown(data, d[d["key_code"].isin(versions.index)][
+            ["case_id", "protocol_number", "operator", "operator_key", "source", "key_code"]].copy()))
+        superseded = superseded.merge(versions, left_on="key_code", right_index=True).rename(
+            columns={"case_id": "current_case_id"}).sort_values(["versions", "current_case_id"], ascending=[False, False])
+        out["superseded"] = superseded[["current_case_id", "protocol_number", "operator", "versions", "case_ids",
+                                        "source"]].head(limit).reset_index(drop=True)
+    if "rejected" in wanted:
+        out["rejected"] = rejected.sort_values(["ingested_at", "document_id"], ascending=False).head(limit).reset_index(
+            drop=True)
+    return out
 
 
 # --------------------------------------------------------------------------- sidebar choices

@@ -22,7 +22,7 @@ from ..filters import Filters
 from . import summaries as s
 from . import tables as t
 from . import work as w
-from .tables import LIST_ROW_LIMIT, QUALITY_LIST_LIMIT
+from .tables import LIST_ROW_LIMIT, QUALITY_FIRST_VIEW, QUALITY_LIST_LIMIT
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ PAGE_QUERIES: dict[str, tuple[PageQuery, ...]] = {
     "Importar": (SIDEBAR,),
     "Qualidade dos dados": (
         SIDEBAR,
-        _q(s.quality, limit=QUALITY_LIST_LIMIT),
+        _q(s.quality, limit=QUALITY_LIST_LIMIT, parts=QUALITY_FIRST_VIEW),  # the other tabs' tables: when opened
     ),
     "Conformidade ANS": (
         SIDEBAR,

@@ -427,11 +427,14 @@ LIST_ROW_LIMIT = 1000
 # Data quality (metrics.quality returns these frames together; each is exported on its own).
 # Lists are capped at QUALITY_LIST_LIMIT rows, the same cap on the page and in its downloads.
 QUALITY_LIST_LIMIT = 1000
+# What Qualidade dos dados asks metrics.quality for first: its cards and its first tab (the other
+# tabs ask for their own table when opened).
+QUALITY_FIRST_VIEW: tuple[str, ...] = ("summary", "warnings", "warning_messages")
 
 
 def _quality_part(part: str) -> Callable[..., pd.DataFrame]:
     def function(con: Any, f: Filters | None = None) -> pd.DataFrame:
-        return s.quality(con, f, limit=QUALITY_LIST_LIMIT)[part]
+        return s.quality(con, f, limit=QUALITY_LIST_LIMIT, parts=(part,))[part]  # only its own queries
 
     function.__name__ = f"quality_{part}"
     return function
