@@ -11,10 +11,12 @@ import math
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hs
 
 from retention_analytics import export, metrics
 from retention_analytics.filters import Filters
-from retention_analytics.metrics.tables import MACHINE, NUMERIC_KINDS, VOCABULARY_LABELS
+from retention_analytics.metrics.tables import MACHINE, NUMERIC_KINDS, VOCABULARY_LABELS, Column
 from retention_analytics.store import Store
 from retention_analytics.ui.page import screen_frame
 
@@ -118,3 +120,45 @@ def test_the_interval_is_one_column_people_read(computed):
     low, high = (float(x.replace(",", ".")) for x in text.rstrip("%").split("–"))
     assert low == pytest.approx(first["ci_low"] * 100, abs=0.05) and high == pytest.approx(first["ci_high"] * 100, abs=0.05)
     assert {"ci_low", "ci_high"} <= set(df.columns), "export's machine version keeps both bounds"
+
+
+# --------------------------------------------------------------------------- text cells
+def _cell_by_cell(column, values: pd.Series) -> pd.Series:
+    """What the screen showed before Column.texts: each cell labelled on its own (Series.map)."""
+    from retention_analytics.formatting import is_missing
+
+    return values.map(lambda v: None if is_missing(v) else str(column.label_of(v)))
+
+
+def _plain(series: pd.Series) -> list:
+    return [None if pd.isna(v) else v for v in series]
+
+
+@pytest.mark.parametrize("kind, values, expected", [
+    ("status", ["desligamento", None, "desligamento", "retencao_efetiva"],
+     [VOCABULARY_LABELS["status"]["desligamento"], None, VOCABULARY_LABELS["status"]["desligamento"],
+      VOCABULARY_LABELS["status"]["retencao_efetiva"]]),
+    ("status", ["codigo_que_veio_do_formulario"], ["codigo_que_veio_do_formulario"]),  # unknown code: as written
+    ("text", ["Belo Horizonte", float("nan"), "Belo Horizonte", pd.NA], ["Belo Horizonte", None, "Belo Horizonte", None]),
+    ("text", [None, None], [None, None]),
+    ("text", [12, 12.5, "12"], ["12", "12.5", "12"]),
+    ("text", [["a", "b"], None, ["a", "b"]], ["['a', 'b']", None, "['a', 'b']"]),  # lists: cell by cell
+], ids=["vocabulary", "unknown-code", "missing", "all-missing", "mixed", "lists"])
+def test_text_cells_are_labelled_once_per_value_as_cell_by_cell(kind, values, expected):
+    if kind != "text" and kind not in VOCABULARY_LABELS:
+        pytest.skip(f"no vocabulary {kind}")
+    column = Column("x", "X", kind)
+    series = pd.Series(values, index=range(10, 10 + len(values)), dtype=object, name="x")
+    got = column.texts(series)
+    assert _plain(got) == expected
+    pd.testing.assert_series_equal(got, _cell_by_cell(column, series))  # values, missing, dtype, index, name
+
+
+@settings(max_examples=200, deadline=None)
+@given(hs.lists(hs.one_of(hs.none(), hs.sampled_from(sorted(VOCABULARY_LABELS.get("status", {})) or ["x"]),
+                          hs.text(max_size=6), hs.integers(-5, 5), hs.just(float("nan"))), max_size=30))
+def test_text_cells_equal_cell_by_cell_for_any_values(values):
+    for kind in ("text", "status"):
+        column = Column("x", "X", kind)
+        series = pd.Series(values, dtype=object)
+        pd.testing.assert_series_equal(column.texts(series), _cell_by_cell(column, series))

@@ -275,7 +275,7 @@ def screen_frame(df: pd.DataFrame, summary: Any) -> tuple[pd.DataFrame, dict[str
             values = values.astype("boolean")
         elif column.kind not in _STEPS and column.kind != "id":
             # Text; a vocabulary code by its label ("desligamento" → "Desligamento").
-            values = values.map(lambda v, c=column: None if fmt.is_missing(v) else str(c.label_of(v)))
+            values = column.texts(values)
         shown[column.label] = values
         config[column.label] = _column_config(column, column.label, column.key == pin and len(columns) > 4)
     return shown, config
