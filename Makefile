@@ -39,7 +39,7 @@ test: setup
 	$(PY) -m pytest -n 2 -m "not browser"
 	$(PY) -m pytest -m browser
 
-# The benchmarks of docs/performance.md (~17 minutes on two cores from a fresh clone; the
+# The benchmarks of docs/performance.md (~20 minutes on two cores from a fresh clone; the
 # synthetic stores are cached in data/bench/ after the first run): the pages' SQL and scripts,
 # ingestion, and last the pages in headless Chromium against `make run` and a bare Streamlit page
 # (its summary line last).
