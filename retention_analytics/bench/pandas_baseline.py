@@ -28,6 +28,7 @@ import pandas as pd
 from .. import privacy
 from ..filters import OPEN_STATUS, STATUS_LABELS, Filters
 from ..metrics.stats import add_rate, rank_rates
+from ..metrics.summaries import QUALITY_PARTS
 from ..metrics.tables import QUALITY_LIST_LIMIT
 from ..fields import BY_KEY, quality_fields
 from ..vocab import ACTIONS, REQUESTERS
@@ -707,8 +708,7 @@ def quality(data: Data, f: Filters, limit: int = QUALITY_LIST_LIMIT,
             parts: tuple[str, ...] | None = None) -> dict[str, pd.DataFrame]:
     """metrics.quality in pandas: only the frames of `parts` (all by default) are computed, as the
     SQL side runs only their queries."""
-    wanted = set(parts) if parts is not None else {"summary", "warnings", "warning_messages", "blank_fields",
-                                                   "unmatched_cities", "superseded", "rejected"}
+    wanted = set(QUALITY_PARTS if parts is None else parts)
     d = _rows(data, f, list(dict.fromkeys(["case_id", "key_code", "warning_count", "source", "protocol_number",
                                            "operator", "operator_key", "analyst", "analyst_key", "uf", "city",
                                            "city_key", "ibge_code",

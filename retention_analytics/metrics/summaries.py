@@ -17,7 +17,7 @@ import json
 
 import datetime as dt
 import math
-from typing import Any
+from typing import Any, Callable
 
 import pandas as pd
 
@@ -479,20 +479,18 @@ def _reading(stored: Any) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- data quality
-# The frames of `quality`, in the order the page's tabs show them, and the queries each is made of
-# (the names of operators and analysts beside the lists that show them).
-QUALITY_PARTS: tuple[str, ...] = (
-    "summary", "warnings", "warning_messages", "blank_fields", "unmatched_cities", "superseded", "rejected",
-)
-_QUALITY_QUERIES: dict[str, tuple[str, ...]] = {
-    "summary": ("quality_summary",),
-    "warnings": ("quality_warnings", "names"),
-    "warning_messages": ("quality_warning_messages",),
-    "blank_fields": ("quality_blank_fields",),
-    "unmatched_cities": ("quality_unmatched_cities",),
-    "superseded": ("quality_superseded", "names"),
-    "rejected": ("quality_rejected",),
+# The frames of `quality`, in the order the page's tabs show them: for each, the queries it is
+# made of (the names of operators and analysts beside the lists that show them) and how.
+_QUALITY_FRAMES: dict[str, tuple[tuple[str, ...], Callable[[dict[str, pd.DataFrame]], pd.DataFrame]]] = {
+    "summary": (("quality_summary",), lambda q: q["quality_summary"]),
+    "warnings": (("quality_warnings", "names"), lambda q: _mask_frame(_shown_names(q["quality_warnings"], q["names"]))),
+    "warning_messages": (("quality_warning_messages",), lambda q: _mask_frame(q["quality_warning_messages"])),
+    "blank_fields": (("quality_blank_fields",), lambda q: _blank_fields(q["quality_blank_fields"])),
+    "unmatched_cities": (("quality_unmatched_cities",), lambda q: q["quality_unmatched_cities"]),
+    "superseded": (("quality_superseded", "names"), lambda q: _mask_frame(_shown_names(q["quality_superseded"], q["names"]))),
+    "rejected": (("quality_rejected",), lambda q: _mask_frame(q["quality_rejected"])),
 }
+QUALITY_PARTS: tuple[str, ...] = tuple(_QUALITY_FRAMES)
 
 
 def quality(con: Any, f: Filters | None = None, limit: int = 200,
@@ -514,7 +512,7 @@ def quality(con: Any, f: Filters | None = None, limit: int = 200,
     f = _f(f)
     limit = max(0, int(limit))
     wanted = QUALITY_PARTS if parts is None else tuple(dict.fromkeys(parts))
-    unknown = [part for part in wanted if part not in _QUALITY_QUERIES]
+    unknown = [part for part in wanted if part not in _QUALITY_FRAMES]
     if unknown:
         raise ValueError(f"unknown quality parts {unknown}")
     everyone = f.allowed_operators is None
@@ -525,26 +523,10 @@ def quality(con: Any, f: Filters | None = None, limit: int = 200,
         "quality_superseded": {"limit": limit},
         "quality_rejected": {"all_operators": everyone, "limit": limit},
     }
-    names_needed = list(dict.fromkeys(q for part in wanted for q in _QUALITY_QUERIES[part]))
+    queries = list(dict.fromkeys(q for part in wanted for q in _QUALITY_FRAMES[part][0]))
     # Small queries: side by side (query.run_many).
-    frames = dict(zip(names_needed, run_many(con, [(q, f, params.get(q, {})) for q in names_needed])))
-    out: dict[str, pd.DataFrame] = {}
-    for part in wanted:
-        if part == "summary":
-            out[part] = frames["quality_summary"]
-        elif part == "warnings":
-            out[part] = _mask_frame(_shown_names(frames["quality_warnings"], frames["names"]))
-        elif part == "warning_messages":
-            out[part] = _mask_frame(frames["quality_warning_messages"])
-        elif part == "blank_fields":
-            out[part] = _blank_fields(frames["quality_blank_fields"])
-        elif part == "unmatched_cities":
-            out[part] = frames["quality_unmatched_cities"]
-        elif part == "superseded":
-            out[part] = _mask_frame(_shown_names(frames["quality_superseded"], frames["names"]))
-        else:  # rejected
-            out[part] = _mask_frame(frames["quality_rejected"])
-    return out
+    frames = dict(zip(queries, run_many(con, [(q, f, params.get(q, {})) for q in queries])))
+    return {part: _QUALITY_FRAMES[part][1](frames) for part in wanted}
 
 
 def _blank_fields(blank: pd.DataFrame) -> pd.DataFrame:
