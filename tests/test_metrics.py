@@ -15,7 +15,7 @@ import pytest
 
 from metrics_fixture import build_db
 from retention_analytics import metrics
-from retention_analytics.filters import Filters
+from retention_analytics.filters import STATUS_LABELS, Filters
 from retention_analytics.metrics import summaries
 from retention_analytics.metrics.stats import add_rate, rank_rates, wilson
 from retention_analytics.store import Store
@@ -452,6 +452,18 @@ def test_filter_options(con):
     assert set(restricted["ufs"]["value"]) == {"SP"}
     narrowed = metrics.filter_options(con, Filters(ufs=("SP",)))
     assert set(narrowed["cities"]["uf"]) == {"SP"}
+
+
+@pytest.mark.parametrize("f", [Filters().restrict_to([]), Filters(ufs=("AC",)).restrict_to(["uniodonto"])],
+                         ids=["no access", "a UF without cities"])
+def test_filter_options_keep_their_columns_when_nothing_is_left(con, f):
+    """The sidebar builds its widgets from these frames' columns: they stay when no row does."""
+    options = metrics.filter_options(con, f)
+    for kind in ("operators", "analysts", "ufs", "requested_by", "outcomes"):
+        assert list(options[kind].columns) == ["value", "label", "cases"], kind
+    assert list(options["cities"].columns) == ["value", "label", "uf", "cases"]
+    assert options["cities"].empty
+    assert list(options["outcomes"]["label"]) == [STATUS_LABELS[v] for v in options["outcomes"]["value"]]
 
 
 def test_access_restriction_applies_to_every_table(con):

@@ -19,6 +19,7 @@ import datetime as dt
 import math
 from typing import Any, Callable
 
+import numpy as np
 import pandas as pd
 
 from .. import privacy
@@ -547,6 +548,10 @@ def _blank_fields(blank: pd.DataFrame) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- sidebar choices
+_OPTION_KINDS = ("operators", "analysts", "ufs", "cities", "requested_by", "outcomes")
+_NO_ROWS = np.array([], dtype=np.intp)
+
+
 def filter_options(con: Any, f: Filters | None = None) -> dict[str, Any]:
     """Choices for the sidebar among the cases the user may see (only the access restriction of `f`
     applies; cities are narrowed to the selected UFs when there are any).
@@ -557,21 +562,25 @@ def filter_options(con: Any, f: Filters | None = None) -> dict[str, Any]:
     f = _f(f)
     rows, dates = run_many(con, [("filter_options", f, {"access_only": True}),
                                  ("date_range", f, {"access_only": True})])  # side by side
+    # One grouping of the ~10 thousand rows (at a million cases) by kind, instead of a mask per kind:
+    # 11 -> 6 ms on every page's first run at a million cases.
+    positions = rows.groupby("kind", sort=False).indices
     out: dict[str, Any] = {}
-    for kind in ("operators", "analysts", "ufs", "cities", "requested_by", "outcomes"):
-        part = rows[rows["kind"] == kind][["value", "label", "uf", "cases"]].reset_index(drop=True)
-        if kind != "cities":
-            part = part.drop(columns=["uf"])
-        out[kind] = part
+    for kind in _OPTION_KINDS:
+        columns = ["value", "label", "uf", "cases"] if kind == "cities" else ["value", "label", "cases"]
+        out[kind] = rows[columns].take(positions.get(kind, _NO_ROWS)).reset_index(drop=True)
     if f.ufs:
         out["cities"] = out["cities"][out["cities"]["uf"].isin(f.ufs)].reset_index(drop=True)
-    out["requested_by"]["label"] = out["requested_by"]["value"].map(requester_label).astype("object")
+    requesters = out["requested_by"]
+    requesters["label"] = pd.Series([requester_label(v) for v in requesters["value"].tolist()], dtype="object")
     order = {code: i for i, code in enumerate(STATUS_LABELS)}
-    outcomes = out["outcomes"].copy()
-    outcomes["label"] = outcomes["value"].map(lambda v: STATUS_LABELS.get(v, v)).astype("object")
-    out["outcomes"] = outcomes.sort_values("value", key=lambda s: s.map(lambda v: order.get(v, 99))).reset_index(
-        drop=True
-    )
+    codes = sorted(out["outcomes"]["value"].tolist(), key=lambda v: order.get(v, 99))
+    by_code = dict(zip(out["outcomes"]["value"].tolist(), out["outcomes"]["cases"].tolist()))
+    out["outcomes"] = pd.DataFrame({
+        "value": pd.Series(codes, dtype=rows["value"].dtype),
+        "label": pd.Series([STATUS_LABELS.get(v, v) for v in codes], dtype="object"),
+        "cases": pd.Series([by_code[v] for v in codes], dtype=rows["cases"].dtype),
+    })
     dates = dates.iloc[0]
     out["min_date"] = _date_or_none(dates["min_reference_date"])
     out["max_date"] = _date_or_none(dates["max_reference_date"])
