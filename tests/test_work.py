@@ -188,3 +188,21 @@ def test_queue_bands_and_first_rows_in_sql_equal_the_whole_queue(demo_db, f):
     pd.testing.assert_frame_equal(metrics.work_queue(store, f, as_of, soon_only=True), soon, check_dtype=False)
     if f == Filters():
         assert len(bands) >= 4 and int(bands["about_to_cross"].sum()) > 0, "the demo has every band"
+
+
+@pytest.mark.parametrize("f", [Filters(), Filters(ufs=("SP", "MG")), Filters().restrict_to(["odontolife"])],
+                         ids=["todos", "uf", "gestor"])
+def test_the_queue_and_the_oldest_cases_show_each_forms_last_contact(demo_db, f):
+    """The last contact (and, on the oldest cases, how many) come from case_facts, computed once
+    per write (views.sql); they are the form's own contacts as case_contacts holds them."""
+    store, as_of = Store(demo_db), dt.date(2026, 9, 1)
+    with duckdb.connect(str(demo_db), read_only=True) as c:
+        contacts = c.execute("select case_id, max(contact_date) as last_contact_on, count(*) as contacts "
+                             "from case_contacts group by case_id").df().set_index("case_id")
+    queue = metrics.work_queue(store, f, as_of)
+    oldest = metrics.oldest_open_cases(store, f, as_of=as_of)
+    assert queue["last_contact_on"].notna().sum() > 0 and (oldest["contacts"] > 0).any(), "the demo has contacts"
+    for frame in (queue, oldest):
+        expected = contacts.reindex(frame["case_id"])
+        assert list(pd.to_datetime(frame["last_contact_on"])) == list(pd.to_datetime(expected["last_contact_on"]))
+    assert list(oldest["contacts"]) == list(contacts.reindex(oldest["case_id"])["contacts"].fillna(0).astype("int64"))

@@ -15,12 +15,6 @@ oldest as (
     from open_cases
     order by age_days desc, case_id
     limit $limit
-),
-last_contacts as (
-    select k.case_id, max(k.contact_date) as last_contact_on, count(*) as contacts
-    from case_contacts k
-    join oldest o on o.case_id = k.case_id
-    group by k.case_id
 )
 select
     o.case_id,
@@ -37,8 +31,7 @@ select
     o.reference_date,
     o.age_days,
     o.outcome,
-    l.last_contact_on,
-    coalesce(l.contacts, 0) as contacts
+    o.last_contact_on,  -- case_facts (views.sql): the form's last contact and how many it lists
+    o.contact_count as contacts
 from oldest o
-left join last_contacts l on l.case_id = o.case_id
 order by o.age_days desc, o.case_id

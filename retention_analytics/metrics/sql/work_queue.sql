@@ -10,12 +10,6 @@ shown as (
     where not $soon_only or coalesce(days_to_next_band <= $soon, false)
     order by age_days desc nulls last, case_id
     limit $limit
-),
-last_contacts as (
-    select k.case_id, max(k.contact_date) as last_contact_on
-    from case_contacts k
-    where k.case_id in (select case_id from shown)
-    group by k.case_id
 )
 select
     q.case_id,
@@ -34,9 +28,8 @@ select
         as band,
     q.days_to_next_band,
     coalesce(q.days_to_next_band <= $soon, false) as about_to_cross,
-    l.last_contact_on
+    q.last_contact_on  -- case_facts (views.sql): the last contact of the form
 from shown q
-left join last_contacts l on l.case_id = q.case_id
 left join operator_names n on n.operator_key = q.operator_key
 left join analyst_names a on a.analyst_key = q.analyst_key
 order by q.age_days desc nulls last, q.case_id
