@@ -19,7 +19,7 @@ from retention_analytics.ui.page import Page, chart, current_page, lazy_tabs, no
 
 
 def draw(page: Page) -> None:
-    kpis = data.get(metrics.kpis, page.filters).iloc[0]
+    kpis = data.get(metrics.headline_counts, page.filters).iloc[0]
     if int(kpis["cases"]) == 0:
         no_data()
         return

@@ -90,6 +90,19 @@ def test_kpis_2024(con):
     assert k["gap_cities"] == 2 and k["lives_at_risk"] == 40  # João Monlevade 30 + Vila Inventada 10
 
 
+@pytest.mark.parametrize("f", [Y2024, Y2023, Filters(), Filters(ufs=("SP",)), Y2024.restrict_to(["uniodonto"]),
+                               Filters().restrict_to([]), Filters(start=D(2024, 1, 1), end=D(2024, 12, 31),
+                                                                  period_basis="finished")],
+                         ids=["2024", "2023", "todos", "SP", "gestor", "sem acesso", "finalizados em 2024"])
+def test_headline_counts_are_the_kpis_without_closure_time_and_gaps(con, f):
+    """Efetividade's cards read headline_counts: the same counts and rate as kpis, nothing more."""
+    counts = metrics.headline_counts(con, f)
+    whole = metrics.kpis(con, f)
+    assert "median_days" not in counts and "gap_cities" not in counts and "lives_at_risk" not in counts
+    pd.testing.assert_frame_equal(counts, whole[list(counts.columns)])
+    assert set(counts.columns) == set(whole.columns) - {"median_days", "closure_n", "gap_cities", "lives_at_risk"}
+
+
 def test_kpis_with_delta_compares_with_the_year_before(con):
     rows = by(metrics.kpis_with_delta(con, Y2024), "metric")
     assert set(rows) == set(metrics.KPI_COLUMNS)

@@ -209,12 +209,9 @@ def _rate(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- headline numbers
-def kpis(data: Data, f: Filters, with_city_coverage: bool = False) -> pd.DataFrame:
-    # with_city_coverage only says how the SQL shares its work; the gaps here always come from
-    # the city coverage, as an analyst would compute them.
+def _headline(data: Data, f: Filters, with_median: bool) -> pd.DataFrame:
     d = _rows(data, f, ["is_closed", "is_attempt", "is_retained", "is_terminated", "outcome", "cros_at_stake", "closure_days"])
-    closure = d["closure_days"].dropna()
-    out = pd.DataFrame([{
+    row = {
         "cases": len(d),
         "closed_cases": int(d["is_closed"].sum()),
         "open_cases": int((~d["is_closed"]).sum()),
@@ -223,14 +220,26 @@ def kpis(data: Data, f: Filters, with_city_coverage: bool = False) -> pd.DataFra
         "not_retention": int((d["is_closed"] & (d["outcome"] == "nao_se_trata_de_retencao")).sum()),
         "terminations": int(d["is_terminated"].sum()),
         "cros_lost": int(d.loc[d["is_terminated"], "cros_at_stake"].sum()),
-        "median_days": closure.median() if len(closure) else math.nan,
-        "closure_n": len(closure),
-    }])
-    out = _rate(out)
+    }
+    if with_median:
+        closure = d["closure_days"].dropna()
+        row["median_days"] = closure.median() if len(closure) else math.nan
+        row["closure_n"] = len(closure)
+    return _rate(pd.DataFrame([row]))
+
+
+def kpis(data: Data, f: Filters, with_city_coverage: bool = False) -> pd.DataFrame:
+    # with_city_coverage only says how the SQL shares its work; the gaps here always come from
+    # the city coverage, as an analyst would compute them.
+    out = _headline(data, f, with_median=True)
     gaps = coverage_gaps(data, f)
     out["gap_cities"] = len(gaps)
     out["lives_at_risk"] = int(pd.to_numeric(gaps["lives"]).fillna(0).sum())
     return out
+
+
+def headline_counts(data: Data, f: Filters) -> pd.DataFrame:
+    return _headline(data, f, with_median=False)
 
 
 def kpis_with_delta(data: Data, f: Filters) -> pd.DataFrame:
@@ -859,7 +868,8 @@ def work_queue_terminations_count(data: Data, f: Filters, as_of: dt.date | None 
 # --------------------------------------------------------------------------- pages
 # Each page of the app, as the pandas functions of the summaries metrics.pages.PAGE_QUERIES lists.
 _BY_NAME: dict[str, Callable[..., Any]] = {
-    "filter_options": filter_options, "kpis": kpis, "kpis_with_delta": kpis_with_delta,
+    "filter_options": filter_options, "kpis": kpis, "headline_counts": headline_counts,
+    "kpis_with_delta": kpis_with_delta,
     "monthly_outcomes": monthly_outcomes, "reasons": reasons, "reason_categories": reason_categories,
     "reasons_controllable": reasons_controllable, "reasons_quarterly": reasons_quarterly,
     "reasons_operator_category": reasons_operator_category, "closure_times": closure_times,

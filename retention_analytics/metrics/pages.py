@@ -87,7 +87,7 @@ PAGE_QUERIES: dict[str, tuple[PageQuery, ...]] = {
     ),
     "Efetividade": (
         SIDEBAR,
-        _q(s.kpis),
+        _q(s.headline_counts),  # its cards: retention only, no closure time nor coverage gaps
         _q(s.effectiveness_operator),  # effectiveness_analyst, actions, requested_by: their tabs
     ),
     "Casos": (

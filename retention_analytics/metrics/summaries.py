@@ -72,9 +72,9 @@ def kpis(con: Any, f: Filters | None = None, with_city_coverage: bool = False) -
     f = _f(f)
     cities = known(con, "coverage_city", f)
     if cities is not None:  # this process has the city coverage of these filters already
-        totals = run(con, "kpis", f)
+        totals = run(con, "kpis", f, with_median=True)
     elif with_city_coverage:
-        totals, cities = run_many(con, [("kpis", f, {}), ("coverage_city", f, {})])  # side by side
+        totals, cities = run_many(con, [("kpis", f, {"with_median": True}), ("coverage_city", f, {})])  # side by side
     if cities is not None:  # the gaps from the city coverage
         out = add_rate(totals)
         gaps = _gaps(_cities(cities))
@@ -90,6 +90,17 @@ def kpis(con: Any, f: Filters | None = None, with_city_coverage: bool = False) -
     out["gap_cities"] = int(both["gap_cities"].iloc[0])
     out["lives_at_risk"] = int(both["lives_at_risk"].iloc[0])
     return out
+
+
+def headline_counts(con: Any, f: Filters | None = None) -> pd.DataFrame:
+    """One row of `kpis`' counts and retention rate: cases, closed_cases, open_cases, attempts,
+    retained, retention_rate, ci_low, ci_high, small_sample, not_retention, terminations, cros_lost.
+
+    For cards that show neither the median days to close nor the coverage gaps (Efetividade):
+    those two are most of `kpis`' time at a million cases (~80 → ~20 ms) and are not computed.
+    The same numbers as `kpis` (tests/test_metrics.py)."""
+    out = add_rate(run(con, "kpis", _f(f), with_median=False))
+    return out.drop(columns=["median_days", "closure_n"])
 
 
 KPI_COLUMNS: tuple[str, ...] = (
@@ -619,6 +630,7 @@ __all__ = [
     "effectiveness_analyst",
     "effectiveness_operator",
     "filter_options",
+    "headline_counts",
     "kpis",
     "kpis_with_delta",
     "monthly_outcomes",

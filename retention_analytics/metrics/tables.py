@@ -562,7 +562,7 @@ quality_warnings, quality_warning_messages, quality_blank_fields, quality_unmatc
 SUMMARIES: dict[str, Callable[..., Any]] = {
     function.__name__: function
     for function in (
-        s.kpis, s.kpis_with_delta, s.cases_count, s.case_detail, s.quality, s.filter_options,
+        s.kpis, s.kpis_with_delta, s.headline_counts, s.cases_count, s.case_detail, s.quality, s.filter_options,
         s.compliance_kpis, *(spec.function for spec in _SPECS),
         # What pages add for the person using them (ui/data.side): Minha semana, targets.
         w.changes_since, w.targets_vs_results, w.work_queue_terminations_count, w.work_queue_bands,
