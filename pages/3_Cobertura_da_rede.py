@@ -51,11 +51,12 @@ def _map_metric(page: Page) -> str:
 
 
 def draw(page: Page) -> None:
-    if data.get(metrics.cases_count, page.filters) == 0:
+    # No closure time on these cards; the gaps come from the city coverage, which the map's lives
+    # per UF and the city tabs are made of too (computed once, kept for the page).
+    kpis = data.get(metrics.headline_counts, page.filters, gaps=True).iloc[0]
+    if int(kpis["cases"]) == 0:
         no_data()
         return
-    # Its map and city tabs are made of the city coverage: the cards' gaps come from it too.
-    kpis = data.get(metrics.kpis, page.filters, with_city_coverage=True).iloc[0]
     cards = st.columns(4)
     cards[0].metric("Desligamentos", fmt.integer(kpis["terminations"]))
     cards[1].metric("CROs perdidos", fmt.integer(kpis["cros_lost"]),

@@ -94,13 +94,19 @@ def test_kpis_2024(con):
                                Filters().restrict_to([]), Filters(start=D(2024, 1, 1), end=D(2024, 12, 31),
                                                                   period_basis="finished")],
                          ids=["2024", "2023", "todos", "SP", "gestor", "sem acesso", "finalizados em 2024"])
-def test_headline_counts_are_the_kpis_without_closure_time_and_gaps(con, f):
-    """Efetividade's cards read headline_counts: the same counts and rate as kpis, nothing more."""
-    counts = metrics.headline_counts(con, f)
+def test_headline_counts_are_the_kpis_without_closure_time(con, f):
+    """Efetividade's cards read headline_counts, Cobertura's with its gaps: the same numbers as kpis."""
+    from retention_analytics.metrics import query
+
     whole = metrics.kpis(con, f)
-    assert "median_days" not in counts and "gap_cities" not in counts and "lives_at_risk" not in counts
-    pd.testing.assert_frame_equal(counts, whole[list(counts.columns)])
+    counts = metrics.headline_counts(con, f)
     assert set(counts.columns) == set(whole.columns) - {"median_days", "closure_n", "gap_cities", "lives_at_risk"}
+    pd.testing.assert_frame_equal(counts, whole[list(counts.columns)])
+    query.clear_shared()
+    with_gaps = metrics.headline_counts(con, f, gaps=True)
+    assert list(with_gaps.columns) == list(counts.columns) + ["gap_cities", "lives_at_risk"]
+    pd.testing.assert_frame_equal(with_gaps, whole[list(with_gaps.columns)])
+    query.clear_shared()  # (that the city coverage is kept: tests/test_metrics_kpis_delta.py, on stores)
 
 
 def test_kpis_with_delta_compares_with_the_year_before(con):
@@ -756,3 +762,31 @@ def test_compliance_limit_is_the_first_rows_of_the_whole_table(demo_db):
     first = metrics.compliance(demo_db, Filters(), as_of, limit=7)
     assert len(whole) > 7
     pd.testing.assert_frame_equal(first, whole.head(7), check_dtype=False)  # int32 where no row is null
+
+
+# --------------------------------------------------------------------------- a city's written name
+def test_an_unmatched_city_written_two_ways_as_often_is_named_the_same_everywhere(tmp_path):
+    """A city no IBGE name matched is shown as its spelling written most often; on a tie, the first
+    in alphabetical order, in the city coverage and in the sidebar alike (not whichever the
+    grouping met first)."""
+    import pyarrow as pa
+
+    from retention_analytics.demo.synth import synthesize
+    from retention_analytics.store import open_store
+    from retention_analytics.store.store import CASE_SCHEMA
+
+    tables = synthesize(60, 3)
+    cases = tables["cases"].cast(CASE_SCHEMA).to_pandas()  # plain text, not dictionary-encoded
+    current = cases.index[cases["is_current"]][:4]
+    spellings = ["Vila Inventada", "VILA INVENTADA", "Vila Inventada", "VILA INVENTADA"]
+    for row, spelling in zip(current, spellings):
+        cases.loc[row, ["uf", "city", "city_key", "ibge_code", "city_official"]] = ["MG", spelling, "vila inventada", None, None]
+    tables["cases"] = pa.Table.from_pandas(cases, schema=CASE_SCHEMA, preserve_index=False)
+    store = open_store(tmp_path / "tie.duckdb")
+    store.bulk_insert_cases(tables, origin="demo", is_demo=True)
+
+    with duckdb.connect(str(store.path), read_only=True) as c:
+        for f in (Filters(), Filters(ufs=("MG",))):
+            cities = metrics.coverage_city(c, f)
+            assert cities.loc[cities["city_id"] == "MG|vila inventada", "city"].tolist() == ["VILA INVENTADA"]
+            assert metrics.filter_options(c, f)["names"]["cities"]["MG|vila inventada"] == "VILA INVENTADA (MG)"

@@ -228,18 +228,21 @@ def _headline(data: Data, f: Filters, with_median: bool) -> pd.DataFrame:
     return _rate(pd.DataFrame([row]))
 
 
-def kpis(data: Data, f: Filters, with_city_coverage: bool = False) -> pd.DataFrame:
-    # with_city_coverage only says how the SQL shares its work; the gaps here always come from
-    # the city coverage, as an analyst would compute them.
-    out = _headline(data, f, with_median=True)
+def _with_gaps(out: pd.DataFrame, data: Data, f: Filters) -> pd.DataFrame:
+    # the gaps always come from the city coverage, as an analyst would compute them
     gaps = coverage_gaps(data, f)
     out["gap_cities"] = len(gaps)
     out["lives_at_risk"] = int(pd.to_numeric(gaps["lives"]).fillna(0).sum())
     return out
 
 
-def headline_counts(data: Data, f: Filters) -> pd.DataFrame:
-    return _headline(data, f, with_median=False)
+def kpis(data: Data, f: Filters) -> pd.DataFrame:
+    return _with_gaps(_headline(data, f, with_median=True), data, f)
+
+
+def headline_counts(data: Data, f: Filters, gaps: bool = False) -> pd.DataFrame:
+    out = _headline(data, f, with_median=False)
+    return _with_gaps(out, data, f) if gaps else out
 
 
 def kpis_with_delta(data: Data, f: Filters) -> pd.DataFrame:

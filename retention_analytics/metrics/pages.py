@@ -81,8 +81,7 @@ PAGE_QUERIES: dict[str, tuple[PageQuery, ...]] = {
     ),
     "Cobertura da rede": (
         SIDEBAR,
-        _q(s.cases_count),
-        _q(s.kpis, with_city_coverage=True),  # computes and keeps the city coverage beside the totals
+        _q(s.headline_counts, gaps=True),  # computes and keeps the city coverage beside the counts
         _q(s.coverage_uf),  # coverage_gaps, coverage_city: their tabs
     ),
     "Efetividade": (

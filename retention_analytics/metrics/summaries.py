@@ -61,46 +61,60 @@ def _today(as_of: dt.date | None) -> dt.date:
 
 
 # --------------------------------------------------------------------------- headline numbers
-def kpis(con: Any, f: Filters | None = None, with_city_coverage: bool = False) -> pd.DataFrame:
+def kpis(con: Any, f: Filters | None = None) -> pd.DataFrame:
     """One row: cases, closed_cases, open_cases, attempts, retained, retention_rate, ci_low, ci_high,
     small_sample, not_retention, terminations, cros_lost, median_days, closure_n, gap_cities,
     lives_at_risk.
 
-    `with_city_coverage`: the caller draws the city coverage too (Cobertura: its map, its city
-    tabs), so the gaps are taken from it, computed beside the totals and kept for the page
-    (query.SHARED_QUERIES). The numbers are the same either way."""
+    Where this process has the city coverage of these filters already (a page drew it: it is kept,
+    query.SHARED_QUERIES), the gaps are taken from it. The numbers are the same either way."""
     f = _f(f)
     cities = known(con, "coverage_city", f)
-    if cities is not None:  # this process has the city coverage of these filters already
-        totals = run(con, "kpis", f, with_median=True)
-    elif with_city_coverage:
-        totals, cities = run_many(con, [("kpis", f, {"with_median": True}), ("coverage_city", f, {})])  # side by side
-    if cities is not None:  # the gaps from the city coverage
-        out = add_rate(totals)
-        gaps = _gaps(_cities(cities))
-        out["gap_cities"] = len(gaps)
-        out["lives_at_risk"] = int(pd.to_numeric(gaps["lives"], errors="coerce").fillna(0).sum())
-        return out
+    if cities is not None:
+        return _with_gaps(add_rate(run(con, "kpis", f, with_median=True)), cities)
     # Otherwise the 'current' row of kpis_delta.sql with no previous period: the totals and the
     # same gaps in one pass, without building the city table (its names, its order): ~100 → ~65 ms
     # at a million cases. tests/test_metrics_kpis_delta.py: both ways give the same numbers.
     both = run(con, "kpis_delta", f, basis=f.period_basis, now_start=f.start, now_end=f.end,
-               prev_start=None, prev_end=None)
+               prev_start=None, prev_end=None, with_median=True)
     out = add_rate(both.iloc[[0]].drop(columns=["period", "gap_cities", "lives_at_risk"]).reset_index(drop=True))
     out["gap_cities"] = int(both["gap_cities"].iloc[0])
     out["lives_at_risk"] = int(both["lives_at_risk"].iloc[0])
     return out
 
 
-def headline_counts(con: Any, f: Filters | None = None) -> pd.DataFrame:
-    """One row of `kpis`' counts and retention rate: cases, closed_cases, open_cases, attempts,
-    retained, retention_rate, ci_low, ci_high, small_sample, not_retention, terminations, cros_lost.
+def headline_counts(con: Any, f: Filters | None = None, gaps: bool = False) -> pd.DataFrame:
+    """One row of `kpis` without the closure time: cases, closed_cases, open_cases, attempts,
+    retained, retention_rate, ci_low, ci_high, small_sample, not_retention, terminations,
+    cros_lost, and with `gaps` gap_cities and lives_at_risk.
 
-    For cards that show neither the median days to close nor the coverage gaps (Efetividade):
-    those two are most of `kpis`' time at a million cases (~80 → ~20 ms) and are not computed.
-    The same numbers as `kpis` (tests/test_metrics.py)."""
-    out = add_rate(run(con, "kpis", _f(f), with_median=False))
-    return out.drop(columns=["median_days", "closure_n"])
+    For cards that show no median days to close: Efetividade's (the median and the gaps are ~60 of
+    kpis' ~80 ms at a million cases, and are not computed) and Cobertura's, with `gaps`: taken from
+    the city coverage, computed beside the counts and kept for the page, whose map's lives per UF
+    are made of it too (coverage_uf). The same numbers as `kpis` (tests/test_metrics_kpis_delta.py)."""
+    f = _f(f)
+    if not gaps:
+        return add_rate(run(con, "kpis", f, with_median=False)).drop(columns=["median_days", "closure_n"])
+    cities = known(con, "coverage_city", f)
+    if cities is None:  # side by side (query.run_many); the city coverage is kept (SHARED_QUERIES)
+        totals, cities = run_many(con, [("kpis", f, {"with_median": False}), ("coverage_city", f, {})])
+    else:
+        totals = run(con, "kpis", f, with_median=False)
+    return _with_gaps(add_rate(totals).drop(columns=["median_days", "closure_n"]), cities)
+
+
+def _with_gaps(out: pd.DataFrame, cities: pd.DataFrame) -> pd.DataFrame:
+    """`out` (one row) with gap_cities and lives_at_risk from the city coverage `cities`."""
+    ufs, lives = _gap_rows(cities)
+    out["gap_cities"] = len(ufs)
+    out["lives_at_risk"] = sum(lives)
+    return out
+
+
+def _gap_rows(cities: pd.DataFrame) -> tuple[list[str], list[int]]:
+    """The UF and the lives (0 when unknown) of each gap city of the city coverage `cities`."""
+    gaps = cities[cities["gap"].astype(bool)]
+    return gaps["uf"].tolist(), pd.to_numeric(gaps["lives"], errors="coerce").fillna(0).astype("int64").tolist()
 
 
 KPI_COLUMNS: tuple[str, ...] = (
@@ -125,7 +139,7 @@ def kpis_with_delta(con: Any, f: Filters | None = None) -> pd.DataFrame:
         now, before = kpis(con, f).iloc[0], None
     else:  # both periods in one pass (kpis_delta.sql); the same numbers as kpis() of each
         both = add_rate(run(con, "kpis_delta", f, basis=f.period_basis, now_start=f.start, now_end=f.end,
-                            prev_start=before_filters.start, prev_end=before_filters.end))
+                            prev_start=before_filters.start, prev_end=before_filters.end, with_median=True))
         now, before = both.iloc[0], both.iloc[1]
     rows = []
     for metric in KPI_COLUMNS:
@@ -313,15 +327,17 @@ def coverage_uf(con: Any, f: Filters | None = None) -> pd.DataFrame:
     small_sample, terminations, cros_lost, gap_cities, lives_at_risk, population, tile_row, tile_col."""
     f = _f(f)
     out, cities = run_many(con, [("coverage_uf", f, {}), ("coverage_city", f, {})])  # side by side
-    gaps = _gaps(_cities(cities))
-    per_uf = (
-        gaps.assign(lives=pd.to_numeric(gaps["lives"], errors="coerce").fillna(0))
-        .groupby("uf")
-        .agg(gap_cities=("city", "size"), lives_at_risk=("lives", "sum"))
-    )
-    out = out.merge(per_uf, how="left", left_on="uf", right_index=True)
-    out["gap_cities"] = out["gap_cities"].fillna(0).astype("int64")
-    out["lives_at_risk"] = out["lives_at_risk"].fillna(0).astype("int64")
+    # The gap cities counted per UF in plain Python: a few hundred rows at most, where a pandas
+    # sort, groupby and merge cost ~15 ms per run at a million cases.
+    ufs, lives = _gap_rows(cities)
+    counted: dict[str, int] = {}
+    at_risk: dict[str, int] = {}
+    for uf, life in zip(ufs, lives):
+        counted[uf] = counted.get(uf, 0) + 1
+        at_risk[uf] = at_risk.get(uf, 0) + life
+    shown = out["uf"].tolist()
+    out["gap_cities"] = pd.Series([counted.get(uf, 0) for uf in shown], index=out.index, dtype="int64")
+    out["lives_at_risk"] = pd.Series([at_risk.get(uf, 0) for uf in shown], index=out.index, dtype="int64")
     out = add_rate(out)
     columns = ["uf", "uf_name", "cases", "attempts", "retained", "retention_rate", "ci_low", "ci_high",
                "small_sample", "terminations", "cros_lost", "gap_cities", "lives_at_risk", "population",

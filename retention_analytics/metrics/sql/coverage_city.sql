@@ -4,21 +4,16 @@
 -- Lives and listed CROs describe the network now: each is taken from the city's most recent case
 -- that states it (latest reference date, ties: latest ingested = higher case_id), over all cases
 -- of the city under the active filters except the period ({where_all_periods}). CROs lost and
--- terminations count terminated cases in the selected period ({where}). A gap is a city whose
--- CROs lost in the period (at least one) are >= its listed CROs.
+-- terminations count terminated cases in the selected period ({where}, true of a case of that
+-- scope exactly when it is in the period). A gap is a city whose CROs lost in the period (at least
+-- one) are >= its listed CROs.
 with scope as not materialized (
     select *
     from case_facts c
     where {where_all_periods}
 ),
-in_period as not materialized (
-    select *
-    from case_facts c
-    where {where}
-),
 located as (
     select
-        case_id,
         uf,
         city_id,  -- 'UF|ibge_code' or 'UF|city_key' (views.sql)
         city,
@@ -29,12 +24,15 @@ located as (
         date_diff('day', date '0001-01-01', coalesce(reference_date, date '0001-01-01'))::hugeint
             * 18446744073709551616 + case_id as recency,
         lives,
-        unique_cros_listed
-    from scope
+        unique_cros_listed,
+        ({where}) as in_period,
+        is_terminated,
+        cros_at_stake
+    from scope c
     where uf is not null and city_key is not null
 ),
--- One pass over the located cases: the name, and the lives and listed CROs of the most recent
--- case stating each.
+-- One pass over the located cases: the name, the lives and listed CROs of the most recent case
+-- stating each, and the period's counts.
 city_rows as (
     select
         uf,
@@ -42,58 +40,39 @@ city_rows as (
         max(city_official) as city_official,
         max(ibge_code) as ibge_code,
         arg_max(lives, recency) filter (where lives is not null) as lives,
-        arg_max(unique_cros_listed, recency) filter (where unique_cros_listed is not null) as unique_cros_listed
+        arg_max(unique_cros_listed, recency) filter (where unique_cros_listed is not null) as listed_cros,
+        count(*) filter (where in_period) as cases,
+        count(*) filter (where in_period and is_terminated) as terminations,
+        coalesce(sum(cros_at_stake) filter (where in_period and is_terminated), 0)::bigint as cros_lost
     from located
     group by uf, city_id
 ),
 -- A city matched IBGE on every case (all have city_official) or on none: the spelling written
--- most often is only needed for the latter, a few rows.
+-- most often is only needed for the latter, a few rows. Ties: the first in alphabetical order, as
+-- the sidebar names it (filter_options.sql).
 written_names as (
-    select uf, city_id, mode(city) as city
-    from located
-    where city_official is null
-    group by uf, city_id
-),
-cities as (
-    select r.uf, r.city_id, coalesce(r.city_official, w.city) as city, r.ibge_code
-    from city_rows r
-    left join written_names w on w.uf = r.uf and w.city_id = r.city_id
-),
-latest_lives as (
-    select city_id, lives
-    from city_rows
-    where lives is not null
-),
-latest_listed as (
-    select city_id, unique_cros_listed
-    from city_rows
-    where unique_cros_listed is not null
-),
-period_counts as (
-    select
-        city_id,
-        count(*) as cases,
-        count(*) filter (where is_terminated) as terminations,
-        coalesce(sum(cros_at_stake) filter (where is_terminated), 0)::bigint as cros_lost
-    from in_period
-    where uf is not null and city_key is not null
-    group by city_id
+    select uf, city_id, city
+    from (
+        select uf, city_id, city, count(*) as written
+        from scope
+        where city_official is null and uf is not null and city_key is not null
+        group by uf, city_id, city
+    )
+    qualify row_number() over (partition by uf, city_id order by written desc, city) = 1
 ),
 joined as (
     select
-        ci.uf,
-        ci.city,
-        ci.city_id,
-        ci.ibge_code,
-        lv.lives,
-        ls.unique_cros_listed as listed_cros,
-        coalesce(pc.cases, 0) as cases,
-        coalesce(pc.terminations, 0) as terminations,
-        coalesce(pc.cros_lost, 0) as cros_lost
-    from cities ci
-    left join latest_lives lv on lv.city_id = ci.city_id
-    left join latest_listed ls on ls.city_id = ci.city_id
-    left join period_counts pc on pc.city_id = ci.city_id
+        r.uf,
+        coalesce(r.city_official, w.city) as city,
+        r.city_id,
+        r.ibge_code,
+        r.lives,
+        r.listed_cros,
+        r.cases,
+        r.terminations,
+        r.cros_lost
+    from city_rows r
+    left join written_names w on w.uf = r.uf and w.city_id = r.city_id
 )
 select
     uf,

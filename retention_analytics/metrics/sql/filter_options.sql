@@ -30,7 +30,8 @@ ufs as (
     from counted
     where kind = 'ufs'
 ),
--- A city matched IBGE on every case (its IBGE name) or on none (the spelling written most often).
+-- A city matched IBGE on every case (its IBGE name) or on none (the spelling written most often;
+-- ties: the first in alphabetical order, as coverage_city.sql names it).
 city_counts as (
     select uf, value as city_id, max(name) as city_official, sum(cases)::bigint as cases
     from visible
@@ -38,14 +39,14 @@ city_counts as (
     group by uf, value
 ),
 written_names as (
-    select uf, city_id, arg_max(city, written) as city
+    select uf, city_id, city
     from (
         select uf, value as city_id, name as city, sum(cases) as written
         from visible
         where kind = 'city_names'
         group by uf, value, name
     )
-    group by uf, city_id
+    qualify row_number() over (partition by uf, city_id order by written desc, city) = 1
 ),
 cities as (
     select 'cities' as kind, c.city_id as value, coalesce(c.city_official, w.city) || ' (' || c.uf || ')' as label,

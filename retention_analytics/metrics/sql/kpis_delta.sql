@@ -8,6 +8,8 @@
 -- Lives at risk and gap cities as coverage_city.sql defines them: lives and listed CROs from the
 -- city's most recent case stating them over all periods; a gap is a city whose CROs lost in the
 -- period (at least one) are >= its listed CROs.
+-- $with_median: false for cards that show no closure time (summaries.headline_counts): the median
+-- is then not computed (null).
 with scope as not materialized (
     select *
     from case_facts c
@@ -40,7 +42,7 @@ totals as (
         count(*) filter (where is_closed and outcome = 'nao_se_trata_de_retencao') as not_retention,
         count(*) filter (where is_terminated) as terminations,
         coalesce(sum(cros_at_stake) filter (where is_terminated), 0)::bigint as cros_lost,
-        quantile_cont(closure_days, 0.5) as median_days,
+        quantile_cont(closure_days, 0.5) filter (where $with_median) as median_days,
         count(closure_days) as closure_n
     from tagged
     where period is not null
