@@ -473,6 +473,21 @@ def test_filter_options(con):
     assert set(narrowed["cities"]["uf"]) == {"SP"}
 
 
+def test_the_kept_sidebar_choices_equal_those_summed_for_every_operator(demo_db):
+    """Who sees every operator reads the choices the store keeps (views.sql, sidebar_choices);
+    a user allowed every operator by name gets them summed afresh: the same frames."""
+    with duckdb.connect(str(demo_db), read_only=True) as c:
+        everyone = metrics.filter_options(c, Filters())
+        assert c.execute("select count(*) from sidebar_choices_cache").fetchone()[0] > 0, "the store keeps a copy"
+        named = metrics.filter_options(c, Filters().restrict_to(list(everyone["operators"]["value"])))
+    for kind, frame in everyone.items():
+        if isinstance(frame, pd.DataFrame):
+            assert len(frame) > 0, kind
+            pd.testing.assert_frame_equal(frame, named[kind])
+        else:
+            assert frame == named[kind], kind
+
+
 @pytest.mark.parametrize("f", [Filters().restrict_to([]), Filters(ufs=("AC",)).restrict_to(["uniodonto"])],
                          ids=["no access", "a UF without cities"])
 def test_filter_options_keep_their_columns_when_nothing_is_left(con, f):

@@ -587,7 +587,11 @@ def filter_options(con: Any, f: Filters | None = None) -> dict[str, Any]:
     cities also uf), min_date / max_date (reference dates), min_finished / max_finished, and
     names ({field: {value: label}} for Filters.describe)."""
     f = _f(f)
-    rows, dates = run_many(con, [("filter_options", f, {"access_only": True}),
+    # Who may see every operator reads the choices the store keeps; anyone else, theirs only
+    # (filter_options.sql). Fails closed: a restriction to no operator is an empty list, no rows.
+    everyone = f.allowed_operators is None
+    allowed = [] if everyone else sorted(f.allowed_operators)
+    rows, dates = run_many(con, [("filter_options", f, {"access_only": True, "everyone": everyone, "allowed": allowed}),
                                  ("date_range", f, {"access_only": True})])  # side by side
     # One grouping of the ~10 thousand rows (at a million cases) by kind, instead of a mask per kind:
     # 11 -> 6 ms on every page's first run at a million cases.
