@@ -11,6 +11,7 @@ import datetime as dt
 import math
 
 import duckdb
+import pandas as pd
 import pytest
 
 from retention_analytics.demo.synth import synthesize
@@ -87,7 +88,8 @@ def test_kpis_both_ways_equal_their_definition(con, name):
     one_pass = kpis(con, f).iloc[0]
     counts = headline_counts(con, f).iloc[0]  # Efetividade's cards
     beside = headline_counts(con, f, gaps=True).iloc[0]  # Cobertura's: the city coverage kept beside
-    assert query.known(con, "coverage_city", f) is not None
+    assert query.known(con, "coverage_city", f, network_kept=not (f.start or f.end) and not (
+        f.analysts or f.outcomes or f.requested_by)) is not None
     shared = kpis(con, f).iloc[0]  # then any later call takes the gaps from that frame
     query.clear_shared()
     assert list(one_pass.index) == list(shared.index) == list(expected)
@@ -129,3 +131,57 @@ def test_the_filters_reach_data_in_both_periods(demo_db):
         assert got.loc["terminations", "value"] > 0 and got.loc["terminations", "previous"] > 0
     finally:
         con.close()
+
+
+# The network the store keeps per operator, UF and city (views.sql, city_network) answers the city
+# rows of any filters naming only operators, UFs and cities: both ways give the same frames.
+NETWORK_FILTERS = {
+    "sem filtros": Filters(),
+    "UFs": Filters(ufs=("SP", "MG", "AC")),
+    "operadoras": Filters(operators=("odontolife", "uniodonto")),
+    "cidades": Filters(cities=("SP|3550308", "MG|3136207")),
+    "gestor": Filters(allowed_operators=("odontolife",)),
+    "gestor e UF": Filters(ufs=("RJ", "SP"), allowed_operators=("odontolife", "uniodonto")),
+    "sem acesso": Filters(allowed_operators=()),
+}
+PERIODS = {"sem período": {}, "ano": {"start": dt.date(2025, 1, 1), "end": dt.date(2025, 12, 31)},
+           "desde, data final": {"start": dt.date(2025, 3, 1), "period_basis": "finished"}}
+
+
+@pytest.mark.parametrize("period", list(PERIODS))
+@pytest.mark.parametrize("name", list(NETWORK_FILTERS))
+def test_the_kept_network_and_the_scan_give_the_same_cities_and_gaps(con, name, period):
+    from dataclasses import replace
+
+    f = replace(NETWORK_FILTERS[name], **PERIODS[period])
+    previous = f.previous_period()
+    delta = dict(basis=f.period_basis, now_start=f.start, now_end=f.end, with_median=True,
+                 prev_start=previous.start if previous else None, prev_end=previous.end if previous else None)
+    query.clear_shared()
+    kept, scanned = (query.run(con, "kpis_delta", f, network_kept=way, **delta) for way in (True, False))
+    pd.testing.assert_frame_equal(kept, scanned)
+    if not (f.start or f.end):  # the city coverage takes it only without a period (its counts are of all periods)
+        kept, scanned = (query.run(con, "coverage_city", f, network_kept=way) for way in (True, False))
+        query.clear_shared()
+        pd.testing.assert_frame_equal(kept, scanned)
+        if name == "sem filtros":
+            assert len(kept) > 100 and kept["lives"].notna().any()
+
+
+@pytest.mark.parametrize("f, kept", [
+    (Filters(), True), (Filters(ufs=("SP",), operators=("odontolife",), cities=("SP|3550308",)), True),
+    (Filters(allowed_operators=()), True), (Filters(analysts=("ana",)), False), (Filters(outcomes=("aberto",)), False),
+    (Filters(requested_by=("operadora",)), False),
+])
+def test_the_kept_network_is_read_only_for_operators_ufs_and_cities(f, kept):
+    from retention_analytics.metrics.summaries import _city_coverage_params, _network_kept
+
+    assert _network_kept(f) is kept
+    assert _city_coverage_params(f) == {"network_kept": kept}
+    assert _city_coverage_params(replace_period(f)) == {"network_kept": False}
+
+
+def replace_period(f: Filters) -> Filters:
+    from dataclasses import replace
+
+    return replace(f, start=dt.date(2025, 1, 1))

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .. import privacy
-from ..filters import OPEN_STATUS, STATUS_LABELS, Filters
+from ..filters import DIMENSIONS, OPEN_STATUS, STATUS_LABELS, Filters
 from ..record import HEADER_LABELS
 from ..text import strip_accents
 from ..vocab import ACTIONS, requester_label
@@ -69,14 +69,14 @@ def kpis(con: Any, f: Filters | None = None) -> pd.DataFrame:
     Where this process has the city coverage of these filters already (a page drew it: it is kept,
     query.SHARED_QUERIES), the gaps are taken from it. The numbers are the same either way."""
     f = _f(f)
-    cities = known(con, "coverage_city", f)
+    cities = known(con, "coverage_city", f, **_city_coverage_params(f))
     if cities is not None:
         return _with_gaps(add_rate(run(con, "kpis", f, with_median=True)), cities)
     # Otherwise the 'current' row of kpis_delta.sql with no previous period: the totals and the
     # same gaps in one pass, without building the city table (its names, its order): ~100 → ~65 ms
     # at a million cases. tests/test_metrics_kpis_delta.py: both ways give the same numbers.
     both = run(con, "kpis_delta", f, basis=f.period_basis, now_start=f.start, now_end=f.end,
-               prev_start=None, prev_end=None, with_median=True)
+               prev_start=None, prev_end=None, with_median=True, network_kept=_network_kept(f))
     out = add_rate(both.iloc[[0]].drop(columns=["period", "gap_cities", "lives_at_risk"]).reset_index(drop=True))
     out["gap_cities"] = int(both["gap_cities"].iloc[0])
     out["lives_at_risk"] = int(both["lives_at_risk"].iloc[0])
@@ -95,9 +95,10 @@ def headline_counts(con: Any, f: Filters | None = None, gaps: bool = False) -> p
     f = _f(f)
     if not gaps:
         return add_rate(run(con, "kpis", f, with_median=False)).drop(columns=["median_days", "closure_n"])
-    cities = known(con, "coverage_city", f)
+    cities = known(con, "coverage_city", f, **_city_coverage_params(f))
     if cities is None:  # side by side (query.run_many); the city coverage is kept (SHARED_QUERIES)
-        totals, cities = run_many(con, [("kpis", f, {"with_median": False}), ("coverage_city", f, {})])
+        totals, cities = run_many(con, [("kpis", f, {"with_median": False}),
+                                        ("coverage_city", f, _city_coverage_params(f))])
     else:
         totals = run(con, "kpis", f, with_median=False)
     return _with_gaps(add_rate(totals).drop(columns=["median_days", "closure_n"]), cities)
@@ -139,7 +140,8 @@ def kpis_with_delta(con: Any, f: Filters | None = None) -> pd.DataFrame:
         now, before = kpis(con, f).iloc[0], None
     else:  # both periods in one pass (kpis_delta.sql); the same numbers as kpis() of each
         both = add_rate(run(con, "kpis_delta", f, basis=f.period_basis, now_start=f.start, now_end=f.end,
-                            prev_start=before_filters.start, prev_end=before_filters.end, with_median=True))
+                            prev_start=before_filters.start, prev_end=before_filters.end, with_median=True,
+                            network_kept=_network_kept(f)))
         now, before = both.iloc[0], both.iloc[1]
     rows = []
     for metric in KPI_COLUMNS:
@@ -299,7 +301,25 @@ def coverage_city(con: Any, f: Filters | None = None) -> pd.DataFrame:
     """uf, city, city_id (the Filters.cities value), ibge_code, lives, listed_cros, cases (in the period), terminations,
     cros_lost, gap. Lives and listed CROs from the city's most recent case stating them, over the
     filters without the period; gap when cros_lost > 0 and cros_lost >= listed_cros."""
-    return _cities(run(con, "coverage_city", _f(f)))
+    f = _f(f)
+    return _cities(run(con, "coverage_city", f, **_city_coverage_params(f)))
+
+
+# The filters the network the store keeps per operator, UF and city can answer (views.sql,
+# city_network): it has no analyst, status or requester. The access restriction names operators.
+_NETWORK_DIMENSIONS = frozenset({"operators", "ufs", "cities"})
+
+
+def _network_kept(f: Filters) -> bool:
+    """Whether the city rows of `f` (lives and listed CROs over all periods, the names) may come
+    from city_network instead of grouping every case: `f` names no analyst, status or requester."""
+    return not any(f.values(d) for d in DIMENSIONS if d.field not in _NETWORK_DIMENSIONS)
+
+
+def _city_coverage_params(f: Filters) -> dict[str, Any]:
+    """coverage_city.sql's parameters, the same for every caller (the frame is shared by its SQL and
+    parameters): the kept network also gives the period's counts when there is no period."""
+    return {"network_kept": _network_kept(f) and not (f.start or f.end)}
 
 
 def _cities(out: pd.DataFrame) -> pd.DataFrame:
@@ -326,7 +346,7 @@ def coverage_uf(con: Any, f: Filters | None = None) -> pd.DataFrame:
     """All 27 UFs: uf, uf_name, cases, attempts, retained, retention_rate, ci_low, ci_high,
     small_sample, terminations, cros_lost, gap_cities, lives_at_risk, population, tile_row, tile_col."""
     f = _f(f)
-    out, cities = run_many(con, [("coverage_uf", f, {}), ("coverage_city", f, {})])  # side by side
+    out, cities = run_many(con, [("coverage_uf", f, {}), ("coverage_city", f, _city_coverage_params(f))])  # side by side
     # The gap cities counted per UF in plain Python: a few hundred rows at most, where a pandas
     # sort, groupby and merge cost ~15 ms per run at a million cases.
     ufs, lives = _gap_rows(cities)

@@ -732,7 +732,7 @@ def _supersede(con: duckdb.DuckDBPyConnection) -> list[tuple[int, int]]:
 
 # views.sql's derived relations the store keeps a copy of (`<name>_cache`, read through `<name>`).
 DERIVED_RELATIONS: tuple[str, ...] = ("case_facts", "operator_names", "analyst_names", "filter_choices",
-                                       "sidebar_choices")  # in this order: each reads the copies before it
+                                       "sidebar_choices", "city_network")  # in this order: each reads the copies before it
 # Physical order of the facts copy: most pages filter by operator and UF and sort or bucket by
 # date, so DuckDB's per-row-group min/max (zone maps) skip most of the file under such filters.
 FACTS_ORDER = "operator_key, uf, reference_date, case_id"

@@ -2,27 +2,26 @@
 -- when the name matched one, else (uf, city_key): city_id = 'UF|ibge_code' or 'UF|city_key', the
 -- value Filters.cities holds.
 -- Lives and listed CROs describe the network now: each is taken from the city's most recent case
--- that states it (latest reference date, ties: latest ingested = higher case_id), over all cases
--- of the city under the active filters except the period ({where_all_periods}). CROs lost and
--- terminations count terminated cases in the selected period ({where}, true of a case of that
--- scope exactly when it is in the period). A gap is a city whose CROs lost in the period (at least
--- one) are >= its listed CROs.
+-- that states it (views.sql, case_recency), over all cases of the city under the active filters
+-- except the period ({where_all_periods}). CROs lost and terminations count terminated cases in
+-- the selected period ({where}, true of a case of that scope exactly when it is in the period). A
+-- gap is a city whose CROs lost in the period (at least one) are >= its listed CROs.
+-- Two ways to the same rows: $network_kept (the filters name only operators, UFs and cities, and
+-- no period: summaries._network_kept) reads the network the store keeps per operator, UF and city
+-- (views.sql, city_network); otherwise every case of the scope is grouped. The way not taken is
+-- folded away by DuckDB (a false bound parameter), not run.
 with scope as not materialized (
     select *
     from case_facts c
-    where {where_all_periods}
+    where not $network_kept and {where_all_periods}
 ),
 located as (
     select
         uf,
         city_id,  -- 'UF|ibge_code' or 'UF|city_key' (views.sql)
-        city,
         city_official,
         ibge_code,
-        -- latest reference date, ties: latest ingested (higher case_id), as one number: days since
-        -- 0001-01-01 above the case id (a hugeint holds any bigint id below)
-        date_diff('day', date '0001-01-01', coalesce(reference_date, date '0001-01-01'))::hugeint
-            * 18446744073709551616 + case_id as recency,
+        case_recency(reference_date, case_id) as recency,
         lives,
         unique_cros_listed,
         ({where}) as in_period,
@@ -31,8 +30,17 @@ located as (
     from scope c
     where uf is not null and city_key is not null
 ),
--- One pass over the located cases: the name, the lives and listed CROs of the most recent case
--- stating each, and the period's counts.
+kept as not materialized (
+    select *
+    -- the columns the other filters name, absent from the network: the fragment must bind even
+    -- when this way is not taken (then it is folded away; when taken, no such filter is set)
+    from (select *, null::varchar as analyst_key, null::varchar as requested_by, null::boolean as is_closed,
+              null::varchar as outcome
+          from city_network) c
+    where $network_kept and {where_all_periods}
+),
+-- One row per city: its name, the lives and listed CROs of its most recent case stating each, and
+-- the period's counts.
 city_rows as (
     select
         uf,
@@ -46,18 +54,36 @@ city_rows as (
         coalesce(sum(cros_at_stake) filter (where in_period and is_terminated), 0)::bigint as cros_lost
     from located
     group by uf, city_id
+    union all
+    select
+        uf,
+        city_id,
+        max(city_official),
+        max(ibge_code),
+        arg_max(lives, lives_recency) filter (where lives_recency is not null),
+        arg_max(listed_cros, listed_recency) filter (where listed_recency is not null),
+        sum(cases)::bigint,
+        sum(terminations)::bigint,
+        sum(cros_lost)::bigint
+    from kept
+    group by uf, city_id
 ),
 -- A city matched IBGE on every case (all have city_official) or on none: the spelling written
 -- most often is only needed for the latter, a few rows. Ties: the first in alphabetical order, as
--- the sidebar names it (filter_options.sql).
+-- the sidebar names it (views.sql, sidebar_choices_of).
+spellings as (
+    select uf, city_id, city, count(*) as written
+    from scope
+    where city_official is null and uf is not null and city_key is not null
+    group by uf, city_id, city
+    union all
+    select uf, city_id, spelling.key, sum(spelling.value)::bigint
+    from (select uf, city_id, unnest(map_entries(spellings)) as spelling from kept where spellings is not null)
+    group by uf, city_id, spelling.key
+),
 written_names as (
     select uf, city_id, city
-    from (
-        select uf, city_id, city, count(*) as written
-        from scope
-        where city_official is null and uf is not null and city_key is not null
-        group by uf, city_id, city
-    )
+    from spellings
     qualify row_number() over (partition by uf, city_id order by written desc, city) = 1
 ),
 joined as (

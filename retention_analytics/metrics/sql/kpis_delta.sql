@@ -48,16 +48,27 @@ totals as (
     where period is not null
     group by period
 ),
--- The city's lives and listed CROs now (its most recent case stating each), as coverage_city.sql.
+-- The city's lives and listed CROs now (its most recent case stating each), as coverage_city.sql:
+-- with $network_kept (the filters name only operators, UFs and cities besides the period:
+-- summaries._network_kept) from the network the store keeps per operator, UF and city (views.sql,
+-- city_network), otherwise from every case of the scope. The way not taken is folded away.
 located as (
     select
         city_id,
-        date_diff('day', date '0001-01-01', coalesce(reference_date, date '0001-01-01'))::hugeint
-            * 18446744073709551616 + case_id as recency,
+        case_recency(reference_date, case_id) as recency,
         lives,
         unique_cros_listed
     from scope
-    where uf is not null and city_key is not null
+    where not $network_kept and uf is not null and city_key is not null
+),
+kept as not materialized (
+    select *
+    -- the columns the other filters name, absent from the network: the fragment must bind even
+    -- when this way is not taken (then it is folded away; when taken, no such filter is set)
+    from (select *, null::varchar as analyst_key, null::varchar as requested_by, null::boolean as is_closed,
+              null::varchar as outcome
+          from city_network) c
+    where $network_kept and {where_all_periods}
 ),
 city_rows as (
     select
@@ -66,15 +77,30 @@ city_rows as (
         arg_max(unique_cros_listed, recency) filter (where unique_cros_listed is not null) as listed_cros
     from located
     group by city_id
+    union all
+    select
+        city_id,
+        arg_max(lives, lives_recency) filter (where lives_recency is not null),
+        arg_max(listed_cros, listed_recency) filter (where listed_recency is not null)
+    from kept
+    group by city_id
 ),
+-- CROs lost per period and city; with $network_kept and no period at all, the kept network's
+-- (its counts are over all periods), otherwise from the tagged cases.
 period_cities as (
     select
         period,
         city_id,
         coalesce(sum(cros_at_stake) filter (where is_terminated), 0)::bigint as cros_lost
     from tagged
-    where period is not null and uf is not null and city_key is not null
+    where not ($network_kept and $now_start::date is null and $now_end::date is null and $prev_start::date is null)
+        and period is not null and uf is not null and city_key is not null
     group by period, city_id
+    union all
+    select 'current', city_id, sum(cros_lost)::bigint
+    from kept
+    where $now_start::date is null and $now_end::date is null and $prev_start::date is null
+    group by city_id
 ),
 gaps as (
     select
