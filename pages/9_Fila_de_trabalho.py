@@ -4,8 +4,8 @@ For an analista, the open cases of the analyst their user is mapped to; for a ge
 of their operators; for an admin, everyone (ui/work_queue.scope: an analista without a mapping sees
 nothing, and is told why). Open cases oldest first with their age in the 30/60/90-day SLA bands and
 the days before the next band ("perto de mudar de faixa": 5 days or less), and the terminations
-still missing a notice or a substitute with the days left to the notice deadline. A click on a
-row opens its case. The sidebar's filters apply, except the period: the queue is about today.
+still missing a notice or a substitute with the days left to the notice deadline, one list per tab
+(the cards count both). A click on a row opens its case. The sidebar's filters apply, except the period: the queue is about today.
 
 Thin on purpose: it reads the scope, asks ui/data.py for the rows and draws.
 """
@@ -16,7 +16,8 @@ from retention_analytics import formatting as fmt
 from retention_analytics import metrics
 from retention_analytics.ui import data, work_queue
 from retention_analytics.ui.case_view import inline_md as md
-from retention_analytics.ui.page import ROW_LIMIT, Page, current_page, first_rows, no_data, selected_row, show_table
+from retention_analytics.ui.page import (ROW_LIMIT, Page, current_page, first_rows, lazy_tabs, no_data, selected_row,
+                                        show_table)
 
 CASES_PAGE = "pages/5_Casos.py"
 _ONLY_SOON = "fila_so_perto"
@@ -45,9 +46,8 @@ def draw(page: Page) -> None:
     bands = data.get(metrics.work_queue_bands, scope.filters)
     open_total = int(bands["cases"].sum())
     soon_total = int(bands["about_to_cross"].sum())
-    # Only the rows shown come from the store; the card counts every one.
+    # The card counts every pending termination; their rows are asked for only in their tab.
     pending_total = data.get(metrics.work_queue_terminations_count, scope.filters)
-    pending = data.get(metrics.work_queue_terminations, scope.filters, limit=ROW_LIMIT)
     if open_total == 0 and pending_total == 0 and not page.filters.without_period().is_empty():
         no_data("Nenhum caso corresponde aos filtros escolhidos na fila: nenhum caso em aberto nem desligamento "
                 "pendente.")
@@ -61,26 +61,38 @@ def draw(page: Page) -> None:
     cards[3].metric("Desligamentos pendentes", fmt.integer(pending_total),
                     help="Sem aviso aos beneficiários ou sem prestador substituto registrado.")
 
+    # One list at a time, each asked for and drawn only while its tab is open (ui/page.lazy_tabs):
+    # at a million cases each is 1,000 rows of ~90 thousand open cases or ~470 thousand terminations.
+    lazy_tabs("work_queue_tabs", [
+        (f"📋 Casos em aberto ({fmt.integer(open_total)})", lambda: _open_cases(page, scope, bands, open_total, soon_total)),
+        (f"⚖️ Desligamentos pendentes ({fmt.integer(pending_total)})", lambda: _pending(page, scope, pending_total)),
+    ])
+
+
+def _open_cases(page: Page, scope: work_queue.Scope, bands, open_total: int, soon_total: int) -> None:
     st.subheader("Casos em aberto, do mais antigo ao mais novo")
     if open_total == 0:
         st.info("Nenhum caso em aberto na fila.")
-    else:
-        # Escaped: "> 90" at the start of a caption would be a Markdown quote.
-        st.caption(md(" · ".join(f"{band} dias: {fmt.integer(n)}" if band != "sem data" else f"sem data: {fmt.integer(n)}"
-                                 for band, n in zip(bands["band"], bands["cases"])))
-                   + ". Idade = hoje − data de referência do caso. Clique numa linha para abrir o caso.")
-        only_soon = st.toggle("Só os perto de mudar de faixa", key=_ONLY_SOON)
-        shown = data.get(metrics.work_queue, scope.filters, limit=ROW_LIMIT, soon_only=bool(only_soon))
-        shown = first_rows(shown, metrics.work_queue, "casos em aberto", limit=ROW_LIMIT,
-                           total=soon_total if only_soon else open_total)
-        event = show_table(shown, metrics.work_queue, page, key="work_queue_table", selectable=True,
-                           height=420 if len(shown) > 12 else None)
-        _open_selected(event, shown)
+        return
+    # Escaped: "> 90" at the start of a caption would be a Markdown quote.
+    st.caption(md(" · ".join(f"{band} dias: {fmt.integer(n)}" if band != "sem data" else f"sem data: {fmt.integer(n)}"
+                             for band, n in zip(bands["band"], bands["cases"])))
+               + ". Idade = hoje − data de referência do caso. Clique numa linha para abrir o caso.")
+    only_soon = st.toggle("Só os perto de mudar de faixa", key=_ONLY_SOON)
+    shown = data.get(metrics.work_queue, scope.filters, limit=ROW_LIMIT, soon_only=bool(only_soon))
+    shown = first_rows(shown, metrics.work_queue, "casos em aberto", limit=ROW_LIMIT,
+                       total=soon_total if only_soon else open_total)
+    event = show_table(shown, metrics.work_queue, page, key="work_queue_table", selectable=True,
+                       height=420 if len(shown) > 12 else None)
+    _open_selected(event, shown)
 
+
+def _pending(page: Page, scope: work_queue.Scope, pending_total: int) -> None:
     st.subheader("Desligamentos sem aviso ou sem substituto")
-    if pending.empty:
+    if pending_total == 0:
         st.info("Nenhum desligamento pendente de aviso ou de substituto na fila.")
         return
+    pending = data.get(metrics.work_queue_terminations, scope.filters, limit=ROW_LIMIT)
     st.caption("Prazo do aviso = saída da rede − 30 dias (Lei 9.656/98 art. 17; RN 567/2022); negativo quando já "
                "passou. Registre o aviso e o substituto no caso (clique na linha) ou importe o arquivo do "
                "credenciamento na página Importar.")

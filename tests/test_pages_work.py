@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from app_helpers import ADMIN, assert_ok, open_as, rendered_text
+from app_helpers import ADMIN, assert_ok, open_as, open_tab, rendered_text
 from retention_analytics import alerts
 from retention_analytics.auth import User
 from retention_analytics.filters import Filters
@@ -49,7 +49,12 @@ def test_an_analyst_sees_only_their_own_queue(db):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Casos em aberto"] == str(len(expected))
     assert metrics["Desligamentos pendentes"] == str(len(pending))
-    assert set(at.dataframe[1].value["Falta"]) <= {"aviso", "substituto", "aviso e substituto"}
+    assert len(at.dataframe) == 1, "the pending terminations are listed in their own tab"
+    at = open_tab(at, "Desligamentos pendentes")
+    assert_ok(at)
+    table = at.dataframe[0].value
+    assert len(table) == len(pending) > 0
+    assert set(table["Falta"]) <= {"aviso", "substituto", "aviso e substituto"}
 
 
 def test_an_analyst_without_a_mapping_sees_nothing_and_is_told_why(db):

@@ -109,8 +109,7 @@ PAGE_QUERIES: dict[str, tuple[PageQuery, ...]] = {
         SIDEBAR,
         _q(w.work_queue_bands),
         _q(w.work_queue, limit=LIST_ROW_LIMIT, soon_only=False),  # the rows shown
-        _q(w.work_queue_terminations_count),
-        _q(w.work_queue_terminations, limit=LIST_ROW_LIMIT),  # the rows shown
+        _q(w.work_queue_terminations_count),  # the card; the pending terminations' rows: their tab
     ),
     # Targets and alerts read their own small tables straight from the store (store/alerting.py).
     "Metas e alertas": (SIDEBAR,),
