@@ -4,8 +4,8 @@ RN 567/2022 — an equivalent substitute in the same municipality and a notice 3
 
 The headline (substitutes in the same municipality, notices on time, lives without a substitute),
 the terminations table with every status and the countdown to each notice deadline (a click opens
-the case, where an admin or gestor records the substitution), the cities that lost their only
-listed provider, and the evidence pack for an inspection (admins: it holds the original forms,
+the case, where an admin or gestor records the substitution) and the cities that lost their only
+listed provider (one tab each, computed only while open), and the evidence pack for an inspection (admins: it holds the original forms,
 so each download is audited first).
 
 Thin on purpose: it reads the filters, asks ui/data.py for the numbers and draws.
@@ -19,7 +19,8 @@ from retention_analytics import metrics
 from retention_analytics import formatting as fmt
 from retention_analytics.evidence import evidence_pack
 from retention_analytics.ui import audit, data
-from retention_analytics.ui.page import ROW_LIMIT, Page, current_page, first_rows, no_data, selected_row, show_table
+from retention_analytics.ui.page import (ROW_LIMIT, Page, current_page, first_rows, lazy_tabs, no_data, selected_row,
+                                        show_table)
 
 
 
@@ -54,6 +55,15 @@ def draw(page: Page) -> None:
                "saída; o aviso fica publicado por 180 dias. Registre a substituição no caso (clique na linha) ou "
                "importe o arquivo do credenciamento na página **Importar**.")
 
+    # One list at a time, each asked for and drawn only while its tab is open (ui/page.lazy_tabs).
+    lazy_tabs("compliance_tabs", [
+        (f"📋 Desligamentos ({fmt.integer(terminations)})", lambda: _terminations(page, terminations)),
+        ("🏙️ Cidades que perderam o único prestador", lambda: _sole_provider_cities(page)),
+    ])
+    _evidence_pack(page)
+
+
+def _terminations(page: Page, terminations: int) -> None:
     st.subheader("Desligamentos")
     # Only the rows shown come from the store (a national store has ~470 thousand terminations).
     frame = data.get(metrics.compliance, page.filters, limit=ROW_LIMIT)
@@ -64,6 +74,8 @@ def draw(page: Page) -> None:
     if row is not None and row < len(shown):
         st.switch_page("pages/5_Casos.py", query_params={"caso": str(int(shown["case_id"].iloc[row]))})
 
+
+def _sole_provider_cities(page: Page) -> None:
     st.subheader("Cidades que perderam o único prestador")
     cities = data.get(metrics.compliance_sole_provider_cities, page.filters)
     if cities.empty:
@@ -72,11 +84,13 @@ def draw(page: Page) -> None:
         show_table(first_rows(cities, metrics.compliance_sole_provider_cities, "cidades"),
                    metrics.compliance_sole_provider_cities, page, key="sole_cities_table")
 
+
+def _evidence_pack(page: Page) -> None:
     st.subheader("Pacote de evidências para a fiscalização")
     if page.user is None or not page.user.may_reveal:
         st.caption("O pacote leva os formulários originais (dados pessoais): só um administrador pode baixá-lo.")
         return
-    st.caption("Um .zip com a tabela acima em XLSX, com todos os desligamentos do recorte (filtros escritos no "
+    st.caption("Um .zip com a tabela de desligamentos em XLSX, com todos os desligamentos do recorte (filtros escritos no "
                "arquivo), e o formulário original de cada um. Cada download fica registrado na auditoria (LGPD).")
     described = page.describe()
     store = data.store()  # taken now: the download is built on a thread of its own

@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from app_helpers import ADMIN, assert_ok, open_as
+from app_helpers import ADMIN, assert_ok, open_as, open_tab
 from retention_analytics.auth import User
 from retention_analytics.filters import Filters
 from retention_analytics.metrics import compliance
@@ -52,6 +52,20 @@ def test_the_page_shows_the_metrics_rows_with_labels(db):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Avisos no prazo"] == str(int((expected["notice_status"] == "no_prazo").sum()))
     assert any(b.label.startswith("⬇️ Pacote de evidências") for b in at.get("download_button"))
+    assert len(at.dataframe) == 1, "the sole-provider cities are listed in their own tab"
+
+
+def test_the_cities_that_lost_their_only_provider_are_in_their_tab(db):
+    from retention_analytics.metrics import compliance_sole_provider_cities
+
+    at = open_tab(open_as(PAGE, ADMIN), "único prestador")
+    assert_ok(at)
+    with Store(db).connect() as con:
+        expected = compliance_sole_provider_cities(con, Filters())
+    assert not expected.empty, "the demo has such cities: the test would prove nothing"
+    table = at.dataframe[0].value
+    assert len(table) == len(expected) and list(table["Cidade"]) == list(expected["city"])
+    assert any(b.label.startswith("⬇️ Pacote de evidências") for b in at.get("download_button")), "under both tabs"
 
 
 def test_a_gestor_sees_only_their_operator_and_no_evidence_pack(db):

@@ -103,7 +103,7 @@ PAGE_QUERIES: dict[str, tuple[PageQuery, ...]] = {
         SIDEBAR,
         _q(s.compliance_kpis),
         _q(s.compliance, limit=LIST_ROW_LIMIT),  # the rows shown; the headline counts every one
-        _q(s.compliance_sole_provider_cities),
+        # compliance_sole_provider_cities: its tab
     ),
     "Fila de trabalho": (
         SIDEBAR,
