@@ -38,7 +38,9 @@ def test_freezing_keeps_what_lives_and_still_collects_what_comes_after(unfrozen)
     kept = _Node()  # alive at the freeze: a long-lived object of the server
     garbage = _cycle()  # already garbage at the freeze: collected by it, not frozen forever
     frozen = serve.freeze_long_lived()
-    assert frozen > 0 and gc.get_freeze_count() == frozen
+    # Frozen objects still die when nothing refers to them, and leave the count: another thread of
+    # this process (xdist's, DuckDB's) may free a few between the freeze and this line.
+    assert frozen > 0 and 0.99 * frozen <= gc.get_freeze_count() <= frozen
     assert garbage() is None
     assert kept.other is None  # still there, untouched
 
