@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from metrics_fixture import build_db
-from retention_analytics import metrics
+from retention_analytics import metrics, privacy
 from retention_analytics.filters import STATUS_LABELS, Filters
 from retention_analytics.metrics import summaries
 from retention_analytics.metrics.stats import add_rate, rank_rates, wilson
@@ -805,3 +805,15 @@ def test_an_unmatched_city_written_two_ways_as_often_is_named_the_same_everywher
             cities = metrics.coverage_city(c, f)
             assert cities.loc[cities["city_id"] == "MG|vila inventada", "city"].tolist() == ["VILA INVENTADA"]
             assert metrics.filter_options(c, f)["names"]["cities"]["MG|vila inventada"] == "VILA INVENTADA (MG)"
+
+
+def test_the_warnings_listed_are_each_forms_own_in_their_order(demo_db):
+    """Qualidade dos dados lists each form's warnings from case_facts (kept per write, views.sql):
+    the messages case_warnings holds for it, in their order, joined by ' · '."""
+    with duckdb.connect(str(demo_db), read_only=True) as c:
+        listed = metrics.quality(c, Filters(), limit=50, parts=("warnings",))["warnings"]
+        written = c.execute("select case_id, list(message order by position) as messages from case_warnings "
+                            "group by case_id").df().set_index("case_id")["messages"]
+    assert len(listed) > 10, "the demo has forms with warnings: the test would prove nothing"
+    for case_id, shown in zip(listed["case_id"], listed["warnings"]):
+        assert shown.split(" · ") == [privacy.mask_text(m) for m in written[case_id]], case_id

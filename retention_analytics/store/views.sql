@@ -62,6 +62,8 @@ select
     -- scanning every contact of a national store, ~3 million rows, on every rerun).
     k.last_contact_on,
     coalesce(k.contact_count, 0) as contact_count,
+    -- The form's warnings as the data-quality list shows them, in their order (null: none).
+    wn.warnings,
     -- Which header fields of the form were left blank, one flag per field (the data-quality page
     -- counts them: a sum over a few bits instead of reading every text column of every case).
     {
@@ -118,6 +120,12 @@ left join (
     where ids is null or list_contains(ids, case_id)
     group by case_id
 ) k on k.case_id = c.case_id
+left join (
+    select case_id, string_agg(message, ' · ' order by position) as warnings
+    from case_warnings
+    where ids is null or list_contains(ids, case_id)
+    group by case_id
+) wn on wn.case_id = c.case_id
 left join (
     -- only protocols with a superseded form can have several (the store keeps exactly one current
     -- form per case_key): a few keys, not a group per case

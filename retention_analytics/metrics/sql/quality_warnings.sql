@@ -9,12 +9,6 @@ listed as (
     from filtered
     order by warning_count desc, case_id desc
     limit $limit
-),
-messages as (
-    select w.case_id, string_agg(w.message, ' · ' order by w.position) as warnings
-    from case_warnings w
-    join listed l on l.case_id = w.case_id
-    group by w.case_id
 )
 select
     l.case_id,
@@ -25,7 +19,6 @@ select
     l.analyst_key,
     l.analyst,
     l.warning_count,
-    m.warnings
+    l.warnings  -- case_facts (views.sql): the form's warnings, in their order
 from listed l
-left join messages m on m.case_id = l.case_id
 order by l.warning_count desc, l.case_id desc
