@@ -30,15 +30,7 @@ located as (
     from scope c
     where uf is not null and city_key is not null
 ),
-kept as not materialized (
-    select *
-    -- the columns the other filters name, absent from the network: the fragment must bind even
-    -- when this way is not taken (then it is folded away; when taken, no such filter is set)
-    from (select *, null::varchar as analyst_key, null::varchar as requested_by, null::boolean as is_closed,
-              null::varchar as outcome
-          from city_network) c
-    where $network_kept and {where_all_periods}
-),
+{steps:city_network_kept},
 -- One row per city: its name, the lives and listed CROs of its most recent case stating each, and
 -- the period's counts.
 city_rows as (
