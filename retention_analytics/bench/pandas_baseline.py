@@ -540,7 +540,7 @@ def _located(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _city_names(located: pd.DataFrame, index: pd.MultiIndex) -> pd.Series:
     """The name of each (uf, city_num) of `index`, in its order: the IBGE name, else the spelling
-    written most often (ties: alphabetical) — coverage_city.sql's and filter_options.sql's rule."""
+    written most often (ties: alphabetical) — coverage_city.sql's and views.sql's sidebar_choices_of rule."""
     official = located.dropna(subset=["city_official"]).assign(
         city_official=lambda x: x["city_official"].astype(object)).groupby(["uf", "city_num"], observed=True)[
         "city_official"].max()

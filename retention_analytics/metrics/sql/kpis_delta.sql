@@ -78,7 +78,8 @@ city_rows as (
     group by city_id
 ),
 -- CROs lost per period and city; with $network_kept and no period at all, the kept network's
--- (its counts are over all periods), otherwise from the tagged cases.
+-- (its counts are over all periods; `kept` has rows only with $network_kept), otherwise from the
+-- tagged cases.
 period_cities as (
     select
         period,
