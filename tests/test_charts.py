@@ -338,3 +338,36 @@ def test_the_charts_draw_statuses_and_control_groups_in_their_palette_colours():
     drawn = {t.marker.color for t in reasons.controllable(controllable).data}
     assert drawn == set(palette.CONTROL.values())
     assert not drawn & set(palette.STATUS.values()), "a control group never wears a status colour"
+
+
+# --------------------------------------------------------------------------- the one constructor call
+@pytest.mark.parametrize("x, text, position", [
+    (30, "30 dias", "top right"),
+    (0.634, "Geral: 63,4%", "bottom right"),
+    (0, "0 dias", "top right"),
+])
+def test_vline_adds_what_plotly_add_vline_adds(x, text, position):
+    import plotly.graph_objects as go
+
+    from retention_analytics.charts import figure, vline
+
+    line = dict(color="#666", dash="dash", width=1)
+    expected = go.Figure(go.Bar(x=[0, 1], y=[1, 2]))
+    expected.add_vline(x=x, line=line, annotation_text=text, annotation_position=position)
+    shape, note = vline(x, text, position)
+    built = figure([go.Bar(x=[0, 1], y=[1, 2])], shapes=[shape], annotations=[note])
+    assert built.layout.shapes == expected.layout.shapes
+    assert built.layout.annotations == expected.layout.annotations
+
+
+def test_figure_merges_the_house_look_the_title_and_the_charts_own_layout():
+    from retention_analytics.charts import figure
+
+    fig = figure([], height=420, show_legend=False, title="Título", legend_rows=2,
+                 margin=dict(r=56), legend=dict(traceorder="normal"), xaxis=dict(title="Dias"))
+    layout = fig.layout
+    assert (layout.height, layout.showlegend, layout.separators) == (420, False, ",.")
+    # one level deep: the chart's margin/legend keys over the house's and the title's, the rest kept
+    assert (layout.margin.l, layout.margin.r, layout.margin.t, layout.margin.b) == (10, 56, 44 + 2 * 22, 10)
+    assert (layout.legend.orientation, layout.legend.traceorder) == ("h", "normal")
+    assert layout.title.text == "Título" and layout.xaxis.title.text == "Dias"

@@ -13,8 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .. import formatting as fmt
-from . import empty_figure, palette, style
-from ._layout import titled
+from . import empty_figure, figure, palette, vline
 
 PRIMARY = palette.PRIMARY
 SLA_DAYS = (30, 60, 90)
@@ -29,20 +28,18 @@ def histogram(frame: pd.DataFrame) -> go.Figure:
         return empty_figure("Nenhum caso finalizado no recorte")
     width = (frame["bin_end"] - frame["bin_start"] + 1).astype(float)
     labels = [f"{fmt.integer(a)} a {fmt.integer(b)} dias" for a, b in zip(frame["bin_start"], frame["bin_end"])]
-    fig = go.Figure(go.Bar(
+    bars = go.Bar(
         # Bars centred on their band, as wide as it, so the x axis reads in days.
         x=frame["bin_start"] + width / 2, y=frame["cases"], width=width * 0.95, marker_color=PRIMARY,
         customdata=list(zip(labels, frame["share"])),
         hovertemplate="%{customdata[0]}: %{y:,.0f} casos (%{customdata[1]:.1%})<extra></extra>",
-    ))
+    )
     top = float(frame["bin_end"].max()) + 1
-    for days in SLA_DAYS:
-        if days < top:
-            fig.add_vline(x=days, line=dict(color="#666", dash="dash", width=1),
-                          annotation_text=f"{days} dias", annotation_position="top right")
-    fig.update_xaxes(title="Dias para finalizar", tickformat=",.0f", rangemode="tozero")
-    fig.update_yaxes(title="Casos finalizados", tickformat=",.0f")
-    return titled(style(fig, legend=False), "Quantos dias os casos levam para fechar?", legend_rows=1)
+    marks = [vline(days, f"{days} dias", "top right") for days in SLA_DAYS if days < top]
+    return figure([bars], show_legend=False, title="Quantos dias os casos levam para fechar?", legend_rows=1,
+                  shapes=[shape for shape, _ in marks], annotations=[note for _, note in marks],
+                  xaxis=dict(title="Dias para finalizar", tickformat=",.0f", rangemode="tozero"),
+                  yaxis=dict(title="Casos finalizados", tickformat=",.0f"))
 
 
 def boxes(frame: pd.DataFrame, title: str) -> go.Figure:
@@ -52,16 +49,16 @@ def boxes(frame: pd.DataFrame, title: str) -> go.Figure:
         return empty_figure("Nenhum caso finalizado no recorte")
     ordered = frame.sort_values(["median", "name"], ascending=[True, False])
     names = [f"{name} (n={fmt.integer(n)})" for name, n in zip(ordered["name"], ordered["n"])]
-    fig = go.Figure(go.Box(
+    box = go.Box(
         y=names, q1=ordered["q1"], median=ordered["median"], q3=ordered["q3"],
         lowerfence=ordered["whisker_low"], upperfence=ordered["whisker_high"],
         orientation="h", marker_color=PRIMARY, fillcolor="rgba(15,110,140,0.25)", line=dict(width=1.5),
         name="Dias para finalizar", boxpoints=False,
         hoverinfo="x",  # plotly labels each statistic (q1, median, q3, fences) on hover
-    ))
-    fig.update_xaxes(title="Dias para finalizar", tickformat=",.0f", rangemode="tozero")
-    fig.update_yaxes(title=None, automargin=True)
-    return titled(style(fig, height=max(280, 30 * len(ordered) + 120), legend=False), title)
+    )
+    return figure([box], height=max(280, 30 * len(ordered) + 120), show_legend=False, title=title,
+                  xaxis=dict(title="Dias para finalizar", tickformat=",.0f", rangemode="tozero"),
+                  yaxis=dict(title=None, automargin=True))
 
 
 def age_bands(frame: pd.DataFrame) -> go.Figure:
@@ -73,11 +70,11 @@ def age_bands(frame: pd.DataFrame) -> go.Figure:
         AGE_COLORS[min(int(order) - 1, len(AGE_COLORS) - 1)] if band != "sem data" else NO_DATE_COLOR
         for band, order in zip(ordered["band"], ordered["band_order"])
     ]
-    fig = go.Figure(go.Bar(
+    bars = go.Bar(
         x=[f"{band} dias" if band != "sem data" else band for band in ordered["band"]], y=ordered["cases"],
         marker_color=colors, text=[fmt.integer(v) for v in ordered["cases"]], textposition="outside",
         cliponaxis=False, hovertemplate="%{x}: %{y:,.0f} casos em aberto<extra></extra>",
-    ))
-    fig.update_xaxes(title="Idade do caso")
-    fig.update_yaxes(title="Casos em aberto", tickformat=",.0f", rangemode="tozero")
-    return titled(style(fig, height=340, legend=False), "Há quanto tempo os casos em aberto esperam?", legend_rows=1)
+    )
+    return figure([bars], height=340, show_legend=False, title="Há quanto tempo os casos em aberto esperam?", legend_rows=1,
+                  xaxis=dict(title="Idade do caso"),
+                  yaxis=dict(title="Casos em aberto", tickformat=",.0f", rangemode="tozero"))

@@ -19,8 +19,7 @@ import plotly.graph_objects as go
 
 from .. import formatting as fmt
 from ..brazil import UFS
-from . import empty_figure, palette, style
-from ._layout import titled
+from . import empty_figure, figure, palette
 
 
 @dataclass(frozen=True)
@@ -101,20 +100,19 @@ def tile_map(frame: pd.DataFrame, metric: str = "cases") -> go.Figure:
     else:
         zmin, zmax = 0.0, max(zmax, 1.0)
     grid = dict(x=list(range(cols)), y=list(range(rows)), xgap=4, ygap=4, hoverongaps=False)
-    fig = go.Figure()
-    fig.add_trace(go.Heatmap(
+    silhouette = go.Heatmap(
         z=base, colorscale=[[0, NO_VALUE_COLOR], [1, NO_VALUE_COLOR]], showscale=False,
         text=hover, hovertemplate="%{text}<extra></extra>", **grid,
-    ))
-    fig.add_trace(go.Heatmap(
+    )
+    coloured = go.Heatmap(
         z=z, colorscale=spec.colorscale, zmin=zmin, zmax=zmax, text=hover,
         hovertemplate="%{text}<extra></extra>",
         colorbar=dict(title=spec.label, tickformat=".0%" if spec.kind == "percent" else ",.0f", len=0.8),
         **grid,
-    ))
+    )
     # Labels as annotations, not texttemplate: they then sit on grey tiles too, and their colour
-    # can flip to white on dark tiles. Set as one list: add_annotation per tile copies and
-    # validates the whole tuple each time (27 calls: ~80 ms per map, on every run of the page).
+    # can flip to white on dark tiles. Given as one list to the figure (charts.figure): an
+    # add_annotation per tile copies and validates the whole tuple each time (~80 ms per map).
     labels = []
     for code, uf in UFS.items():
         r, c = uf.tile
@@ -122,9 +120,9 @@ def tile_map(frame: pd.DataFrame, metric: str = "cases") -> go.Figure:
         dark = value is not None and zmax > zmin and (value - zmin) / (zmax - zmin) > 0.6
         labels.append(dict(x=c, y=r, text=text[r][c], showarrow=False,
                            font=dict(size=13, color="white" if dark else "#222")))
-    fig.update_layout(annotations=labels)
-    fig.update_xaxes(visible=False, range=[-0.5, cols - 0.5], fixedrange=True)
-    # Row 0 is the north: reversed y; scaleanchor keeps the tiles square at any width.
-    fig.update_yaxes(visible=False, range=[rows - 0.5, -0.5], scaleanchor="x", scaleratio=1, fixedrange=True)
-    fig.update_layout(plot_bgcolor="white")
-    return titled(style(fig, height=560, legend=False), f"{spec.label} por UF")
+    return figure([silhouette, coloured], height=560, show_legend=False, title=f"{spec.label} por UF",
+                  annotations=labels, plot_bgcolor="white",
+                  xaxis=dict(visible=False, range=[-0.5, cols - 0.5], fixedrange=True),
+                  # Row 0 is the north: reversed y; scaleanchor keeps the tiles square at any width.
+                  yaxis=dict(visible=False, range=[rows - 0.5, -0.5], scaleanchor="x", scaleratio=1,
+                             fixedrange=True))

@@ -17,8 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .. import formatting as fmt
-from . import GREY, PALETTE, empty_figure, palette, style
-from ._layout import titled
+from . import GREY, PALETTE, empty_figure, figure, palette, vline
 
 PRIMARY = palette.PRIMARY
 SMALL_LABEL = "amostra pequena"
@@ -48,12 +47,12 @@ def forest(frame: pd.DataFrame, name_column: str, title: str, overall: float | N
     small = rated["small_sample"].map(_is_true)
     ranked = rated[~small].sort_values(["rank", "attempts"], ascending=[True, False])
     smalls = rated[small].sort_values(["attempts", name_column], ascending=[False, True])
-    fig = go.Figure()
+    traces: list[Any] = []
 
     def add(part: pd.DataFrame, labels: list[str], color: str, name: str) -> None:
         if part.empty:
             return
-        fig.add_scatter(
+        traces.append(go.Scatter(
             x=part["retention_rate"], y=labels, mode="markers", name=name,
             marker=dict(color=color, size=11, symbol="circle" if color != GREY else "circle-open",
                         line=dict(width=2, color=color)),
@@ -62,7 +61,7 @@ def forest(frame: pd.DataFrame, name_column: str, title: str, overall: float | N
             hovertemplate="<b>%{y}</b><br>Taxa de retenção: %{x:.1%} (%{customdata[0]:,.0f} de "
                           "%{customdata[1]:,.0f})<br>IC 95%: %{customdata[2]:.1%} a %{customdata[3]:.1%}"
                           "<extra></extra>",
-        )
+        ))
 
     ranked_labels = [f"{int(r)}º · {n} (n={fmt.integer(a)})"
                      for r, n, a in zip(ranked["rank"], ranked[name_column], ranked["attempts"])]
@@ -70,32 +69,33 @@ def forest(frame: pd.DataFrame, name_column: str, title: str, overall: float | N
     add(ranked, ranked_labels, PRIMARY, "Taxa de retenção (IC 95%)")
     add(smalls, small_labels,
         GREY, f"{SMALL_LABEL.capitalize()} (n < 10): sem posição")
-    _target_marks(fig, [*zip(ranked[name_column], ranked_labels), *zip(smalls[name_column], small_labels)], targets)
+    traces += _target_marks([*zip(ranked[name_column], ranked_labels), *zip(smalls[name_column], small_labels)], targets)
+    reference: dict[str, Any] = {}
     if overall is not None and not fmt.is_missing(overall):
-        fig.add_vline(x=float(overall), line=dict(color="#666", dash="dash", width=1),
-                      annotation_text=f"Geral: {fmt.percent(overall)}", annotation_position="bottom right")
-    # A little room past 0% and 100% so a point or whisker at the edge is not cut in half.
-    fig.update_xaxes(title="Taxa de retenção (IC 95%)", tickformat=".0%", range=[-0.04, 1.04])
-    # Categories listed top-down in the order drawn: ranked 1º first, small samples last.
-    fig.update_yaxes(title=None, autorange="reversed", automargin=True)
-    return titled(style(fig, height=max(300, 32 * len(rated) + 170)), title, legend_rows=2)
+        shape, note = vline(float(overall), f"Geral: {fmt.percent(overall)}", "bottom right")
+        reference = dict(shapes=[shape], annotations=[note])
+    return figure(traces, height=max(300, 32 * len(rated) + 170), title=title, legend_rows=2, **reference,
+                  # A little room past 0% and 100% so a point or whisker at the edge is not cut in half.
+                  xaxis=dict(title="Taxa de retenção (IC 95%)", tickformat=".0%", range=[-0.04, 1.04]),
+                  # Categories listed top-down in the order drawn: ranked 1º first, small samples last.
+                  yaxis=dict(title=None, autorange="reversed", automargin=True))
 
 
 TARGET_COLOR = "#C0392B"
 
 
-def _target_marks(fig: go.Figure, rows: list[tuple[Any, str]], targets: dict[str, float] | None) -> None:
+def _target_marks(rows: list[tuple[Any, str]], targets: dict[str, float] | None) -> list[go.Scatter]:
     """A red tick at each row's target ("Meta"), for the rows (name, axis label) that have one."""
     if not targets:
-        return
+        return []
     marked = [(label, targets[str(name)]) for name, label in rows if str(name) in targets]
     if not marked:
-        return
-    fig.add_scatter(
+        return []
+    return [go.Scatter(
         x=[t for _, t in marked], y=[label for label, _ in marked], mode="markers", name="Meta",
         marker=dict(symbol="line-ns-open", size=22, color=TARGET_COLOR, line=dict(width=3, color=TARGET_COLOR)),
         hovertemplate="<b>%{y}</b><br>Meta: %{x:.1%}<extra></extra>",
-    )
+    )]
 
 
 def median_days(frame: pd.DataFrame, name_column: str, title: str) -> go.Figure:
@@ -104,18 +104,18 @@ def median_days(frame: pd.DataFrame, name_column: str, title: str) -> go.Figure:
     if known.empty:
         return empty_figure("Nenhum caso finalizado no recorte")
     ordered = known.sort_values(["median_days", name_column], ascending=[True, False])
-    fig = go.Figure(go.Bar(
+    bars = go.Bar(
         x=ordered["median_days"],
         y=[f"{n} (n={fmt.integer(c)})" for n, c in zip(ordered[name_column], ordered["closed"])],
         orientation="h", marker_color=PRIMARY, text=[fmt.days(v) for v in ordered["median_days"]],
         textposition="outside", cliponaxis=False,
         hovertemplate="%{y}: mediana de %{x:,.1f} dias<extra></extra>",
-    ))
-    # Room on the right for the "68 dias" printed past the longest bar.
-    fig.update_xaxes(title="Mediana (dias)", tickformat=",.0f",
-                     range=[0, max(1.0, float(ordered["median_days"].max()) * 1.4)])
-    fig.update_yaxes(title=None, automargin=True)
-    return titled(style(fig, height=max(300, 32 * len(ordered) + 170), legend=False), title, legend_rows=2)
+    )
+    return figure([bars], height=max(300, 32 * len(ordered) + 170), show_legend=False, title=title, legend_rows=2,
+                  # Room on the right for the "68 dias" printed past the longest bar.
+                  xaxis=dict(title="Mediana (dias)", tickformat=",.0f",
+                             range=[0, max(1.0, float(ordered["median_days"].max()) * 1.4)]),
+                  yaxis=dict(title=None, automargin=True))
 
 
 def actions(frame: pd.DataFrame) -> go.Figure:
@@ -123,13 +123,13 @@ def actions(frame: pd.DataFrame) -> go.Figure:
     95% interval; a side that is a small sample is drawn faded."""
     if frame.empty or (frame["attempts_offered"].fillna(0) + frame["attempts_not_offered"].fillna(0)).sum() == 0:
         return empty_figure("Nenhuma tentativa de retenção finalizada no recorte")
-    fig = go.Figure()
+    bars = []
     sides = (("offered", "Com a ação", PALETTE["retencao_efetiva"]), ("not_offered", "Sem a ação", palette.NOT_OFFERED))
     for side, name, color in sides:
         rate, low, high = f"rate_{side}", f"ci_low_{side}", f"ci_high_{side}"
         part = frame.copy()
         small = part[f"small_sample_{side}"].map(_is_true)
-        fig.add_bar(
+        bars.append(go.Bar(
             y=part["label"], x=part[rate], orientation="h", name=name, marker_color=color,
             marker_opacity=[0.35 if s else 0.9 for s in small],
             error_x=dict(color="#333", **_errors(part.fillna({rate: 0, low: 0, high: 0}), rate, low, high)),
@@ -140,11 +140,10 @@ def actions(frame: pd.DataFrame) -> go.Figure:
             hovertemplate="<b>%{y}</b> · %{fullData.name}<br>%{x:.1%} (%{customdata[0]:,.0f} de "
                           "%{customdata[1]:,.0f})<br>IC 95%: %{customdata[2]:.1%} a %{customdata[3]:.1%}"
                           "<extra></extra>",
-        )
-    fig.update_layout(barmode="group")
-    fig.update_xaxes(title="Taxa de retenção (IC 95%)", tickformat=".0%", range=[0, 1.02])
-    fig.update_yaxes(title=None, autorange="reversed", automargin=True)
-    return titled(style(fig, height=max(300, 70 * len(frame) + 140)), "Oferecer a ação ajuda a reter?", legend_rows=1)
+        ))
+    return figure(bars, height=max(300, 70 * len(frame) + 140), title="Oferecer a ação ajuda a reter?", legend_rows=1,
+                  barmode="group", xaxis=dict(title="Taxa de retenção (IC 95%)", tickformat=".0%", range=[0, 1.02]),
+                  yaxis=dict(title=None, autorange="reversed", automargin=True))
 
 
 def requested_by(frame: pd.DataFrame) -> go.Figure:
@@ -153,7 +152,7 @@ def requested_by(frame: pd.DataFrame) -> go.Figure:
     if rated.empty:
         return empty_figure("Nenhuma tentativa de retenção finalizada no recorte")
     small = rated["small_sample"].map(_is_true)
-    fig = go.Figure(go.Bar(
+    bars = go.Bar(
         y=[f"{label} (n={fmt.integer(n)})" + (f" · {SMALL_LABEL}" if s else "")
            for label, n, s in zip(rated["label"], rated["attempts"], small)],
         x=rated["retention_rate"], orientation="h",
@@ -163,8 +162,8 @@ def requested_by(frame: pd.DataFrame) -> go.Figure:
         customdata=list(zip(rated["retained"], rated["attempts"], rated["ci_low"], rated["ci_high"])),
         hovertemplate="<b>%{y}</b><br>%{x:.1%} (%{customdata[0]:,.0f} de %{customdata[1]:,.0f})<br>"
                       "IC 95%: %{customdata[2]:.1%} a %{customdata[3]:.1%}<extra></extra>",
-    ))
-    fig.update_xaxes(title="Taxa de retenção (IC 95%)", tickformat=".0%", range=[0, 1.02])
-    fig.update_yaxes(title=None, autorange="reversed", automargin=True)
-    return titled(style(fig, height=max(240, 60 * len(rated) + 120), legend=False),
-                  "Quem pediu o caso muda o resultado?")
+    )
+    return figure([bars], height=max(240, 60 * len(rated) + 120), show_legend=False,
+                  title="Quem pediu o caso muda o resultado?",
+                  xaxis=dict(title="Taxa de retenção (IC 95%)", tickformat=".0%", range=[0, 1.02]),
+                  yaxis=dict(title=None, autorange="reversed", automargin=True))

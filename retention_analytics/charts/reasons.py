@@ -19,8 +19,7 @@ import plotly.graph_objects as go
 
 from .. import formatting as fmt
 from ..vocab import REASON_CATEGORIES
-from . import GREY, empty_figure, palette, style
-from ._layout import titled
+from . import GREY, empty_figure, figure, palette
 
 # One colour per category and one per control group (palette.py: none is a status colour, so a
 # "controllable" bar never reads as "Desligamento").
@@ -51,24 +50,25 @@ def pareto(frame: pd.DataFrame) -> go.Figure:
     if frame.empty:
         return empty_figure("Nenhum desligamento no recorte")
     order = list(frame["label"])
-    fig = go.Figure()
+    traces: list[Any] = []
     # One trace per category gives a legend of categories; the x order is fixed below so the bars
     # stay sorted by share even though they live in different traces.
     for category in dict.fromkeys(frame["category"]):
         part = frame[frame["category"] == category]
-        fig.add_bar(
+        traces.append(go.Bar(
             x=part["label"], y=part["share"], name=str(category), marker_color=category_color(category),
             customdata=list(zip(part["reason_code"], part["cases"], part["terminated"])),
             hovertemplate="<b>%{x}</b><br>%{y:.1%} dos desligamentos (%{customdata[1]:,.0f} de "
                           "%{customdata[2]:,.0f})<extra>%{fullData.name}</extra>",
-        )
-    fig.add_scatter(
+        ))
+    traces.append(go.Scatter(
         x=frame["label"], y=frame["cumulative_share"], name="% acumulado das citações", yaxis="y2",
         mode="lines+markers", line=dict(color="#333333", width=2), marker=dict(size=5),
         customdata=list(zip(frame["reason_code"])),
         hovertemplate="%{x}: %{y:.1%} das citações acumuladas<extra></extra>",
-    )
-    fig.update_layout(
+    ))
+    return figure(
+        traces, height=540, title="Por que os dentistas saem? (clique numa barra para ver os casos)", legend_rows=3,
         yaxis=dict(title="% dos desligamentos que citam", tickformat=".0%", rangemode="tozero"),
         yaxis2=dict(title="% acumulado das citações", tickformat=".0%", range=[0, 1.05], dtick=0.2,
                     overlaying="y", side="right", showgrid=False),
@@ -76,8 +76,6 @@ def pareto(frame: pd.DataFrame) -> go.Figure:
         bargap=0.25,
         clickmode="event+select",
     )
-    return titled(style(fig, height=540), "Por que os dentistas saem? (clique numa barra para ver os casos)",
-                  legend_rows=3)
 
 
 def reason_from_selection(points: Iterable[Mapping[str, Any]] | None,
@@ -104,20 +102,20 @@ def categories(frame: pd.DataFrame) -> go.Figure:
         return empty_figure("Nenhum desligamento no recorte")
     ordered = frame.sort_values("share", ascending=True)
     names = [f"{c} (controlável)" if ctl else str(c) for c, ctl in zip(ordered["category"], ordered["controllable"])]
-    fig = go.Figure(go.Bar(
+    bars = go.Bar(
         x=ordered["share"], y=names, orientation="h",
         marker_color=[category_color(c) for c in ordered["category"]],
         text=[_pct(v) for v in ordered["share"]], textposition="outside", cliponaxis=False,
         customdata=list(zip(ordered["cases"], ordered["terminated"])),
         hovertemplate="<b>%{y}</b><br>%{x:.1%} dos desligamentos (%{customdata[0]:,.0f} de "
                       "%{customdata[1]:,.0f})<extra></extra>",
-    ))
-    # Room on the right for the value printed past the longest bar.
-    fig.update_xaxes(title="% dos desligamentos que citam", tickformat=".0%",
-                     range=[0, max(0.05, float(ordered["share"].max()) * 1.2)])
-    fig.update_yaxes(title=None, automargin=True)
-    return titled(style(fig, height=max(300, 44 * len(ordered) + 110), legend=False),
-                  "Quais tipos de motivo pesam mais?")
+    )
+    return figure([bars], height=max(300, 44 * len(ordered) + 110), show_legend=False,
+                  title="Quais tipos de motivo pesam mais?",
+                  # Room on the right for the value printed past the longest bar.
+                  xaxis=dict(title="% dos desligamentos que citam", tickformat=".0%",
+                             range=[0, max(0.05, float(ordered["share"].max()) * 1.2)]),
+                  yaxis=dict(title=None, automargin=True))
 
 
 def controllable(frame: pd.DataFrame) -> go.Figure:
@@ -125,23 +123,20 @@ def controllable(frame: pd.DataFrame) -> go.Figure:
     and with no reason (the groups partition the terminations, so they add up to 100%)."""
     if frame.empty or frame["terminated"].fillna(0).max() == 0:
         return empty_figure("Nenhum desligamento no recorte", height=220)
-    fig = go.Figure()
+    bars = []
     for row in frame.itertuples(index=False):
         if not row.cases:
             continue
-        fig.add_bar(
+        bars.append(go.Bar(
             x=[row.share], y=["Desligamentos"], orientation="h", name=str(row.label),
             marker_color=CONTROLLABLE_COLORS.get(row.kind, GREY),
             text=[_pct(row.share)], textposition="inside", insidetextanchor="middle",
             customdata=[[row.cases, row.terminated]],
             hovertemplate="%{fullData.name}: %{x:.1%} (%{customdata[0]:,.0f} de %{customdata[1]:,.0f})<extra></extra>",
-        )
-    fig.update_layout(barmode="stack")
-    fig.update_xaxes(title=None, tickformat=".0%", range=[0, 1])
-    fig.update_yaxes(visible=False)
-    fig = titled(style(fig, height=260), "Quanto a operadora poderia ter evitado?", legend_rows=2)
-    fig.update_layout(legend=dict(traceorder="normal"))  # legend in the bar's left-to-right order
-    return fig
+        ))
+    return figure(bars, height=260, title="Quanto a operadora poderia ter evitado?", legend_rows=2, barmode="stack",
+                  xaxis=dict(title=None, tickformat=".0%", range=[0, 1]), yaxis=dict(visible=False),
+                  legend=dict(traceorder="normal"))  # legend in the bar's left-to-right order
 
 
 def quarterly(frame: pd.DataFrame) -> go.Figure:
@@ -150,11 +145,11 @@ def quarterly(frame: pd.DataFrame) -> go.Figure:
         return empty_figure("Nenhum desligamento no recorte")
     quarters = sorted(dict.fromkeys(frame["quarter"]))
     labels = {q: fmt.quarter(q) for q in quarters}
-    fig = go.Figure()
+    lines = []
     for category in dict.fromkeys(frame["category"]):
         part = frame[frame["category"] == category].sort_values("quarter")
         controllable_flag = bool(part["controllable"].iloc[0])
-        fig.add_scatter(
+        lines.append(go.Scatter(
             x=[labels[q] for q in part["quarter"]], y=part["share"], mode="lines+markers",
             name=f"{category} (controlável)" if controllable_flag else str(category),
             line=dict(color=category_color(category), width=3 if controllable_flag else 1.5,
@@ -162,11 +157,11 @@ def quarterly(frame: pd.DataFrame) -> go.Figure:
             customdata=list(zip(part["cases"], part["terminated"])),
             hovertemplate="%{x}: %{y:.1%} (%{customdata[0]:,.0f} de %{customdata[1]:,.0f} desligamentos)"
                           "<extra>%{fullData.name}</extra>",
-        )
-    fig.update_xaxes(title="Trimestre", categoryorder="array", categoryarray=[labels[q] for q in quarters])
-    fig.update_yaxes(title="% dos desligamentos", tickformat=".0%", rangemode="tozero")
-    return titled(style(fig, height=480), "Os motivos estão mudando? (% dos desligamentos do trimestre)",
-                  legend_rows=3)
+        ))
+    return figure(lines, height=480, title="Os motivos estão mudando? (% dos desligamentos do trimestre)",
+                  legend_rows=3,
+                  xaxis=dict(title="Trimestre", categoryorder="array", categoryarray=[labels[q] for q in quarters]),
+                  yaxis=dict(title="% dos desligamentos", tickformat=".0%", rangemode="tozero"))
 
 
 def operator_heatmap(frame: pd.DataFrame) -> go.Figure:
@@ -201,14 +196,14 @@ def operator_heatmap(frame: pd.DataFrame) -> go.Figure:
         z.append(z_row)
         text.append(text_row)
         custom.append(custom_row)
-    fig = go.Figure(go.Heatmap(
+    heatmap = go.Heatmap(
         z=z, x=column_names, y=row_names, text=text, texttemplate="%{text}", customdata=custom,
         colorscale="Oranges", zmin=0, zmax=max(0.01, float(pd.to_numeric(frame["share"]).max())),
         colorbar=dict(title="% dos deslig.", tickformat=".0%"), xgap=2, ygap=2,
         hovertemplate="<b>%{y}</b> · %{x}<br>%{z:.1%} dos desligamentos (%{customdata[0]:,.0f} de "
                       "%{customdata[1]:,.0f})<extra></extra>",
-    ))
-    fig.update_xaxes(title=None, side="top", tickangle=0, automargin=True)
-    fig.update_yaxes(title=None, autorange="reversed", automargin=True)
-    return titled(style(fig, height=max(300, 46 * len(operators) + 170), legend=False),
-                  "Cada operadora perde dentistas pelos mesmos motivos?", legend_rows=2)
+    )
+    return figure([heatmap], height=max(300, 46 * len(operators) + 170), show_legend=False,
+                  title="Cada operadora perde dentistas pelos mesmos motivos?", legend_rows=2,
+                  xaxis=dict(title=None, side="top", tickangle=0, automargin=True),
+                  yaxis=dict(title=None, autorange="reversed", automargin=True))
