@@ -35,9 +35,9 @@ from retention_analytics.store import StoreError
 from retention_analytics.ui import audit
 from retention_analytics.ui import case_view as cv
 from retention_analytics.ui import data, state, substitution_form
-from retention_analytics.ui.page import Page, current_page, no_data, selected_row, show_table
+from retention_analytics.ui.page import LIST_PAGE_SIZE, Page, current_page, no_data, selected_row, show_table
 
-PAGE_SIZE = 100
+PAGE_SIZE = LIST_PAGE_SIZE  # metrics/tables.py: the rows a person reads at a time
 _CASE = "_casos_case"  # the case on screen (int) or None; a plain key, so it survives page switches
 _URL_WRITTEN = "_casos_url_case"  # the ?caso= this page last wrote, to tell a new link from our own echo
 _SEARCH = "_casos_search"  # the search text, kept like the filters when the page is left

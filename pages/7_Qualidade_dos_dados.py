@@ -18,7 +18,8 @@ from retention_analytics import formatting as fmt
 from retention_analytics.charts import overview
 from retention_analytics.metrics.tables import QUALITY_FIRST_VIEW, QUALITY_LIST_LIMIT
 from retention_analytics.ui import data
-from retention_analytics.ui.page import chart, current_page, lazy_tabs, no_data, selected_row, show_table
+from retention_analytics.ui.page import (LIST_PAGE_SIZE, chart, current_page, lazy_tabs, list_page, no_data, selected_row,
+                                        show_table)
 
 page = current_page()
 
@@ -64,8 +65,6 @@ if page.has_data:
             "importe-o de novo: a nova versão do mesmo protocolo substitui a anterior."
         )
 
-        # Columns in the registry's order (what the download and the CLI export use too).
-        warnings = quality["warnings"]
         messages = quality["warning_messages"]
 
         def _warnings_tab() -> None:
@@ -78,9 +77,13 @@ if page.has_data:
                 show_table(messages, metrics.quality_warning_messages, page, key="quality_messages", height=260)
                 st.markdown("##### Formulários com avisos")
                 st.caption("Clique numa linha para abrir o formulário em **Casos**.")
-                event = show_table(warnings, metrics.quality_warnings, page, key="quality_warnings", height=320,
-                                   selectable=True)
-                _capped(len(warnings), with_warnings, "formulários")
+                # A page at a time from the store, most warnings first (a national store has ~100 thousand).
+                first = list_page("qualidade_pagina", with_warnings, "formulários com avisos", metrics.quality_warnings,
+                                  page.filters)
+                warnings = data.get(metrics.quality_warnings, page.filters, limit=LIST_PAGE_SIZE, offset=first)
+                # Keyed by the page too: a row picked on one page must not open the same row of another.
+                event = show_table(warnings, metrics.quality_warnings, page, height=320, selectable=True,
+                                   key="quality_warnings" if first == 0 else f"quality_warnings_{first}")
                 _open_case(event, warnings, "case_id")
 
         def _blank_tab() -> None:

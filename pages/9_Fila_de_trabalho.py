@@ -16,11 +16,17 @@ from retention_analytics import formatting as fmt
 from retention_analytics import metrics
 from retention_analytics.ui import data, work_queue
 from retention_analytics.ui.case_view import inline_md as md
-from retention_analytics.ui.page import (ROW_LIMIT, Page, current_page, first_rows, lazy_tabs, no_data, selected_row,
-                                        show_table)
+from retention_analytics.ui.page import (LIST_PAGE_SIZE, Page, current_page, lazy_tabs, list_page, no_data,
+                                        selected_row, show_table)
 
 CASES_PAGE = "pages/5_Casos.py"
 _ONLY_SOON = "fila_so_perto"
+_OPEN_PAGE = "fila_pagina"  # the page of the open cases' list
+_PENDING_PAGE = "fila_pendentes_pagina"
+
+
+def _table_key(name: str, first: int) -> str:
+    return name if first == 0 else f"{name}_{first}"
 
 
 def _open_selected(event, frame) -> None:
@@ -61,8 +67,9 @@ def draw(page: Page) -> None:
     cards[3].metric("Desligamentos pendentes", fmt.integer(pending_total),
                     help="Sem aviso aos beneficiários ou sem prestador substituto registrado.")
 
-    # One list at a time, each asked for and drawn only while its tab is open (ui/page.lazy_tabs):
-    # at a million cases each is 1,000 rows of ~90 thousand open cases or ~470 thousand terminations.
+    # One list at a time, each asked for and drawn only while its tab is open (ui/page.lazy_tabs),
+    # a page of rows at a time (ui/page.list_page): a million cases have ~90 thousand open cases and
+    # ~470 thousand terminations.
     lazy_tabs("work_queue_tabs", [
         (f"📋 Casos em aberto ({fmt.integer(open_total)})", lambda: _open_cases(page, scope, bands, open_total, soon_total)),
         (f"⚖️ Desligamentos pendentes ({fmt.integer(pending_total)})", lambda: _pending(page, scope, pending_total)),
@@ -78,11 +85,12 @@ def _open_cases(page: Page, scope: work_queue.Scope, bands, open_total: int, soo
     st.caption(md(" · ".join(f"{band} dias: {fmt.integer(n)}" if band != "sem data" else f"sem data: {fmt.integer(n)}"
                              for band, n in zip(bands["band"], bands["cases"])))
                + ". Idade = hoje − data de referência do caso. Clique numa linha para abrir o caso.")
-    only_soon = st.toggle("Só os perto de mudar de faixa", key=_ONLY_SOON)
-    shown = data.get(metrics.work_queue, scope.filters, limit=ROW_LIMIT, soon_only=bool(only_soon))
-    shown = first_rows(shown, metrics.work_queue, "casos em aberto", limit=ROW_LIMIT,
-                       total=soon_total if only_soon else open_total)
-    event = show_table(shown, metrics.work_queue, page, key="work_queue_table", selectable=True,
+    only_soon = bool(st.toggle("Só os perto de mudar de faixa", key=_ONLY_SOON))
+    total = soon_total if only_soon else open_total
+    first = list_page(_OPEN_PAGE, total, "casos em aberto", metrics.work_queue, (scope.filters, only_soon))
+    shown = data.get(metrics.work_queue, scope.filters, limit=LIST_PAGE_SIZE, offset=first, soon_only=only_soon)
+    # Keyed by the page too: a row picked on one page must not open the same row number of another.
+    event = show_table(shown, metrics.work_queue, page, key=_table_key("work_queue_table", first), selectable=True,
                        height=420 if len(shown) > 12 else None)
     _open_selected(event, shown)
 
@@ -92,14 +100,15 @@ def _pending(page: Page, scope: work_queue.Scope, pending_total: int) -> None:
     if pending_total == 0:
         st.info("Nenhum desligamento pendente de aviso ou de substituto na fila.")
         return
-    pending = data.get(metrics.work_queue_terminations, scope.filters, limit=ROW_LIMIT)
+    first = list_page(_PENDING_PAGE, pending_total, "desligamentos pendentes", metrics.work_queue_terminations,
+                      scope.filters)
+    pending = data.get(metrics.work_queue_terminations, scope.filters, limit=LIST_PAGE_SIZE, offset=first)
     st.caption("Prazo do aviso = saída da rede − 30 dias (Lei 9.656/98 art. 17; RN 567/2022); negativo quando já "
                "passou. Registre o aviso e o substituto no caso (clique na linha) ou importe o arquivo do "
                "credenciamento na página Importar.")
-    pending = first_rows(pending, metrics.work_queue_terminations, "desligamentos pendentes", limit=ROW_LIMIT,
-                         total=pending_total)
-    event = show_table(pending, metrics.work_queue_terminations, page, key="work_queue_terminations_table",
-                       selectable=True, height=420 if len(pending) > 12 else None)
+    event = show_table(pending, metrics.work_queue_terminations, page,
+                       key=_table_key("work_queue_terminations_table", first), selectable=True,
+                       height=420 if len(pending) > 12 else None)
     _open_selected(event, pending)
 
 

@@ -770,13 +770,24 @@ def test_compliance_headline_and_cities_in_sql_equal_pandas_over_every_row(demo_
         assert kpis["terminations"] > 0 and kpis["sole_provider_terminations"] > 0, "the demo exercises both"
 
 
-def test_compliance_limit_is_the_first_rows_of_the_whole_table(demo_db):
+@pytest.mark.parametrize("summary, kwargs", [
+    (metrics.compliance, {}),
+    (metrics.work_queue, {}),
+    (metrics.work_queue, {"soon_only": True}),
+    (metrics.work_queue_terminations, {}),
+], ids=["conformidade", "fila", "fila-perto", "fila-pendentes"])
+@pytest.mark.parametrize("limit, offset", [(7, 0), (7, 7), (100, 100), (5, 10**6), (None, 3)])
+def test_a_page_of_a_list_is_that_slice_of_the_whole_table(demo_db, summary, kwargs, limit, offset):
+    """$limit/$offset (the pages of Conformidade's and Fila's lists, ui/page.list_page) give rows
+    `offset` to `offset + limit` of the whole list in its order; past the end, none."""
     demo_db = Store(demo_db)
     as_of = dt.date(2026, 9, 1)
-    whole = metrics.compliance(demo_db, Filters(), as_of)
-    first = metrics.compliance(demo_db, Filters(), as_of, limit=7)
-    assert len(whole) > 7
-    pd.testing.assert_frame_equal(first, whole.head(7), check_dtype=False)  # int32 where no row is null
+    whole = summary(demo_db, Filters(), as_of, **kwargs)
+    page = summary(demo_db, Filters(), as_of, limit=limit, offset=offset, **kwargs)
+    assert len(whole) > (0 if kwargs else 14), "the demo has pages to turn"
+    expected = whole.iloc[offset:] if limit is None else whole.iloc[offset:offset + limit]
+    # int32 where no row of the page is null
+    pd.testing.assert_frame_equal(page, expected.reset_index(drop=True), check_dtype=False)
 
 
 # --------------------------------------------------------------------------- a city's written name

@@ -13,6 +13,7 @@ from app_helpers import ADMIN, assert_ok, open_as, open_tab
 from retention_analytics.auth import User
 from retention_analytics.filters import Filters
 from retention_analytics.metrics import compliance
+from retention_analytics.metrics.tables import LIST_PAGE_SIZE
 from retention_analytics.store import Store
 from retention_analytics.store.substitutions import SubstitutionRow
 
@@ -43,8 +44,10 @@ def test_the_page_shows_the_metrics_rows_with_labels(db):
     assert_ok(at)
     expected = _rows(db, Filters())
     table = at.dataframe[0].value
-    assert len(table) == len(expected) > 0
-    assert list(table["Nº do protocolo"]) == list(expected["protocol_number"])
+    size = LIST_PAGE_SIZE
+    assert len(expected) > size, "the demo's terminations fill more than one page"
+    assert list(table["Nº do protocolo"]) == list(expected["protocol_number"].head(size)), "the first page"
+    assert any(c.value.startswith(f"Desligamentos: mostrando as linhas 1–{size} de {len(expected)}") for c in at.caption)
     # Statuses by their labels only: no vocabulary code in the cells people read.
     assert set(table["Aviso"]) <= {"No prazo", "Atrasado", "Sem aviso"}
     assert set(table["Substituto"]) <= {"No mesmo município", "Em outro município", "Sem substituto"}
@@ -53,6 +56,9 @@ def test_the_page_shows_the_metrics_rows_with_labels(db):
     assert metrics["Avisos no prazo"] == str(int((expected["notice_status"] == "no_prazo").sum()))
     assert any(b.label.startswith("⬇️ Pacote de evidências") for b in at.get("download_button"))
     assert len(at.dataframe) == 1, "the sole-provider cities are listed in their own tab"
+    at.number_input(key="conformidade_pagina").set_value(2).run()
+    assert_ok(at)
+    assert list(at.dataframe[0].value["Nº do protocolo"]) == list(expected["protocol_number"].iloc[size:2 * size])
 
 
 def test_the_cities_that_lost_their_only_provider_are_in_their_tab(db):

@@ -352,6 +352,28 @@ def test_quality_page_shows_every_table(demo_db, use_db):
     assert buttons >= 2 * 4, "every table has its CSV and XLSX"
 
 
+def test_quality_lists_the_forms_with_warnings_a_page_at_a_time(demo_db, use_db, monkeypatch):
+    from retention_analytics import metrics
+    from retention_analytics.filters import Filters
+    from retention_analytics.store import Store
+    from retention_analytics.ui import page
+
+    use_db(demo_db)
+    monkeypatch.setattr(page, "LIST_PAGE_SIZE", 3)
+    whole = metrics.quality_warnings(Store(demo_db), Filters())
+    assert len(whole) > 6, "the demo has forms with warnings to page through"
+    at = open_page(QUALIDADE)
+    assert_ok(at)
+    warned = next(d.value for d in at.dataframe if "Avisos da leitura" in d.value.columns)
+    assert list(warned["Caso"]) == list(whole["case_id"].head(3)), "most warnings first"
+    total = {m.label: m.value for m in at.metric}["Formulários com avisos"]
+    assert any(c.value.startswith(f"Formulários com avisos: mostrando as linhas 1–3 de {total}") for c in at.caption)
+    at.number_input(key="qualidade_pagina").set_value(2).run()
+    assert_ok(at)
+    warned = next(d.value for d in at.dataframe if "Avisos da leitura" in d.value.columns)
+    assert list(warned["Caso"]) == list(whole["case_id"].iloc[3:6]), "the next page"
+
+
 def test_quality_follows_the_filters(demo_db, use_db):
     use_db(demo_db)
     at = open_page(QUALIDADE, {"uf": "MG"})

@@ -81,20 +81,49 @@ def test_a_gestor_sees_every_analyst_of_their_operators_and_a_click_opens_the_ca
     assert any("Formulário do caso" in s.value for s in at.subheader)
 
 
-def test_a_long_queue_shows_its_first_rows_and_says_where_the_rest_is(db, monkeypatch):
+def test_a_long_queue_is_paged_by_the_store_and_a_click_on_page_two_opens_that_case(db, monkeypatch):
     from retention_analytics.ui import page
 
-    monkeypatch.setattr(page, "ROW_LIMIT", 2)
+    monkeypatch.setattr(page, "LIST_PAGE_SIZE", 1)  # the gestor's queue has 3 open cases: 3 pages
     at = open_as(FILA, GESTOR)
     assert_ok(at)
     expected = work_queue(Store(db), Filters().restrict_to({"odontolife"}))
-    assert len(expected) > 2
+    n = len(expected)
+    assert n >= 3
     table = at.dataframe[0].value
-    assert list(table["Nº do protocolo"]) == list(expected["protocol_number"].head(2)), "the oldest first"
+    assert list(table["Nº do protocolo"]) == list(expected["protocol_number"].head(1)), "the oldest first"
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Casos em aberto"] == str(len(expected)), "the headline counts every one"
-    assert any(c.value.startswith(f"Casos em aberto: mostrando 2 de {len(expected)}, na ordem da tabela")
+    assert metrics["Casos em aberto"] == str(n), "the headline counts every one"
+    assert at.number_input(key="fila_pagina").label == f"Página ({n} no total)"
+    assert any(c.value.startswith(f"Casos em aberto: mostrando a linha 1 de {n}, na ordem da tabela")
                and "export work_queue" in c.value for c in at.caption)
+
+    at.number_input(key="fila_pagina").set_value(2).run()
+    assert_ok(at)
+    table = at.dataframe[0].value
+    assert list(table["Nº do protocolo"]) == list(expected["protocol_number"].iloc[1:2]), "the next row"
+    assert any(c.value.startswith(f"Casos em aberto: mostrando a linha 2 de {n}") for c in at.caption)
+    at.session_state["work_queue_table_1"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert_ok(at)
+    assert at.query_params.get("caso") == str(int(expected["case_id"].iloc[1])), "row 1 of page 2 is the 2nd case"
+
+
+def test_the_queue_starts_again_at_page_one_when_what_it_lists_changes(db, monkeypatch):
+    from retention_analytics.ui import page
+
+    monkeypatch.setattr(page, "LIST_PAGE_SIZE", 1)
+    at = open_as(FILA, GESTOR)
+    at.number_input(key="fila_pagina").set_value(3).run()
+    assert_ok(at)
+    assert at.number_input(key="fila_pagina").value == 3
+    at.toggle(key="fila_so_perto").set_value(True).run()  # another list: only those about to cross
+    assert_ok(at)
+    soon = work_queue(Store(db), Filters().restrict_to({"odontolife"}), soon_only=True)
+    assert len(soon) >= 1
+    assert list(at.dataframe[0].value["Nº do protocolo"]) == list(soon["protocol_number"].head(1))
+    if len(soon) > 1:
+        assert at.number_input(key="fila_pagina").value == 1
 
 
 # --------------------------------------------------------------------------- home page

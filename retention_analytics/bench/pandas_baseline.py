@@ -470,7 +470,8 @@ def oldest_open_cases(data: Data, f: Filters, as_of: dt.date | None = None, limi
 
 
 # --------------------------------------------------------------------------- Conformidade ANS
-def compliance(data: Data, f: Filters, as_of: dt.date | None = None, limit: int | None = None) -> pd.DataFrame:
+def compliance(data: Data, f: Filters, as_of: dt.date | None = None, limit: int | None = None,
+               offset: int = 0) -> pd.DataFrame:
     today = pd.Timestamp(as_of or dt.date.today())
     d = data.facts.loc[mask(data, f) & data.facts["is_terminated"]].copy()
     record = data.substitutions.reindex(d["case_key"])
@@ -497,7 +498,7 @@ def compliance(data: Data, f: Filters, as_of: dt.date | None = None, limit: int 
     d["city"] = d["city_name"]
     for column in ("substitute_cro", "substitute_uf", "substitute_city", "substitute_name"):
         d[column] = record[column]
-    d = _plain(d).sort_values(["exit_date", "protocol_number", "case_id"], na_position="last")
+    d = _plain(d).sort_values(["exit_date", "protocol_number", "case_id"], na_position="last").iloc[offset:]
     d = d if limit is None else d.head(limit)
     return d[["case_id", "protocol_number", "operator", "uf", "city", "lives", "exit_date", "notice_due",
               "notice_date", "notice_status", "publication_until", "substitute_status", "sole_provider",
@@ -717,7 +718,7 @@ _BLANK_FIELDS = tuple(f.key for f in quality_fields())  # views.sql's blank_fiel
 
 
 def quality(data: Data, f: Filters, limit: int = QUALITY_LIST_LIMIT,
-            parts: tuple[str, ...] | None = None) -> dict[str, pd.DataFrame]:
+            parts: tuple[str, ...] | None = None, offset: int = 0) -> dict[str, pd.DataFrame]:
     """metrics.quality in pandas: only the frames of `parts` (all by default) are computed, as the
     SQL side runs only their queries."""
     wanted = set(QUALITY_PARTS if parts is None else parts)
@@ -741,7 +742,7 @@ def quality(data: Data, f: Filters, limit: int = QUALITY_LIST_LIMIT,
         }])
     flagged = d[d["warning_count"] > 0]
     if "warnings" in wanted:
-        listed = flagged.sort_values(["warning_count", "case_id"], ascending=[False, False]).head(limit)
+        listed = flagged.sort_values(["warning_count", "case_id"], ascending=[False, False]).iloc[offset:].head(limit)
         texts = data.warnings[data.warnings["case_id"].isin(listed["case_id"])].sort_values(["case_id", "position"])
         joined = texts.groupby("case_id")["message"].agg(" · ".join)
         out["warnings"] = _plain(_shown(data, listed[["case_id", "source", "protocol_number", "operator", "operator_key",
@@ -823,7 +824,7 @@ def filter_options(data: Data, f: Filters) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- Fila de trabalho
 def work_queue(data: Data, f: Filters, as_of: dt.date | None = None, soon: int = 5, limit: int | None = None,
-               soon_only: bool = False) -> pd.DataFrame:
+               soon_only: bool = False, offset: int = 0) -> pd.DataFrame:
     d = data.facts.loc[mask(data, f) & ~data.facts["is_closed"]].copy()
     d["age_days"] = (pd.Timestamp(as_of or dt.date.today()) - d["reference_date"]).dt.days
     d["band_order"] = pd.cut(d["age_days"], [-np.inf, 30, 60, 90, np.inf], labels=[1, 2, 3, 4]).astype("float")
@@ -836,7 +837,7 @@ def work_queue(data: Data, f: Filters, as_of: dt.date | None = None, soon: int =
     d = _shown(data, d)  # categoricals of the loaded facts: fillna needs plain objects
     d["city"] = d["city_name"]
     d = _plain(d).sort_values(["age_days", "case_id"], ascending=[False, True], na_position="last")
-    d = d[d["about_to_cross"].astype(bool)] if soon_only else d
+    d = (d[d["about_to_cross"].astype(bool)] if soon_only else d).iloc[offset:]
     d = d if limit is None else d.head(limit)
     return d[["case_id", "protocol_number", "operator_key", "operator", "analyst_key", "analyst", "uf", "city",
               "dentist_name", "reference_date", "age_days", "band_order", "band", "days_to_next_band",
@@ -852,13 +853,13 @@ def work_queue_bands(data: Data, f: Filters, as_of: dt.date | None = None, soon:
 
 
 def work_queue_terminations(data: Data, f: Filters, as_of: dt.date | None = None,
-                            limit: int | None = None) -> pd.DataFrame:
+                            limit: int | None = None, offset: int = 0) -> pd.DataFrame:
     rows = compliance(data, f, as_of)
     no_notice, no_substitute = rows["notice_status"] == "sem_aviso", rows["substitute_status"] == "sem_substituto"
     rows = rows[no_notice | no_substitute].copy()
     rows["missing"] = np.select([no_notice[rows.index] & no_substitute[rows.index], no_notice[rows.index]],
                                 ["aviso e substituto", "aviso"], "substituto")
-    rows = rows.sort_values(["days_to_notice_due", "exit_date", "case_id"], na_position="last")
+    rows = rows.sort_values(["days_to_notice_due", "exit_date", "case_id"], na_position="last").iloc[offset:]
     rows = rows if limit is None else rows.head(limit)
     return rows[["case_id", "protocol_number", "operator", "uf", "city", "exit_date", "notice_due", "notice_status",
                  "days_to_notice_due", "substitute_status", "days_without_substitute", "missing"]].reset_index(drop=True)
@@ -882,6 +883,8 @@ _BY_NAME: dict[str, Callable[..., Any]] = {
     "coverage_gaps": coverage_gaps, "coverage_uf": coverage_uf, "effectiveness_operator": effectiveness_operator,
     "effectiveness_analyst": effectiveness_analyst, "actions": actions, "requested_by": requested_by,
     "cases_count": cases_count, "cases": cases, "quality": quality, "compliance": compliance,
+    "quality_warnings": lambda d, f, limit=QUALITY_LIST_LIMIT, offset=0: quality(
+        d, f, limit=limit, parts=("warnings",), offset=offset)["warnings"],
     "compliance_kpis": compliance_kpis, "compliance_sole_provider_cities": compliance_sole_provider_cities,
     "work_queue": work_queue, "work_queue_terminations": work_queue_terminations,
     "work_queue_terminations_count": work_queue_terminations_count, "work_queue_bands": work_queue_bands,

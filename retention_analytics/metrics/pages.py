@@ -22,7 +22,7 @@ from ..filters import Filters
 from . import summaries as s
 from . import tables as t
 from . import work as w
-from .tables import LIST_ROW_LIMIT, QUALITY_FIRST_VIEW, QUALITY_LIST_LIMIT
+from .tables import LIST_PAGE_SIZE, QUALITY_FIRST_VIEW, QUALITY_LIST_LIMIT
 
 
 @dataclass(frozen=True)
@@ -92,23 +92,24 @@ PAGE_QUERIES: dict[str, tuple[PageQuery, ...]] = {
     "Casos": (
         SIDEBAR,
         _q(s.cases_count, search=None),
-        _q(s.cases, limit=100, offset=0, search=None),
+        _q(s.cases, limit=LIST_PAGE_SIZE, offset=0, search=None),
     ),
     "Importar": (SIDEBAR,),
     "Qualidade dos dados": (
         SIDEBAR,
         _q(s.quality, limit=QUALITY_LIST_LIMIT, parts=QUALITY_FIRST_VIEW),  # the other tabs' tables: when opened
+        _q(t.quality_warnings, limit=LIST_PAGE_SIZE, offset=0),  # the first page of its list of forms
     ),
     "Conformidade ANS": (
         SIDEBAR,
         _q(s.compliance_kpis),
-        _q(s.compliance, limit=LIST_ROW_LIMIT),  # the rows shown; the headline counts every one
+        _q(s.compliance, limit=LIST_PAGE_SIZE, offset=0),  # the first page of rows; the headline counts every one
         # compliance_sole_provider_cities: its tab
     ),
     "Fila de trabalho": (
         SIDEBAR,
         _q(w.work_queue_bands),
-        _q(w.work_queue, limit=LIST_ROW_LIMIT, soon_only=False),  # the rows shown
+        _q(w.work_queue, limit=LIST_PAGE_SIZE, offset=0, soon_only=False),  # the first page of rows
         _q(w.work_queue_terminations_count),  # the card; the pending terminations' rows: their tab
     ),
     # Targets and alerts read their own small tables straight from the store (store/alerting.py).

@@ -270,14 +270,14 @@ def oldest_open_cases(con: Any, f: Filters | None = None, as_of: dt.date | None 
 
 # --------------------------------------------------------------------------- Conformidade ANS
 def compliance(con: Any, f: Filters | None = None, as_of: dt.date | None = None,
-               limit: int | None = None) -> pd.DataFrame:
+               limit: int | None = None, offset: int = 0) -> pd.DataFrame:
     """One row per current terminated case under `f` (docs/metrics.md, "Conformidade ANS"), the
-    first `limit` in the table's order (None: all): case_id, protocol_number, operator_key,
+    `limit` rows from row `offset` on in the table's order (None: all; 0: the first): case_id, protocol_number, operator_key,
     operator, analyst, uf, city, lives, exit_date, notice_due, notice_date, notice_status,
     notice_channels, publication_until, substitute_status, substitute_cro, substitute_uf,
     substitute_city, substitute_name, sole_provider, days_without_substitute, days_to_notice_due,
     record_source."""
-    return _named(con, "compliance", _f(f), as_of=_today(as_of), limit=limit)
+    return _named(con, "compliance", _f(f), as_of=_today(as_of), limit=limit, offset=max(0, int(offset)))
 
 
 def compliance_kpis(con: Any, f: Filters | None = None, as_of: dt.date | None = None) -> pd.DataFrame:
@@ -542,7 +542,7 @@ QUALITY_PARTS: tuple[str, ...] = tuple(_QUALITY_FRAMES)
 
 
 def quality(con: Any, f: Filters | None = None, limit: int = 200,
-            parts: tuple[str, ...] | None = None) -> dict[str, pd.DataFrame]:
+            parts: tuple[str, ...] | None = None, offset: int = 0) -> dict[str, pd.DataFrame]:
     """Data-quality frames over the filtered current cases:
     - summary: cases, forms_with_warnings, unmatched_city_cases, unmatched_cities,
       superseded_versions, cases_with_versions, rejected_documents (one row)
@@ -556,7 +556,8 @@ def quality(con: Any, f: Filters | None = None, limit: int = 200,
 
     `parts`: only those frames (QUALITY_PARTS; all by default), and only their queries run: the
     page's cards and first tab need three of the seven, the other tabs ask for theirs when opened
-    (each a full scan of the facts: ~25-45 ms at a million cases)."""
+    (each a full scan of the facts: ~25-45 ms at a million cases). Every list has at most `limit`
+    rows; the warnings' list from row `offset` on (a page of it: Qualidade dos dados)."""
     f = _f(f)
     limit = max(0, int(limit))
     wanted = QUALITY_PARTS if parts is None else tuple(dict.fromkeys(parts))
@@ -566,7 +567,7 @@ def quality(con: Any, f: Filters | None = None, limit: int = 200,
     everyone = f.allowed_operators is None
     params: dict[str, dict[str, Any]] = {
         "quality_summary": {"all_operators": everyone},
-        "quality_warnings": {"limit": limit},
+        "quality_warnings": {"limit": limit, "offset": max(0, int(offset))},
         "quality_warning_messages": {"limit": limit},
         "quality_superseded": {"limit": limit},
         "quality_rejected": {"all_operators": everyone, "limit": limit},

@@ -437,21 +437,27 @@ _SPECS: list[TableSpec] = [
     ]),
 ]
 
-# A long list on screen (and in its downloads) shows its first LIST_ROW_LIMIT rows in its order:
-# ui/page.first_rows; Conformidade ANS asks the store for only those (metrics/pages.py).
+# A long list computed whole (Cobertura's cities, Conformidade's cities) shows, on screen and in
+# its downloads, its first LIST_ROW_LIMIT rows in its order: ui/page.first_rows.
 LIST_ROW_LIMIT = 1000
+# The lists the store pages (Casos, Fila de trabalho, Conformidade ANS) show this many rows at a
+# time, with a page picker: what a person reads, not the ~90 thousand open cases of a national
+# store (ui/page.list_page); their downloads hold the page on screen.
+LIST_PAGE_SIZE = 100
 
 # Data quality (metrics.quality returns these frames together; each is exported on its own).
 # Lists are capped at QUALITY_LIST_LIMIT rows, the same cap on the page and in its downloads.
 QUALITY_LIST_LIMIT = 1000
-# What Qualidade dos dados asks metrics.quality for first: its cards and its first tab (the other
-# tabs ask for their own table when opened).
-QUALITY_FIRST_VIEW: tuple[str, ...] = ("summary", "warnings", "warning_messages")
+# What Qualidade dos dados asks metrics.quality for first: its cards and the common warnings of its
+# first tab; the tab's list of forms is asked for a page at a time (quality_warnings with
+# limit/offset), the other tabs ask for their own table when opened.
+QUALITY_FIRST_VIEW: tuple[str, ...] = ("summary", "warning_messages")
 
 
 def _quality_part(part: str) -> Callable[..., pd.DataFrame]:
-    def function(con: Any, f: Filters | None = None) -> pd.DataFrame:
-        return s.quality(con, f, limit=QUALITY_LIST_LIMIT, parts=(part,))[part]  # only its own queries
+    def function(con: Any, f: Filters | None = None, limit: int = QUALITY_LIST_LIMIT, offset: int = 0) -> pd.DataFrame:
+        # Only its own queries; `offset` pages the warnings' list (the others start at their first row).
+        return s.quality(con, f, limit=limit, parts=(part,), offset=offset)[part]
 
     function.__name__ = f"quality_{part}"
     return function

@@ -88,14 +88,15 @@ def retention_last_n(con: Any, f: Filters | None = None, n: int = 20) -> pd.Data
 
 
 def work_queue(con: Any, f: Filters | None = None, as_of: dt.date | None = None,
-               soon: int = ABOUT_TO_CROSS_DAYS, limit: int | None = None, soon_only: bool = False) -> pd.DataFrame:
-    """The open cases under the filters, oldest first (the first `limit`; None: all; `soon_only`:
-    only those about to cross): case_id, protocol_number, operator_key, operator, analyst_key,
+               soon: int = ABOUT_TO_CROSS_DAYS, limit: int | None = None, soon_only: bool = False,
+               offset: int = 0) -> pd.DataFrame:
+    """The open cases under the filters, oldest first (`limit` rows from row `offset` on; None:
+    all; 0: the first; `soon_only`: only those about to cross): case_id, protocol_number, operator_key, operator, analyst_key,
     analyst, uf, city, dentist_name, reference_date, age_days, band_order (1–4; NaN without a
     date), band ("0–30", "31–60", "61–90", "> 90", "sem data"), days_to_next_band, about_to_cross
     (within `soon` days of the next band), last_contact_on."""
     return _mask_frame(run(con, "work_queue", _f(f), as_of=summaries._today(as_of), soon=max(0, int(soon)),
-                           limit=limit, soon_only=bool(soon_only)))
+                           limit=limit, offset=max(0, int(offset)), soon_only=bool(soon_only)))
 
 
 def work_queue_bands(con: Any, f: Filters | None = None, as_of: dt.date | None = None,
@@ -112,12 +113,14 @@ QUEUE_TERMINATION_COLUMNS = ["case_id", "protocol_number", "operator_key", "oper
 
 
 def work_queue_terminations(con: Any, f: Filters | None = None, as_of: dt.date | None = None,
-                            limit: int | None = None) -> pd.DataFrame:
+                            limit: int | None = None, offset: int = 0) -> pd.DataFrame:
     """The terminations under the filters still missing a notice or a substitute (compliance's
-    rows and statuses), the nearest notice deadline first, the first `limit` (None: all): the
+    rows and statuses), the nearest notice deadline first, `limit` rows from row `offset` on
+    (None: all; 0: the first): the
     columns of QUEUE_TERMINATION_COLUMNS; `missing` says what ("aviso e substituto", "aviso",
     "substituto"). In SQL: a national store has hundreds of thousands of them."""
-    rows = _named(con, "work_queue_terminations", _f(f), as_of=summaries._today(as_of), limit=limit)
+    rows = _named(con, "work_queue_terminations", _f(f), as_of=summaries._today(as_of), limit=limit,
+                  offset=max(0, int(offset)))
     return rows[QUEUE_TERMINATION_COLUMNS].reset_index(drop=True)
 
 

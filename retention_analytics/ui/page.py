@@ -25,7 +25,7 @@ from .. import formatting as fmt
 from ..auth import User
 from ..filters import Filters
 from ..metrics import table_of
-from ..metrics.tables import LIST_ROW_LIMIT
+from ..metrics.tables import LIST_PAGE_SIZE, LIST_ROW_LIMIT
 from ..reports import ANALYSIS_PAGES
 from . import audit, data, login, nav, plotly_config, saved_views, sidebar, state, widget_texts
 from .case_view import inline_md as md
@@ -302,6 +302,35 @@ def first_rows(frame: pd.DataFrame, summary: Any, noun: str, limit: int | None =
                f"da tabela (e os downloads também). A lista completa: `python -m retention_analytics export "
                f"{spec.name if spec else ''}` no terminal.")
     return frame.head(limit).reset_index(drop=True)
+
+
+def list_page(key: str, total: int, noun: str, summary: Any, scope: Any, page_size: int | None = None) -> int:
+    """For a list the store gives a page at a time (`total` rows, `page_size` per page): the page
+    picker and a caption saying which rows are on screen, when there is more than one page; the
+    offset of the page's first row (0 when there is one page). `scope` is what the list lists (its
+    filters and options): when it changes, the list starts again at page 1. `noun`: "casos em
+    aberto", as the caption says it."""
+    page_size = page_size or LIST_PAGE_SIZE
+    pages = max(1, -(-total // page_size))
+    scope_key = f"_{key}_scope"
+    if st.session_state.get(scope_key) != scope:
+        st.session_state[scope_key] = scope
+        st.session_state[key] = 1
+    if pages == 1:
+        return 0
+    st.session_state[key] = min(max(1, int(st.session_state.get(key) or 1)), pages)
+    left, _ = st.columns([1, 5])
+    number = int(left.number_input(f"Página ({fmt.integer(pages)} no total)", min_value=1, max_value=pages, step=1,
+                                   key=key))
+    first = (number - 1) * page_size
+    last = min(first + page_size, total)
+    rows = (f"as linhas {fmt.integer(first + 1)}–{fmt.integer(last)}" if last > first + 1
+            else f"a linha {fmt.integer(first + 1)}")
+    spec = table_of(summary)
+    st.caption(f"{noun[:1].upper()}{noun[1:]}: mostrando {rows} de {fmt.integer(total)}, na ordem da tabela (os "
+               f"downloads levam esta página). A lista completa: `python -m retention_analytics export "
+               f"{spec.name if spec else ''}` no terminal.")
+    return first
 
 
 def show_table(

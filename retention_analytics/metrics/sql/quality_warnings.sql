@@ -1,4 +1,5 @@
--- The filtered current cases whose form has warnings, most warnings first ($limit rows).
+-- The filtered current cases whose form has warnings, most warnings first ($limit rows from row
+-- $offset on: 0 is the first; a page of the list).
 with filtered as not materialized (
     select *
     from case_facts c
@@ -9,6 +10,7 @@ listed as (
     from filtered
     order by warning_count desc, case_id desc
     limit $limit
+    offset $offset
 )
 select
     l.case_id,

@@ -2,7 +2,8 @@
 -- age ($as_of − reference date) in the SLA bands 0–30, 31–60, 61–90, > 90 days, the days left
 -- before the next band and whether that is within $soon days ("about to cross"). Open cases
 -- without any date have no age and come last. Personal data is masked by the caller.
--- $limit: the first rows only (null: all); $soon_only: only those about to cross.
+-- $limit: the first rows only (null: all), from row $offset on (0: the first; a page of the list);
+-- $soon_only: only those about to cross.
 with {steps:work_queue_steps},
 shown as (
     select *
@@ -10,6 +11,7 @@ shown as (
     where not $soon_only or coalesce(days_to_next_band <= $soon, false)
     order by age_days desc nulls last, case_id
     limit $limit
+    offset $offset
 )
 select
     q.case_id,

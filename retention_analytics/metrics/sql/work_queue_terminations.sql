@@ -1,6 +1,6 @@
 -- The terminations under the filters still missing a notice or a substitute (the rows and
 -- statuses of Conformidade ANS), the nearest notice deadline first. $as_of: today; $limit: the
--- first rows only (null: all).
+-- first rows only (null: all), from row $offset on (0: the first; a page of the list).
 with {steps:compliance_steps},
 pending as (
     select
@@ -19,3 +19,4 @@ select
 from pending
 order by days_to_notice_due nulls last, exit_date nulls last, case_id
 limit $limit
+offset $offset
