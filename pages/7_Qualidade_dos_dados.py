@@ -16,7 +16,7 @@ import streamlit as st
 from retention_analytics import metrics
 from retention_analytics import formatting as fmt
 from retention_analytics.charts import overview
-from retention_analytics.metrics.tables import QUALITY_FIRST_VIEW, QUALITY_LIST_LIMIT
+from retention_analytics.metrics.tables import QUALITY_FIRST_VIEW
 from retention_analytics.ui import data
 from retention_analytics.ui.page import (LIST_PAGE_SIZE, chart, current_page, lazy_tabs, list_page, no_data, selected_row,
                                         show_table)
@@ -38,7 +38,9 @@ def _open_case(event, frame: pd.DataFrame, column: str) -> None:
 
 if page.has_data:
     # The cards and the first tab; each other tab asks for its own list when opened.
-    quality = data.get(metrics.quality, page.filters, limit=QUALITY_LIST_LIMIT, parts=QUALITY_FIRST_VIEW)
+    # The common warnings: the LIST_PAGE_SIZE most common (a national store has thousands of distinct
+    # messages: a value written on the form is part of its message).
+    quality = data.get(metrics.quality, page.filters, limit=LIST_PAGE_SIZE, parts=QUALITY_FIRST_VIEW)
     summary = quality["summary"].iloc[0]
     cases = int(summary["cases"])
     if cases == 0 and int(summary["rejected_documents"]) == 0:
@@ -75,6 +77,9 @@ if page.has_data:
             else:
                 chart(overview.top_bars(messages, "message", "cases", "Avisos mais comuns (casos)"), key="quality_messages_chart")
                 show_table(messages, metrics.quality_warning_messages, page, key="quality_messages", height=260)
+                if len(messages) >= LIST_PAGE_SIZE:
+                    st.caption(f"As {fmt.integer(len(messages))} mensagens mais comuns (e os downloads também). A lista "
+                               "completa: `python -m retention_analytics export quality_warning_messages` no terminal.")
                 st.markdown("##### Formulários com avisos")
                 st.caption("Clique numa linha para abrir o formulário em **Casos**.")
                 # A page at a time from the store, most warnings first (a national store has ~100 thousand).

@@ -367,6 +367,11 @@ def test_quality_lists_the_forms_with_warnings_a_page_at_a_time(demo_db, use_db,
     warned = next(d.value for d in at.dataframe if "Avisos da leitura" in d.value.columns)
     assert list(warned["Caso"]) == list(whole["case_id"].head(3)), "most warnings first"
     total = {m.label: m.value for m in at.metric}["Formulários com avisos"]
+    common = metrics.quality_warning_messages(Store(demo_db), Filters())
+    assert len(common) > 3
+    shown = next(d.value for d in at.dataframe if list(d.value.columns)[:1] == ["Aviso"])
+    assert list(shown["Aviso"]) == list(common["message"].head(3)), "the most common messages only"
+    assert any(c.value.startswith("As 3 mensagens mais comuns") for c in at.caption)
     assert any(c.value.startswith(f"Formulários com avisos: mostrando as linhas 1–3 de {total}") for c in at.caption)
     at.number_input(key="qualidade_pagina").set_value(2).run()
     assert_ok(at)

@@ -22,7 +22,7 @@ from ..filters import Filters
 from . import summaries as s
 from . import tables as t
 from . import work as w
-from .tables import LIST_PAGE_SIZE, QUALITY_FIRST_VIEW, QUALITY_LIST_LIMIT
+from .tables import LIST_PAGE_SIZE, QUALITY_FIRST_VIEW
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ PAGE_QUERIES: dict[str, tuple[PageQuery, ...]] = {
     "Importar": (SIDEBAR,),
     "Qualidade dos dados": (
         SIDEBAR,
-        _q(s.quality, limit=QUALITY_LIST_LIMIT, parts=QUALITY_FIRST_VIEW),  # the other tabs' tables: when opened
+        _q(s.quality, limit=LIST_PAGE_SIZE, parts=QUALITY_FIRST_VIEW),  # the other tabs' tables: when opened
         _q(t.quality_warnings, limit=LIST_PAGE_SIZE, offset=0),  # the first page of its list of forms
     ),
     "Conformidade ANS": (
