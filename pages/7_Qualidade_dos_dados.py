@@ -18,8 +18,8 @@ from retention_analytics import formatting as fmt
 from retention_analytics.charts import overview
 from retention_analytics.metrics.tables import QUALITY_FIRST_VIEW
 from retention_analytics.ui import data
-from retention_analytics.ui.page import (LIST_PAGE_SIZE, chart, current_page, lazy_tabs, list_page, no_data, selected_row,
-                                        show_table)
+from retention_analytics.ui.page import (LIST_PAGE_SIZE, chart, current_page, lazy_tabs, list_page, no_data, paged_key,
+                                        selected_row, show_table)
 
 page = current_page()
 
@@ -86,9 +86,8 @@ if page.has_data:
                 first = list_page("qualidade_pagina", with_warnings, "formulários com avisos", metrics.quality_warnings,
                                   page.filters)
                 warnings = data.get(metrics.quality_warnings, page.filters, limit=LIST_PAGE_SIZE, offset=first)
-                # Keyed by the page too: a row picked on one page must not open the same row of another.
                 event = show_table(warnings, metrics.quality_warnings, page, height=320, selectable=True,
-                                   key="quality_warnings" if first == 0 else f"quality_warnings_{first}")
+                                   key=paged_key("quality_warnings", first))
                 _open_case(event, warnings, "case_id")
 
         def _blank_tab() -> None:

@@ -20,7 +20,7 @@ from retention_analytics import formatting as fmt
 from retention_analytics.evidence import evidence_pack
 from retention_analytics.ui import audit, data
 from retention_analytics.ui.page import (LIST_PAGE_SIZE, Page, current_page, first_rows, lazy_tabs, list_page, no_data,
-                                        selected_row, show_table)
+                                        paged_key, selected_row, show_table)
 
 
 
@@ -68,9 +68,8 @@ def _terminations(page: Page, terminations: int) -> None:
     # A page of rows at a time from the store (a national store has ~470 thousand terminations).
     first = list_page("conformidade_pagina", terminations, "desligamentos", metrics.compliance, page.filters)
     shown = data.get(metrics.compliance, page.filters, limit=LIST_PAGE_SIZE, offset=first)
-    # Keyed by the page too: a row picked on one page must not open the same row number of another.
-    event = show_table(shown, metrics.compliance, page, key="compliance_table" if first == 0 else f"compliance_table_{first}",
-                       selectable=True, height=420 if len(shown) > 12 else None)
+    event = show_table(shown, metrics.compliance, page, key=paged_key("compliance_table", first), selectable=True,
+                       height=420 if len(shown) > 12 else None)
     row = selected_row(event)
     if row is not None and row < len(shown):
         st.switch_page("pages/5_Casos.py", query_params={"caso": str(int(shown["case_id"].iloc[row]))})

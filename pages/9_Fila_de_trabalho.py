@@ -17,16 +17,12 @@ from retention_analytics import metrics
 from retention_analytics.ui import data, work_queue
 from retention_analytics.ui.case_view import inline_md as md
 from retention_analytics.ui.page import (LIST_PAGE_SIZE, Page, current_page, lazy_tabs, list_page, no_data,
-                                        selected_row, show_table)
+                                        paged_key, selected_row, show_table)
 
 CASES_PAGE = "pages/5_Casos.py"
 _ONLY_SOON = "fila_so_perto"
 _OPEN_PAGE = "fila_pagina"  # the page of the open cases' list
 _PENDING_PAGE = "fila_pendentes_pagina"
-
-
-def _table_key(name: str, first: int) -> str:
-    return name if first == 0 else f"{name}_{first}"
 
 
 def _open_selected(event, frame) -> None:
@@ -89,8 +85,7 @@ def _open_cases(page: Page, scope: work_queue.Scope, bands, open_total: int, soo
     total = soon_total if only_soon else open_total
     first = list_page(_OPEN_PAGE, total, "casos em aberto", metrics.work_queue, (scope.filters, only_soon))
     shown = data.get(metrics.work_queue, scope.filters, limit=LIST_PAGE_SIZE, offset=first, soon_only=only_soon)
-    # Keyed by the page too: a row picked on one page must not open the same row number of another.
-    event = show_table(shown, metrics.work_queue, page, key=_table_key("work_queue_table", first), selectable=True,
+    event = show_table(shown, metrics.work_queue, page, key=paged_key("work_queue_table", first), selectable=True,
                        height=420 if len(shown) > 12 else None)
     _open_selected(event, shown)
 
@@ -107,7 +102,7 @@ def _pending(page: Page, scope: work_queue.Scope, pending_total: int) -> None:
                "passou. Registre o aviso e o substituto no caso (clique na linha) ou importe o arquivo do "
                "credenciamento na página Importar.")
     event = show_table(pending, metrics.work_queue_terminations, page,
-                       key=_table_key("work_queue_terminations_table", first), selectable=True,
+                       key=paged_key("work_queue_terminations_table", first), selectable=True,
                        height=420 if len(pending) > 12 else None)
     _open_selected(event, pending)
 

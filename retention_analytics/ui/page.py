@@ -333,6 +333,13 @@ def list_page(key: str, total: int, noun: str, summary: Any, scope: Any, page_si
     return first
 
 
+def paged_key(name: str, first: int) -> str:
+    """The key of a paged list's table on the page starting at row `first`: a new table per page,
+    so a row picked on one page never opens the same row number of another (the first page keeps
+    the plain name)."""
+    return name if first == 0 else f"{name}_{first}"
+
+
 def show_table(
     df: pd.DataFrame,
     summary: Any,
