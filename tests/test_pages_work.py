@@ -110,20 +110,25 @@ def test_a_long_queue_is_paged_by_the_store_and_a_click_on_page_two_opens_that_c
 
 
 def test_the_queue_starts_again_at_page_one_when_what_it_lists_changes(db, monkeypatch):
+    """Page 3 of the pending terminations, then a UF chosen in the sidebar whose list still has
+    more than 3 pages: the new list opens on its page 1 (without the reset it would stay on 3)."""
     from retention_analytics.ui import page
 
     monkeypatch.setattr(page, "LIST_PAGE_SIZE", 1)
-    at = open_as(FILA, GESTOR)
-    at.number_input(key="fila_pagina").set_value(3).run()
+    everyone = work_queue_terminations(Store(db), Filters().restrict_to({"odontolife"}))
+    uf = everyone["uf"].value_counts().index[0]
+    in_uf = work_queue_terminations(Store(db), Filters(ufs=(uf,)).restrict_to({"odontolife"}))
+    assert len(in_uf) > 3, "the test needs a list that still has a page 3"
+    at = open_tab(open_as(FILA, GESTOR), "Desligamentos pendentes")
+    at.number_input(key="fila_pendentes_pagina").set_value(3).run()
     assert_ok(at)
-    assert at.number_input(key="fila_pagina").value == 3
-    at.toggle(key="fila_so_perto").set_value(True).run()  # another list: only those about to cross
+    assert list(at.dataframe[0].value["Nº do protocolo"]) == list(everyone["protocol_number"].iloc[2:3])
+    at.multiselect(key="flt_ufs").set_value([uf]).run()
     assert_ok(at)
-    soon = work_queue(Store(db), Filters().restrict_to({"odontolife"}), soon_only=True)
-    assert len(soon) >= 1
-    assert list(at.dataframe[0].value["Nº do protocolo"]) == list(soon["protocol_number"].head(1))
-    if len(soon) > 1:
-        assert at.number_input(key="fila_pagina").value == 1
+    assert any(s.value.startswith("Desligamentos sem aviso") for s in at.subheader), \
+        "the pending tab stays open although its label's count changed"
+    assert at.number_input(key="fila_pendentes_pagina").value == 1
+    assert list(at.dataframe[0].value["Nº do protocolo"]) == list(in_uf["protocol_number"].head(1))
 
 
 # --------------------------------------------------------------------------- home page

@@ -49,6 +49,7 @@ class Page:
 
 
 LAZY_TABS_KEY = "_retention_lazy_tabs"  # key → labels of each lazy_tabs this run drew (tests open them)
+_LAZY_TAB_POSITIONS = "_retention_lazy_tab_positions"  # key → position of the tab last open there
 _PAGE_KEY = "_retention_page"  # this run's Page, set by the frame before the page's script runs
 
 
@@ -199,6 +200,14 @@ def lazy_tabs(key: str, sections: Sequence[tuple[str, Callable[[], None]]]) -> N
     `at.session_state[key] = label`."""
     labels = [label for label, _ in sections]
     st.session_state.setdefault(LAZY_TABS_KEY, {})[key] = labels
+    # A tab is remembered by its label, and a label may carry a count ("Desligamentos pendentes
+    # (8)") that a filter change changes: then the same position is the same tab, still open.
+    positions = st.session_state.setdefault(_LAZY_TAB_POSITIONS, {})
+    chosen = st.session_state.get(key)
+    if chosen in labels:
+        positions[key] = labels.index(chosen)
+    elif chosen is not None and positions.get(key, len(labels)) < len(labels):
+        st.session_state[key] = labels[positions[key]]
     tabs = st.tabs(labels, key=key, on_change="rerun")
     for tab, (_, draw_section) in zip(tabs, sections):
         if tab.open is False:
