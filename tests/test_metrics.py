@@ -790,6 +790,16 @@ def test_a_page_of_a_list_is_that_slice_of_the_whole_table(demo_db, summary, kwa
     pd.testing.assert_frame_equal(page, expected.reset_index(drop=True), check_dtype=False)
 
 
+@pytest.mark.parametrize("limit, offset", [(7, 0), (7, 7), (100, 100), (5, 10**6)])
+def test_a_page_of_the_forms_with_warnings_is_that_slice_of_the_whole_list(demo_db, limit, offset):
+    """quality_warnings' $limit/$offset (Qualidade dos dados' list of forms, a page at a time)."""
+    demo_db = Store(demo_db)
+    whole = metrics.quality_warnings(demo_db, Filters())
+    assert len(whole) > 14, "the demo has pages to turn"
+    page = metrics.quality_warnings(demo_db, Filters(), limit=limit, offset=offset)
+    pd.testing.assert_frame_equal(page, whole.iloc[offset:offset + limit].reset_index(drop=True), check_dtype=False)
+
+
 # --------------------------------------------------------------------------- a city's written name
 def test_an_unmatched_city_written_two_ways_as_often_is_named_the_same_everywhere(tmp_path):
     """A city no IBGE name matched is shown as its spelling written most often; on a tie, the first
