@@ -1,7 +1,7 @@
 """Efetividade: who retains dentists and what helps (metrics.md, "Retention" and "Effectiveness").
 
 Retention rate with its 95% Wilson interval per operator and per analyst (small samples greyed,
-never ranked) with their median days to close, the rate where each action was offered against
+never ranked) with their median days to close on the same rows, the rate where each action was offered against
 where it was not, and cases started by the operator against by the provider: one section per tab,
 computed only while open. Every chart has its table with downloads of exactly that frame.
 
@@ -51,14 +51,10 @@ def draw(page: Page) -> None:
 def _ranking(page: Page, summary, name_column: str, who: str, overall) -> None:
     table_name = f"effectiveness_{name_column}"  # widget keys of today
     frame = data.get(summary, page.filters)
-    left, right = st.columns([3, 2])
-    with left:
-        marks = targets.operator_targets(page) if name_column == "operator" else None
-        chart(charts.forest(frame, name_column, f"Qual {who} retém mais?", overall, targets=marks),
-              key=f"{table_name}_forest")
-    with right:
-        chart(charts.median_days(frame, name_column, f"Quanto cada {who} demora para finalizar?"),
-              key=f"{table_name}_days")
+    marks = targets.operator_targets(page) if name_column == "operator" else None
+    # Rate and median days on the same rows, one chart (charts/effectiveness.forest_with_days).
+    chart(charts.forest_with_days(frame, name_column, f"Qual {who} retém mais e em quanto tempo finaliza?", overall,
+                                  targets=marks), key=f"{table_name}_forest")
     # A fixed height only for long tables: short ones would show empty rows.
     show_table(frame, summary, page, key=f"{table_name}_table", height=320 if len(frame) > 8 else None)
 

@@ -250,6 +250,38 @@ def test_forest_ranks_first_and_greys_small_samples():
     assert any("Geral: 50,0%" in (a.text or "") for a in fig.layout.annotations)
 
 
+def test_forest_with_days_puts_rate_and_median_days_on_the_same_rows():
+    df = _rates([
+        ("Beta", 20, 8, 0.4, 0.22, 0.61, False, 2),
+        ("Alfa", 30, 18, 0.6, 0.42, 0.75, False, 1),
+        ("Gama", 3, 3, 1.0, 0.44, 1.0, True, None),
+        ("Delta", 0, 0, NAN, NAN, NAN, True, None),  # closed cases, none a retention attempt
+    ])
+    df.loc[df["operator"] == "Beta", "median_days"] = 45.5
+    df.loc[df["operator"] == "Delta", ["closed", "median_days"]] = [4, 12.0]
+    fig = effectiveness.forest_with_days(df, "operator", "t", overall=0.5, targets={"Alfa": 0.7})
+    alone = effectiveness.forest(df, "operator", "t", overall=0.5, targets={"Alfa": 0.7})
+    *points, bars = fig.data
+    # The rate's traces are forest's own, on its axis; the bars follow the same rows, then Delta.
+    assert [(list(t.y), list(t.x)) for t in points] == [(list(t.y), list(t.x)) for t in alone.data]
+    assert list(bars.y) == ["1º · Alfa (n=30)", "2º · Beta (n=20)", "Gama (n=3) · amostra pequena",
+                            "Delta · sem tentativas"]
+    assert list(bars.x) == [30.0, 45.5, 30.0, 12.0] and bars.xaxis == "x2" and bars.yaxis == "y"
+    assert list(bars.text) == ["30 dias", "45,5 dias", "30 dias", "12 dias"]
+    assert list(bars.customdata) == [30, 20, 3, 4]  # finalized cases, in the hover
+    assert fig.layout.xaxis.domain == (0, 0.6) and fig.layout.xaxis2.domain == (0.66, 1)
+    assert fig.layout.xaxis2.anchor == "y" and fig.layout.xaxis2.range == (0, 45.5 * 1.4)
+    assert any("Geral: 50,0%" in (a.text or "") for a in fig.layout.annotations)
+
+
+def test_forest_with_days_of_groups_without_attempts_draws_their_days():
+    df = _rates([("Delta", 0, 0, NAN, NAN, NAN, True, None)])
+    fig = effectiveness.forest_with_days(df, "operator", "t")
+    assert [t.type for t in fig.data] == ["bar"] and list(fig.data[0].y) == ["Delta · sem tentativas"]
+    df["median_days"] = NAN  # and nothing closed: nothing to draw
+    assert is_empty_figure(effectiveness.forest_with_days(df, "operator", "t"))
+
+
 def test_median_days_actions_and_requested_by():
     df = _rates([("Alfa", 30, 18, 0.6, 0.42, 0.75, False, 1)])
     fig = effectiveness.median_days(df.rename(columns={"operator": "analyst"}), "analyst", "t")
@@ -280,6 +312,7 @@ def test_median_days_actions_and_requested_by():
 @pytest.mark.parametrize("builder", [
     lambda f: effectiveness.forest(f, "operator", "t"),
     lambda f: effectiveness.median_days(f, "operator", "t"),
+    lambda f: effectiveness.forest_with_days(f, "operator", "t"),
     effectiveness.actions,
     effectiveness.requested_by,
 ])

@@ -35,18 +35,25 @@ def _errors(frame: pd.DataFrame, rate: str, low: str, high: str) -> dict[str, An
     )
 
 
-def forest(frame: pd.DataFrame, name_column: str, title: str, overall: float | None = None,
-           targets: dict[str, float] | None = None) -> go.Figure:
-    """Retention rate with its 95% interval per operator or analyst (`name_column`): ranked rows
-    first (1º on top), then small samples in grey. Rows without attempts have no rate: not drawn.
-    `overall` (the filtered set's rate) is drawn as a dashed reference line; `targets` (name →
-    target rate) as a target mark on each row that has one."""
+def _forest_rows(frame: pd.DataFrame, name_column: str) -> tuple[pd.DataFrame, pd.DataFrame, list[str], list[str]]:
+    """The forest plot's rows: the ranked groups in rank order and the small samples by attempts,
+    each with its axis label. Groups without attempts have no rate: in neither."""
     rated = frame[frame["retention_rate"].notna()] if not frame.empty else frame
     if rated.empty:
-        return empty_figure("Nenhuma tentativa de retenção finalizada no recorte")
+        return rated, rated, [], []
     small = rated["small_sample"].map(_is_true)
     ranked = rated[~small].sort_values(["rank", "attempts"], ascending=[True, False])
     smalls = rated[small].sort_values(["attempts", name_column], ascending=[False, True])
+    ranked_labels = [f"{int(r)}º · {n} (n={fmt.integer(a)})"
+                     for r, n, a in zip(ranked["rank"], ranked[name_column], ranked["attempts"])]
+    small_labels = [f"{n} (n={fmt.integer(a)}) · {SMALL_LABEL}" for n, a in zip(smalls[name_column], smalls["attempts"])]
+    return ranked, smalls, ranked_labels, small_labels
+
+
+def _forest_traces(ranked: pd.DataFrame, smalls: pd.DataFrame, ranked_labels: list[str], small_labels: list[str],
+                   name_column: str, targets: dict[str, float] | None) -> list[Any]:
+    """The points with their intervals (ranked in the house colour, small samples grey and open)
+    and the target marks, on the x axis of the rate."""
     traces: list[Any] = []
 
     def add(part: pd.DataFrame, labels: list[str], color: str, name: str) -> None:
@@ -63,21 +70,78 @@ def forest(frame: pd.DataFrame, name_column: str, title: str, overall: float | N
                           "<extra></extra>",
         ))
 
-    ranked_labels = [f"{int(r)}º · {n} (n={fmt.integer(a)})"
-                     for r, n, a in zip(ranked["rank"], ranked[name_column], ranked["attempts"])]
-    small_labels = [f"{n} (n={fmt.integer(a)}) · {SMALL_LABEL}" for n, a in zip(smalls[name_column], smalls["attempts"])]
     add(ranked, ranked_labels, PRIMARY, "Taxa de retenção (IC 95%)")
-    add(smalls, small_labels,
-        GREY, f"{SMALL_LABEL.capitalize()} (n < 10): sem posição")
-    traces += _target_marks([*zip(ranked[name_column], ranked_labels), *zip(smalls[name_column], small_labels)], targets)
-    reference: dict[str, Any] = {}
-    if overall is not None and not fmt.is_missing(overall):
-        shape, note = vline(float(overall), f"Geral: {fmt.percent(overall)}", "bottom right")
-        reference = dict(shapes=[shape], annotations=[note])
-    return figure(traces, height=max(300, 32 * len(rated) + 170), title=title, legend_rows=2, **reference,
-                  # A little room past 0% and 100% so a point or whisker at the edge is not cut in half.
-                  xaxis=dict(title="Taxa de retenção (IC 95%)", tickformat=".0%", range=[-0.04, 1.04]),
+    add(smalls, small_labels, GREY, f"{SMALL_LABEL.capitalize()} (n < 10): sem posição")
+    return traces + _target_marks([*zip(ranked[name_column], ranked_labels), *zip(smalls[name_column], small_labels)],
+                                  targets)
+
+
+def _reference(overall: float | None) -> dict[str, Any]:
+    """The dashed "Geral" line at the filtered set's rate, as layout entries (none without a rate)."""
+    if overall is None or fmt.is_missing(overall):
+        return {}
+    shape, note = vline(float(overall), f"Geral: {fmt.percent(overall)}", "bottom right")
+    return dict(shapes=[shape], annotations=[note])
+
+
+# The rate's x axis: a little room past 0% and 100% so a point or whisker at the edge is not cut in half.
+_RATE_AXIS = dict(title="Taxa de retenção (IC 95%)", tickformat=".0%", range=[-0.04, 1.04])
+
+
+def forest(frame: pd.DataFrame, name_column: str, title: str, overall: float | None = None,
+           targets: dict[str, float] | None = None) -> go.Figure:
+    """Retention rate with its 95% interval per operator or analyst (`name_column`): ranked rows
+    first (1º on top), then small samples in grey. Rows without attempts have no rate: not drawn.
+    `overall` (the filtered set's rate) is drawn as a dashed reference line; `targets` (name →
+    target rate) as a target mark on each row that has one."""
+    ranked, smalls, ranked_labels, small_labels = _forest_rows(frame, name_column)
+    if ranked.empty and smalls.empty:
+        return empty_figure("Nenhuma tentativa de retenção finalizada no recorte")
+    traces = _forest_traces(ranked, smalls, ranked_labels, small_labels, name_column, targets)
+    return figure(traces, height=max(300, 32 * (len(ranked) + len(smalls)) + 170), title=title, legend_rows=2,
+                  **_reference(overall), xaxis=_RATE_AXIS,
                   # Categories listed top-down in the order drawn: ranked 1º first, small samples last.
+                  yaxis=dict(title=None, autorange="reversed", automargin=True))
+
+
+NO_ATTEMPTS_LABEL = "sem tentativas"
+
+
+def forest_with_days(frame: pd.DataFrame, name_column: str, title: str, overall: float | None = None,
+                     targets: dict[str, float] | None = None) -> go.Figure:
+    """`forest` and the median days to close side by side on the same rows: on each group's line,
+    its rate with the interval on the left and its median days as a bar on the right. Groups with
+    closed cases but no retention attempt (only "não se trata de retenção") come last, with a bar
+    and no point.
+
+    One figure rather than `forest` beside `median_days`: a row read across gives both numbers of
+    one operator or analyst, and the browser draws one chart instead of two (Streamlit 1.67 draws
+    each chart anew on every rerun, ~40 ms each: docs/performance.md)."""
+    ranked, smalls, ranked_labels, small_labels = _forest_rows(frame, name_column)
+    if frame.empty:
+        return empty_figure("Nenhum caso finalizado no recorte")
+    unrated = frame[frame["retention_rate"].isna() & frame["median_days"].notna()].sort_values(name_column)
+    if ranked.empty and smalls.empty and unrated.empty:
+        return empty_figure("Nenhum caso finalizado no recorte")
+    traces = _forest_traces(ranked, smalls, ranked_labels, small_labels, name_column, targets)
+    rows = pd.concat([part for part in (ranked, smalls, unrated) if not part.empty])
+    labels = [*ranked_labels, *small_labels, *(f"{n} · {NO_ATTEMPTS_LABEL}" for n in unrated[name_column])]
+    days = pd.to_numeric(rows["median_days"], errors="coerce")
+    traces.append(go.Bar(
+        x=days, y=labels, xaxis="x2", yaxis="y", orientation="h", marker_color=PRIMARY, showlegend=False,
+        name="Mediana (dias)", text=["" if fmt.is_missing(v) else fmt.days(v) for v in days],
+        textposition="outside", cliponaxis=False, customdata=rows["closed"].tolist(),
+        hovertemplate="<b>%{y}</b><br>Mediana de %{x:,.1f} dias para finalizar (%{customdata:,.0f} casos "
+                      "finalizados)<extra></extra>",
+    ))
+    longest = float(days.max()) if days.notna().any() else 1.0
+    return figure(traces, height=max(300, 32 * len(labels) + 170), title=title, legend_rows=2,
+                  **_reference(overall),
+                  xaxis=dict(_RATE_AXIS, domain=[0, 0.6]),
+                  # Room on the right for the "68 dias" printed past the longest bar.
+                  xaxis2=dict(title="Mediana de dias até finalizar", tickformat=",.0f", domain=[0.66, 1], anchor="y",
+                              range=[0, max(1.0, longest * 1.4)]),
+                  # One list of rows for both: ranked 1º first, small samples, then groups without attempts.
                   yaxis=dict(title=None, autorange="reversed", automargin=True))
 
 
