@@ -164,16 +164,20 @@ def _coverage(**values) -> pd.DataFrame:
 
 def test_the_tile_map_puts_every_uf_on_its_tile():
     fig = coverage.tile_map(_coverage(cases={"SP": 10, "MG": 4}), "cases")
-    assert [t.type for t in fig.data] == ["heatmap", "heatmap"]
+    assert [t.type for t in fig.data] == ["heatmap", "heatmap", "scatter"]
     values = fig.data[1].z
     assert values[UFS["SP"].tile[0]][UFS["SP"].tile[1]] == 10
     assert values[UFS["MG"].tile[0]][UFS["MG"].tile[1]] == 4
     # Every UF has a grey base tile and a label; cells that are no UF stay empty.
     base = fig.data[0].z
     assert sum(v is not None for row in base for v in row) == 27
-    labels = {a.text.split("<br>")[0] for a in fig.layout.annotations}
-    assert labels == {f"<b>{code}</b>" for code in UFS}
-    assert any(a.text == "<b>SP</b><br>10" for a in fig.layout.annotations)
+    names = fig.data[2]
+    assert {t.split("<br>")[0] for t in names.text} == {f"<b>{code}</b>" for code in UFS}
+    # Each label on its tile, dark on light tiles and white on the darkest (SP, the maximum).
+    at = {(x, y): (t, colour) for x, y, t, colour in zip(names.x, names.y, names.text, names.textfont.color)}
+    sp, mg = UFS["SP"].tile, UFS["MG"].tile
+    assert at[(sp[1], sp[0])] == ("<b>SP</b><br>10", "white") and at[(mg[1], mg[0])][1] == "#222"
+    assert names.hoverinfo == "skip"  # the tile's own hover answers
     # Offline: no geo/mapbox trace, nothing to download.
     assert not any(t.type in ("choropleth", "choroplethmapbox", "choroplethmap", "scattergeo") for t in fig.data)
 
@@ -184,7 +188,7 @@ def test_the_tile_map_shows_rates_as_percentages_and_missing_rates_blank():
     assert values[UFS["SP"].tile[0]][UFS["SP"].tile[1]] == 0.5
     assert values[UFS["AC"].tile[0]][UFS["AC"].tile[1]] is None
     assert fig.data[1].zmin == 0 and fig.data[1].zmax == 1
-    texts = {a.text for a in fig.layout.annotations}
+    texts = set(fig.data[2].text)
     assert "<b>SP</b><br>50%" in texts and "<b>AC</b><br>–" in texts
     assert fig.data[1].colorbar.tickformat == ".0%"
 
@@ -203,7 +207,7 @@ def test_the_tile_map_greys_rates_over_small_samples():
     values = fig.data[1].z
     assert values[UFS["SP"].tile[0]][UFS["SP"].tile[1]] == 0.5
     assert values[UFS["RR"].tile[0]][UFS["RR"].tile[1]] is None  # grey, not the darkest green
-    assert "<b>RR</b><br>100%*" in {a.text for a in fig.layout.annotations}
+    assert "<b>RR</b><br>100%*" in set(fig.data[2].text)
     # Counts are never greyed for a small number of attempts.
     counts = coverage.tile_map(data.assign(cases=1), "cases").data[1].z
     assert counts[UFS["RR"].tile[0]][UFS["RR"].tile[1]] == 1
@@ -212,7 +216,7 @@ def test_the_tile_map_greys_rates_over_small_samples():
 def test_every_map_metric_draws_and_an_unknown_one_raises():
     data = _coverage(cases={"SP": 1}, terminations={"SP": 1}, cros_lost={"SP": 2}, lives_at_risk={"SP": 100})
     for metric in coverage.MAP_METRICS:
-        assert len(coverage.tile_map(data, metric).data) == 2
+        assert [t.type for t in coverage.tile_map(data, metric).data] == ["heatmap", "heatmap", "scatter"]
     with pytest.raises(ValueError):
         coverage.tile_map(data, "population")
     assert is_empty_figure(coverage.tile_map(pd.DataFrame(), "cases"))

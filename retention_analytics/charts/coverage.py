@@ -110,18 +110,23 @@ def tile_map(frame: pd.DataFrame, metric: str = "cases") -> go.Figure:
         colorbar=dict(title=spec.label, tickformat=".0%" if spec.kind == "percent" else ",.0f", len=0.8),
         **grid,
     )
-    # Labels as annotations, not texttemplate: they then sit on grey tiles too, and their colour
-    # can flip to white on dark tiles. Given as one list to the figure (charts.figure): an
-    # add_annotation per tile copies and validates the whole tuple each time (~80 ms per map).
-    labels = []
-    for code, uf in UFS.items():
+    # Labels as a third layer of text, not the heatmap's texttemplate: they then sit on grey tiles
+    # too, and their colour can flip to white on dark tiles. One text trace rather than 27
+    # annotations: Plotly lays out and measures each annotation on its own, and the browser draws
+    # the map anew on every filter change (~8 ms less per map in Chromium).
+    xs, ys, labels, colours = [], [], [], []
+    for uf in UFS.values():
         r, c = uf.tile
         value = z[r][c]
         dark = value is not None and zmax > zmin and (value - zmin) / (zmax - zmin) > 0.6
-        labels.append(dict(x=c, y=r, text=text[r][c], showarrow=False,
-                           font=dict(size=13, color="white" if dark else "#222")))
-    return figure([silhouette, coloured], height=560, show_legend=False, title=f"{spec.label} por UF",
-                  annotations=labels, plot_bgcolor="white",
+        xs.append(c)
+        ys.append(r)
+        labels.append(text[r][c])
+        colours.append("white" if dark else "#222")
+    names_layer = go.Scatter(x=xs, y=ys, text=labels, mode="text", textfont=dict(size=13, color=colours),
+                             hoverinfo="skip", showlegend=False)
+    return figure([silhouette, coloured, names_layer], height=560, show_legend=False, title=f"{spec.label} por UF",
+                  plot_bgcolor="white",
                   xaxis=dict(visible=False, range=[-0.5, cols - 0.5], fixedrange=True),
                   # Row 0 is the north: reversed y; scaleanchor keeps the tiles square at any width.
                   yaxis=dict(visible=False, range=[rows - 0.5, -0.5], scaleanchor="x", scaleratio=1,
