@@ -35,7 +35,7 @@ from retention_analytics.store import StoreError
 from retention_analytics.ui import audit
 from retention_analytics.ui import case_view as cv
 from retention_analytics.ui import data, state, substitution_form
-from retention_analytics.ui.page import LIST_PAGE_SIZE, Page, current_page, no_data, selected_row, show_table
+from retention_analytics.ui.page import LIST_PAGE_SIZE, Page, current_page, list_page, no_data, selected_row, show_table
 
 PAGE_SIZE = LIST_PAGE_SIZE  # metrics/tables.py: the rows a person reads at a time
 _CASE = "_casos_case"  # the case on screen (int) or None; a plain key, so it survives page switches
@@ -116,7 +116,6 @@ def _draw_list() -> pd.DataFrame:
 
     def on_search() -> None:
         st.session_state[_SEARCH] = st.session_state.get(_SEARCH_WIDGET, "")
-        st.session_state[_PAGE_WIDGET] = 1
 
     search = st.text_input(
         "Buscar",
@@ -139,25 +138,17 @@ def _draw_list() -> pd.DataFrame:
             no_data()
         return pd.DataFrame(columns=_LIST_COLUMNS)
 
-    pages = max(1, -(-total // PAGE_SIZE))
-    number = 1
-    if pages > 1:
-        if st.session_state.get(_PAGE_WIDGET, 1) > pages:
-            st.session_state[_PAGE_WIDGET] = pages
-        left, _ = st.columns([1, 5])
-        number = int(left.number_input(f"Página ({fmt.integer(pages)} no total)", min_value=1, max_value=pages,
-                                       step=1, key=_PAGE_WIDGET))
-    first = (number - 1) * PAGE_SIZE
+    # The page picker of every paged list (ui/page.list_page): back to page 1 when the filters or
+    # the search change what is listed.
+    first = list_page(_PAGE_WIDGET, total, "casos", metrics.cases, (page.filters, search), page_size=PAGE_SIZE)
+    number = first // PAGE_SIZE + 1
     revealed = audit.reveal(page, "lista de casos")
     rows = data.get(metrics.cases, page.filters, search=search or None, limit=PAGE_SIZE, offset=first,
                         **({"reveal": True} if revealed else {}))
     shown = rows[[c for c in _LIST_COLUMNS if c in rows.columns]].copy()
-    last = first + len(shown)
     found = "caso encontrado" if total == 1 else "casos encontrados"
     st.caption(
-        f"{fmt.integer(total)} {found}"
-        + (f" · mostrando {fmt.integer(first + 1)}–{fmt.integer(last)}" if pages > 1 else "")
-        + " · clique numa linha para abrir o formulário."
+        f"{fmt.integer(total)} {found} · clique numa linha para abrir o formulário."
         + (" Dados pessoais visíveis (registrado na auditoria)." if revealed else " CPF e CNPJ aparecem mascarados.")
     )
 

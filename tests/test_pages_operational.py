@@ -386,6 +386,45 @@ def test_quality_follows_the_filters(demo_db, use_db):
     assert at.metric[0].value == str(query(demo_db, "select count(*) from cases where is_current and uf = 'MG'")[0][0])
 
 
+def test_casos_pages_its_list_and_starts_again_when_the_search_or_filters_change(demo_db, use_db, monkeypatch):
+    """Casos draws the picker every paged list draws (ui/page.list_page): page 3 is that slice of
+    the whole list, and a new search or a UF picked in the sidebar opens the new list on page 1."""
+    from retention_analytics import formatting as fmt
+    from retention_analytics import metrics
+    from retention_analytics.filters import Filters
+    from retention_analytics.ui import page
+
+    use_db(demo_db)
+    monkeypatch.setattr(page, "LIST_PAGE_SIZE", 5)
+    whole = metrics.cases(Store(demo_db), Filters())
+    at = open_page(CASOS)
+    assert_ok(at)
+    picker = at.number_input(key="casos_pagina")
+    assert picker.label == f"Página ({fmt.integer(-(-len(whole) // 5))} no total)"
+    at.number_input(key="casos_pagina").set_value(3).run()
+    assert_ok(at)
+    assert list(at.dataframe[0].value["Caso"]) == list(whole["case_id"].iloc[10:15])
+    assert any(c.value.startswith(f"Casos: mostrando as linhas 11–15 de {fmt.integer(len(whole))}")
+               and "export cases" in c.value for c in at.caption)
+
+    city = str(whole["city"].value_counts().index[0])
+    found = metrics.cases(Store(demo_db), Filters(), search=city)
+    assert len(found) > 5, "the test needs a search with more than one page"
+    at.text_input(key="casos_busca").set_value(city).run()
+    assert_ok(at)
+    assert at.number_input(key="casos_pagina").value == 1
+    assert list(at.dataframe[0].value["Caso"]) == list(found["case_id"].head(5))
+
+    at.number_input(key="casos_pagina").set_value(2).run()
+    uf = str(found["uf"].iloc[0])
+    in_uf = metrics.cases(Store(demo_db), Filters(ufs=(uf,)), search=city)
+    assert len(in_uf) > 5
+    at.multiselect(key="flt_ufs").set_value([uf]).run()
+    assert_ok(at)
+    assert at.number_input(key="casos_pagina").value == 1
+    assert list(at.dataframe[0].value["Caso"]) == list(in_uf["case_id"].head(5))
+
+
 def test_casos_search_and_case_survive_a_page_switch(demo_db, use_db):
     use_db(demo_db)
     protocol = query(demo_db, "select protocol_number from cases where is_current order by case_id limit 1")[0][0]
