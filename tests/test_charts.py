@@ -286,10 +286,7 @@ def test_forest_with_days_of_groups_without_attempts_draws_their_days():
     assert is_empty_figure(effectiveness.forest_with_days(df, "operator", "t"))
 
 
-def test_median_days_actions_and_requested_by():
-    df = _rates([("Alfa", 30, 18, 0.6, 0.42, 0.75, False, 1)])
-    fig = effectiveness.median_days(df.rename(columns={"operator": "analyst"}), "analyst", "t")
-    assert list(fig.data[0].x) == [30.0]
+def test_actions_and_requested_by():
     actions = pd.DataFrame([{
         "action_code": "suporte", "label": "Ofertado Suporte",
         "attempts_offered": 12, "retained_offered": 9, "rate_offered": 0.75, "ci_low_offered": 0.47,
@@ -315,7 +312,6 @@ def test_median_days_actions_and_requested_by():
 
 @pytest.mark.parametrize("builder", [
     lambda f: effectiveness.forest(f, "operator", "t"),
-    lambda f: effectiveness.median_days(f, "operator", "t"),
     lambda f: effectiveness.forest_with_days(f, "operator", "t"),
     effectiveness.actions,
     effectiveness.requested_by,

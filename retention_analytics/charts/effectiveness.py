@@ -4,7 +4,8 @@ Built from metrics.effectiveness_operator / effectiveness_analyst, actions and r
 rate is always drawn with its 95% Wilson interval (metrics.md): a forest plot puts each group's
 point and interval on one line, ranked groups first in rank order, then the small samples
 (n < 10) greyed and labelled "amostra pequena", never ranked — a 100% over 3 attempts must not
-look like the best analyst.
+look like the best analyst. The page and the report draw it with each group's median days to
+close on the same line (`forest_with_days`).
 
 It must not import streamlit or query anything; an empty frame draws `empty_figure()`.
 """
@@ -114,7 +115,7 @@ def forest_with_days(frame: pd.DataFrame, name_column: str, title: str, overall:
     closed cases but no retention attempt (only "não se trata de retenção") come last, with a bar
     and no point.
 
-    One figure rather than `forest` beside `median_days`: a row read across gives both numbers of
+    One figure rather than two charts side by side: a row read across gives both numbers of
     one operator or analyst, and the browser draws one chart instead of two (Streamlit 1.67 draws
     each chart anew on every rerun, ~40 ms each: docs/performance.md)."""
     ranked, smalls, ranked_labels, small_labels = _forest_rows(frame, name_column)
@@ -160,26 +161,6 @@ def _target_marks(rows: list[tuple[Any, str]], targets: dict[str, float] | None)
         marker=dict(symbol="line-ns-open", size=22, color=TARGET_COLOR, line=dict(width=3, color=TARGET_COLOR)),
         hovertemplate="<b>%{y}</b><br>Meta: %{x:.1%}<extra></extra>",
     )]
-
-
-def median_days(frame: pd.DataFrame, name_column: str, title: str) -> go.Figure:
-    """Horizontal bars of the median days to close per group, slowest on top."""
-    known = frame[frame["median_days"].notna()] if not frame.empty else frame
-    if known.empty:
-        return empty_figure("Nenhum caso finalizado no recorte")
-    ordered = known.sort_values(["median_days", name_column], ascending=[True, False])
-    bars = go.Bar(
-        x=ordered["median_days"],
-        y=[f"{n} (n={fmt.integer(c)})" for n, c in zip(ordered[name_column], ordered["closed"])],
-        orientation="h", marker_color=PRIMARY, text=[fmt.days(v) for v in ordered["median_days"]],
-        textposition="outside", cliponaxis=False,
-        hovertemplate="%{y}: mediana de %{x:,.1f} dias<extra></extra>",
-    )
-    return figure([bars], height=max(300, 32 * len(ordered) + 170), show_legend=False, title=title, legend_rows=2,
-                  # Room on the right for the "68 dias" printed past the longest bar.
-                  xaxis=dict(title="Mediana (dias)", tickformat=",.0f",
-                             range=[0, max(1.0, float(ordered["median_days"].max()) * 1.4)]),
-                  yaxis=dict(title=None, automargin=True))
 
 
 def actions(frame: pd.DataFrame) -> go.Figure:
