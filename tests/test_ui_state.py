@@ -197,8 +197,9 @@ def test_the_sidebar_draws_one_widget_per_dimension_and_a_city_names_its_uf_once
 
 def test_a_long_city_list_offers_the_busiest_cities_until_a_uf_is_chosen(demo_db, monkeypatch):
     """ui/sidebar.city_options: without a UF, the CITY_OPTIONS_LIMIT cities with most cases (and
-    any city already chosen, from a link) and a caption saying how to see the others; with a UF,
-    every city of that UF."""
+    any city already chosen, from a link) and a caption saying how to see the others; with one UF,
+    every city of that UF; with several, theirs up to the limit (a national store's SP and MG alone
+    have ~1,500 cities, sent with every run)."""
     import duckdb
 
     from retention_analytics.ui import sidebar
@@ -211,6 +212,8 @@ def test_a_long_city_list_offers_the_busiest_cities_until_a_uf_is_chosen(demo_db
                             "limit 1").fetchone()[0]
         mg = con.execute("select count(distinct coalesce(cast(ibge_code as varchar), city_key)) from case_facts "
                          "where uf = 'MG' and city_key is not null").fetchone()[0]
+        mg_sp = con.execute("select count(distinct uf || coalesce(cast(ibge_code as varchar), city_key)) "
+                            "from case_facts where uf in ('MG', 'SP') and city_key is not null").fetchone()[0]
     at = app()
     assert_ok(at)
     assert len(at.multiselect(key="flt_cities").options) == 20
@@ -220,6 +223,13 @@ def test_a_long_city_list_offers_the_busiest_cities_until_a_uf_is_chosen(demo_db
     assert_ok(at)
     assert mg > 20 and len(at.multiselect(key="flt_cities").options) == mg, "every city of the UF"
     assert not any("cidades com mais casos" in c.value for c in at.sidebar.caption)
+
+    at.multiselect(key="flt_ufs").set_value(["MG", "SP"]).run()
+    assert_ok(at)
+    cities = at.multiselect(key="flt_cities")
+    assert len(cities.options) == 20 and all(o.endswith(("(MG)", "(SP)")) for o in cities.options)
+    assert any(c.value == f"As 20 cidades com mais casos, de {mg_sp} nas UFs escolhidas: escolha uma UF só para ver "
+               "todas as cidades dela." for c in at.sidebar.caption)
 
     linked = app({"cidade": quiet})
     assert_ok(linked)

@@ -85,20 +85,23 @@ def relative_period(filters: Filters, options: dict[str, Any], today: dt.date | 
 
 # A national store has ~10 thousand cities: sent with every run of every page, their options cost
 # the browser ~130 ms per page switch (docs/performance.md), and nobody scrolls a list that long.
-# With a UF chosen the list is that UF's cities; without, the CITY_OPTIONS_LIMIT with most cases
-# (and any city already chosen), and the sidebar says how to reach the others.
+# With one UF chosen the list is that UF's cities (at most 853: MG); with several, theirs up to
+# CITY_OPTIONS_LIMIT (SP and MG alone have ~1,500); without, the CITY_OPTIONS_LIMIT with most
+# cases. A city already chosen is always offered, and the sidebar says how to reach the others.
 CITY_OPTIONS_LIMIT = 1000
 
 
-def city_options(frame: pd.DataFrame, ufs: tuple[str, ...], chosen: tuple[str, ...]) -> tuple[pd.DataFrame, bool]:
-    """The city options to offer (the filter_options frame: value, label, uf, cases) and whether
-    the list was cut to the CITY_OPTIONS_LIMIT cities with most cases."""
-    if ufs:  # a UF has at most 853 municipalities (MG): all of them
-        return frame[frame["uf"].isin(ufs) | frame["value"].isin(chosen)], False
+def city_options(frame: pd.DataFrame, ufs: tuple[str, ...], chosen: tuple[str, ...]) -> tuple[pd.DataFrame, int | None]:
+    """The city options to offer (the filter_options frame: value, label, uf, cases) and, when
+    the list was cut to the CITY_OPTIONS_LIMIT cities with most cases, of how many (else None)."""
+    if ufs:
+        frame = frame[frame["uf"].isin(ufs) | frame["value"].isin(chosen)]
+        if len(ufs) == 1:  # every city of the UF: the way to reach any city
+            return frame, None
     if len(frame) <= CITY_OPTIONS_LIMIT:
-        return frame, False
+        return frame, None
     top = frame.sort_values(["cases", "value"], ascending=[False, True]).head(CITY_OPTIONS_LIMIT)["value"]
-    return frame[frame["value"].isin(set(top) | set(chosen))], True
+    return frame[frame["value"].isin(set(top) | set(chosen))], len(frame)
 
 
 def _choices(frame: pd.DataFrame) -> tuple[list[str], dict[str, str]]:
@@ -112,7 +115,7 @@ def draw_filters(options: dict[str, Any], today: dt.date | None = None) -> Filte
     today = today or dt.date.today()
     filters = state.current_filters()
     presets = _presets(options, today)
-    cities, cities_cut = city_options(options["cities"], filters.ufs, filters.cities)
+    cities, cities_of = city_options(options["cities"], filters.ufs, filters.cities)
     choices = {d.field: _choices(cities if d.field == "cities" else options[d.field]) for d in DIMENSIONS}
 
     # Seed every widget from the filters (a page switch dropped their state; a link set them).
@@ -159,9 +162,11 @@ def draw_filters(options: dict[str, Any], today: dt.date | None = None) -> Filte
                 dimension.label, values, format_func=lambda v, names=labels: names.get(v, v),
                 key=_widget_key(dimension), on_change=on_change, placeholder=dimension.placeholder,
             )
-            if dimension.field == "cities" and cities_cut:
-                st.caption(f"As {fmt.integer(CITY_OPTIONS_LIMIT)} cidades com mais casos, de "
-                           f"{fmt.integer(len(options['cities']))}: escolha a UF para ver todas as cidades dela.")
+            if dimension.field == "cities" and cities_of is not None:
+                where = "nas UFs escolhidas" if filters.ufs else "no total"
+                how = "escolha uma UF só" if filters.ufs else "escolha a UF"
+                st.caption(f"As {fmt.integer(CITY_OPTIONS_LIMIT)} cidades com mais casos, de {fmt.integer(cities_of)} "
+                           f"{where}: {how} para ver todas as cidades dela.")
         st.selectbox("Período", [*presets, CUSTOM], key=_PERIOD_KEY, on_change=on_change)
         if st.session_state.get(_PERIOD_KEY) == CUSTOM:
             if _RANGE_KEY not in st.session_state:
