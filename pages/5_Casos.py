@@ -37,7 +37,6 @@ from retention_analytics.ui import case_view as cv
 from retention_analytics.ui import data, state, substitution_form
 from retention_analytics.ui.page import LIST_PAGE_SIZE, Page, current_page, list_page, no_data, selected_row, show_table
 
-PAGE_SIZE = LIST_PAGE_SIZE  # metrics/tables.py: the rows a person reads at a time
 _CASE = "_casos_case"  # the case on screen (int) or None; a plain key, so it survives page switches
 _URL_WRITTEN = "_casos_url_case"  # the ?caso= this page last wrote, to tell a new link from our own echo
 _SEARCH = "_casos_search"  # the search text, kept like the filters when the page is left
@@ -140,10 +139,9 @@ def _draw_list() -> pd.DataFrame:
 
     # The page picker of every paged list (ui/page.list_page): back to page 1 when the filters or
     # the search change what is listed.
-    first = list_page(_PAGE_WIDGET, total, "casos", metrics.cases, (page.filters, search), page_size=PAGE_SIZE)
-    number = first // PAGE_SIZE + 1
+    first = list_page(_PAGE_WIDGET, total, "casos", metrics.cases, (page.filters, search))
     revealed = audit.reveal(page, "lista de casos")
-    rows = data.get(metrics.cases, page.filters, search=search or None, limit=PAGE_SIZE, offset=first,
+    rows = data.get(metrics.cases, page.filters, search=search or None, limit=LIST_PAGE_SIZE, offset=first,
                         **({"reveal": True} if revealed else {}))
     shown = rows[[c for c in _LIST_COLUMNS if c in rows.columns]].copy()
     found = "caso encontrado" if total == 1 else "casos encontrados"
@@ -154,7 +152,7 @@ def _draw_list() -> pd.DataFrame:
 
     # The table's key follows what it lists: a new search or page is a new table with nothing
     # selected, so a row number picked in the old list never opens a case of the new one.
-    listing = hashlib.sha1(repr((page.filters, search, number)).encode()).hexdigest()[:12]
+    listing = hashlib.sha1(repr((page.filters, search, first)).encode()).hexdigest()[:12]
     key = f"casos_tabela_{listing}"
     event = show_table(shown.reset_index(drop=True), metrics.cases, page, key=key, height=360, selectable=True,
                        revealed=revealed)
